@@ -1,0 +1,95 @@
+-- Coach schema: libraries of scenario -> guidance entries, their versions and search chunks, API keys.
+CREATE EXTENSION IF NOT EXISTS vector;
+
+CREATE TABLE libraries (
+  id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  name          text NOT NULL UNIQUE,
+  description   text NOT NULL DEFAULT '',
+  -- The firm's policy: authoritative over any guidance composed for the student.
+  policy        text NOT NULL DEFAULT '',
+  -- Embedder that produced the searchable vectors (e.g. local:hash-v1-512) and their dimension.
+  embedder      text NOT NULL,
+  embedding_dim integer NOT NULL CHECK (embedding_dim BETWEEN 1 AND 2000),
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  updated_at    timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE api_keys (
+  id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  name         text NOT NULL,
+  role         text NOT NULL CHECK (role IN ('admin', 'teacher', 'student')),
+  -- SHA-256 of the secret; the secret itself is shown once at creation and never stored.
+  key_hash     text NOT NULL UNIQUE,
+  key_prefix   text NOT NULL,
+  -- NULL means every library.
+  library_ids  uuid[],
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  revoked_at   timestamptz,
+  last_used_at timestamptz
+);
+
+CREATE TABLE guidance_entries (
+  id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  library_id   uuid NOT NULL REFERENCES libraries (id) ON DELETE CASCADE,
+  external_id  text,
+  scenario     text NOT NULL,
+  guidance     text NOT NULL,
+  examples     text[] NOT NULL DEFAULT '{}',
+  tags         text[] NOT NULL DEFAULT '{}',
+  policy_refs  text[] NOT NULL DEFAULT '{}',
+  status       text NOT NULL DEFAULT 'approved' CHECK (status IN ('draft', 'approved', 'retired')),
+  version      integer NOT NULL DEFAULT 1,
+  provenance   jsonb NOT NULL DEFAULT '{}',
+  -- Hash of the content fields, so a re-import can tell "unchanged" without comparing texts.
+  content_hash text NOT NULL,
+  search_tsv   tsvector NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  updated_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX guidance_entries_external_id_key ON guidance_entries (library_id, external_id)
+  WHERE external_id IS NOT NULL;
+CREATE INDEX guidance_entries_page_idx ON guidance_entries (library_id, created_at, id);
+CREATE INDEX guidance_entries_tsv_idx ON guidance_entries USING gin (search_tsv);
+CREATE INDEX guidance_entries_tags_idx ON guidance_entries USING gin (tags);
+
+-- Every version of every entry, including status changes with who and why.
+CREATE TABLE guidance_versions (
+  entry_id    uuid NOT NULL REFERENCES guidance_entries (id) ON DELETE CASCADE,
+  version     integer NOT NULL,
+  scenario    text NOT NULL,
+  guidance    text NOT NULL,
+  examples    text[] NOT NULL,
+  tags        text[] NOT NULL,
+  policy_refs text[] NOT NULL,
+  status      text NOT NULL,
+  provenance  jsonb NOT NULL,
+  change      text NOT NULL CHECK (change IN ('create', 'update', 'status', 'restore')),
+  reason      text,
+  changed_by  uuid,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (entry_id, version)
+);
+
+-- Search units: an entry's scenario, guidance and each example are embedded separately and grouped
+-- back by entry at query time. Rows of two embedders coexist while a library is being re-embedded.
+CREATE TABLE guidance_chunks (
+  id         bigserial PRIMARY KEY,
+  entry_id   uuid NOT NULL REFERENCES guidance_entries (id) ON DELETE CASCADE,
+  library_id uuid NOT NULL REFERENCES libraries (id) ON DELETE CASCADE,
+  embedder   text NOT NULL,
+  kind       text NOT NULL CHECK (kind IN ('scenario', 'guidance', 'example')),
+  ordinal    integer NOT NULL DEFAULT 0,
+  dim        integer NOT NULL,
+  embedding  vector NOT NULL
+);
+CREATE INDEX guidance_chunks_entry_idx ON guidance_chunks (entry_id, embedder);
+CREATE INDEX guidance_chunks_library_idx ON guidance_chunks (library_id, embedder);
+
+-- HNSW needs a fixed dimension: one partial cosine index per supported dimension. An embedder of
+-- another dimension still works, by exact scan.
+CREATE INDEX guidance_chunks_hnsw_256 ON guidance_chunks USING hnsw ((embedding::vector(256)) vector_cosine_ops) WHERE dim = 256;
+CREATE INDEX guidance_chunks_hnsw_384 ON guidance_chunks USING hnsw ((embedding::vector(384)) vector_cosine_ops) WHERE dim = 384;
+CREATE INDEX guidance_chunks_hnsw_512 ON guidance_chunks USING hnsw ((embedding::vector(512)) vector_cosine_ops) WHERE dim = 512;
+CREATE INDEX guidance_chunks_hnsw_768 ON guidance_chunks USING hnsw ((embedding::vector(768)) vector_cosine_ops) WHERE dim = 768;
+CREATE INDEX guidance_chunks_hnsw_1024 ON guidance_chunks USING hnsw ((embedding::vector(1024)) vector_cosine_ops) WHERE dim = 1024;
+CREATE INDEX guidance_chunks_hnsw_1536 ON guidance_chunks USING hnsw ((embedding::vector(1536)) vector_cosine_ops) WHERE dim = 1536;

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ApiKeys } from './auth/api-keys.js';
+import type { Config } from './config.js';
+import type { Db } from './db/db.js';
+import { defaultMigrationsDir, migrate, migrationFiles } from './db/migrate.js';
+import { openDb } from './db/open-db.js';
+import { Readiness } from './db/readiness.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { installAuth } from './http/plugins/auth.js';
+import { registerMetrics } from './http/plugins/metrics.js';
+import { installNotFound } from './http/plugins/not-found.js';
+import { registerOpenApi } from './http/plugins/openapi.js';
+import { healthRoutes } from './http/routes/health.js';
+import { keyRoutes } from './http/routes/keys.js';
+
+export interface AppOptions {
+  /** A database the caller owns (tests); otherwise the app opens one from config and closes it. */
+  db?: Db;
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Secrets never reach the log: keys in headers, and any field that looks like one. */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'headers.authorization',
+  '*.key',
+  '*.apiKey',
+  '*.api_key',
+  '*.adminKey',
+];
+
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Below the shutdown grace period, so closing never waits on idle keep-alive sockets.
+    keepAliveTimeout: 5_000,
+    requestTimeout: 60_000,
+    ajv: { customOptions: { allErrors: false } },
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const db = options.db ?? (await openDb(config, app.log));
+  if (options.db === undefined) app.addHook('onClose', () => db.close());
+  try {
+    const dir = defaultMigrationsDir();
+    const applied = await migrate(db, dir);
+    if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
+    const keys = new ApiKeys(db);
+    if (config.adminKey !== undefined) await keys.bootstrapAdmin(config.adminKey);
+    else app.log.warn('COACH_ADMIN_KEY is not set: no admin key is bootstrapped');
+
+    installErrorHandler(app);
+    installNotFound(app);
+    installAuth(app, keys);
+    await registerOpenApi(app, VERSION);
+    await registerMetrics(app);
+    healthRoutes(app, new Readiness(db, await migrationFiles(dir)));
+    keyRoutes(app, keys);
+    await app.ready();
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  return app;
+}

@@ -1,0 +1,85 @@
+import pg from 'pg';
+import type { Log } from '../logger.js';
+import { ServiceUnavailableError } from '../errors.js';
+import type { Db, Queryable } from './db.js';
+
+export interface PostgresOptions {
+  url: string;
+  poolMax: number;
+  logger: Log;
+}
+
+// SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, restart).
+const UNAVAILABLE_SQLSTATE = /^(08|57P)/;
+const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
+
+/** Connection-level failures become a typed 503; query errors (bad SQL, constraints) pass through. */
+function asUnavailable(err: unknown): unknown {
+  const e = err as { code?: string; message?: string };
+  const lost =
+    (e.code !== undefined && (UNAVAILABLE_SQLSTATE.test(e.code) || UNAVAILABLE_ERRNO.has(e.code))) ||
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      e.message ?? '',
+    );
+  return lost ? new ServiceUnavailableError('database unavailable', { cause: e.message }) : err;
+}
+
+function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<T>(sql: string, params?: readonly unknown[]) {
+      try {
+        const result = await client.query(sql, params as unknown[] | undefined);
+        return result.rows as T[];
+      } catch (err) {
+        throw asUnavailable(err);
+      }
+    },
+    async exec(sql: string) {
+      try {
+        await client.query(sql);
+      } catch (err) {
+        throw asUnavailable(err);
+      }
+    },
+  };
+}
+
+export function openPostgres({ url, poolMax, logger }: PostgresOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolMax,
+    // A database that stops answering must fail readiness quickly, not hang requests.
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client whose server goes away emits 'error'; unhandled, it would crash the process.
+  pool.on('error', (err) => logger.warn({ err }, 'idle database connection failed'));
+  const outside = queryable(pool);
+  return {
+    kind: 'postgres',
+    query: outside.query,
+    exec: outside.exec,
+    async transaction(fn) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw asUnavailable(err);
+      }
+      try {
+        await client.query('BEGIN');
+        const result = await fn(queryable(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw asUnavailable(err);
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { sharedSchemas } from '../schemas.js';
+
+/**
+ * OpenAPI 3.1 generated from the routes' own schemas (the ones that validate requests), so the spec
+ * cannot drift from the code; openapi.yaml is this output, checked by a test.
+ */
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  for (const schema of sharedSchemas) app.addSchema(schema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Coach',
+        version,
+        description:
+          'Teacher-distilled guidance for student LLMs: a library of scenario → guidance entries, LLM-free retrieval, and chat.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer <key>' } },
+      },
+      security: [{ bearer: [] }],
+      tags: [
+        { name: 'operations', description: 'Health, readiness, metrics' },
+        { name: 'keys', description: 'API keys (admin)' },
+        { name: 'libraries', description: 'Guidance libraries and their firm policy' },
+        { name: 'guidance', description: 'Scenario → guidance entries, versions and import/export' },
+        { name: 'retrieval', description: 'LLM-free retrieval of guidance for a conversation' },
+      ],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+  app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
+}

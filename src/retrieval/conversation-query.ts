@@ -1,0 +1,112 @@
+import type { Embedder } from './embedder.js';
+import { contentTokens } from './local-embedder.js';
+import type { ChatMessage } from './messages.js';
+
+/**
+ * Turns a conversation into what retrieval needs: weighted text pieces for one query vector,
+ * a term list for the full-text query, and a readable summary of what was searched for.
+ */
+
+export interface QueryPiece {
+  speaker: 'customer' | 'agent';
+  text: string;
+  weight: number;
+}
+
+export interface QueryWeighting {
+  /** Weight factor per customer message that came later: recent turns describe the current state. */
+  recencyDecay: number;
+  /** Agent turns mostly ask for details or echo the customer, so they count for less. */
+  agentWeight: number;
+  /** A turn reaches full weight at this many content words; "ok", names and IDs stay light. */
+  fullWeightContentWords: number;
+}
+
+export const DEFAULT_WEIGHTING: QueryWeighting = { recencyDecay: 0.7, agentWeight: 0.3, fullWeightContentWords: 4 };
+
+/** Bounds the OR-query: beyond this, extra terms mostly add noise and cost. */
+export const MAX_FULL_TEXT_TERMS = 24;
+
+/**
+ * Customer and agent turns with their weights, oldest first. System and tool messages describe
+ * the deployment, not the customer's situation, and turns without content words (greetings,
+ * thanks, "how can I help you?") get no piece at all.
+ */
+export function queryPieces(messages: ChatMessage[], weighting: QueryWeighting = DEFAULT_WEIGHTING): QueryPiece[] {
+  const pieces: QueryPiece[] = [];
+  let laterCustomerTurns = 0;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i]!;
+    if (message.role !== 'user' && message.role !== 'assistant') continue;
+    const speaker = message.role === 'user' ? 'customer' : 'agent';
+    const contentWords = contentTokens(message.content).length;
+    if (contentWords > 0) {
+      const roleWeight = speaker === 'customer' ? 1 : weighting.agentWeight;
+      const substance = Math.min(1, contentWords / weighting.fullWeightContentWords);
+      const recency = weighting.recencyDecay ** laterCustomerTurns;
+      pieces.push({ speaker, text: message.content, weight: roleWeight * substance * recency });
+    }
+    if (speaker === 'customer') laterCustomerTurns++;
+  }
+  return pieces.reverse();
+}
+
+/** Weighted sum of the pieces' unit vectors, renormalised; the zero vector when there is nothing to search for. */
+export async function queryVector(embedder: Embedder, pieces: QueryPiece[]): Promise<number[]> {
+  const sum = new Array<number>(embedder.dimension).fill(0);
+  if (pieces.length === 0) return sum;
+  const vectors = await embedder.embed(pieces.map((piece) => piece.text));
+  vectors.forEach((vector, p) => {
+    const weight = pieces[p]!.weight;
+    for (let i = 0; i < sum.length; i++) sum[i]! += weight * vector[i]!;
+  });
+  const norm = Math.sqrt(sum.reduce((acc, value) => acc + value * value, 0));
+  return norm > 0 ? sum.map((value) => value / norm) : sum;
+}
+
+/**
+ * Distinct content words for the OR full-text query, from the customer's turns only (agent
+ * questions read like every guidance text), heaviest turns first, capped at MAX_FULL_TEXT_TERMS.
+ */
+export function fullTextTerms(pieces: QueryPiece[]): string[] {
+  const terms = new Set<string>();
+  const customerPieces = pieces.filter((piece) => piece.speaker === 'customer').sort((a, b) => b.weight - a.weight);
+  for (const piece of customerPieces) {
+    for (const token of contentTokens(piece.text)) {
+      if (terms.size >= MAX_FULL_TEXT_TERMS) return [...terms];
+      terms.add(token);
+    }
+  }
+  return [...terms];
+}
+
+/** The pieces that shaped the query, in conversation order, for the API response. */
+export function describeQuery(pieces: QueryPiece[]): string {
+  const heaviest = Math.max(0, ...pieces.map((piece) => piece.weight));
+  // Pieces under a quarter of the heaviest barely move the vector; listing them would mislead.
+  return pieces
+    .filter((piece) => piece.weight >= heaviest / 4)
+    .map((piece) => `${piece.speaker}: ${piece.text.trim()}`)
+    .join(' | ');
+}
+
+export interface ConversationQuery {
+  pieces: QueryPiece[];
+  vector: number[];
+  terms: string[];
+  query: string;
+}
+
+export async function buildConversationQuery(
+  messages: ChatMessage[],
+  embedder: Embedder,
+  weighting: QueryWeighting = DEFAULT_WEIGHTING,
+): Promise<ConversationQuery> {
+  const pieces = queryPieces(messages, weighting);
+  return {
+    pieces,
+    vector: await queryVector(embedder, pieces),
+    terms: fullTextTerms(pieces),
+    query: describeQuery(pieces),
+  };
+}

@@ -1,0 +1,208 @@
+import type { Embedder } from './embedder.js';
+
+/**
+ * Deterministic, network-free text embedder: signed feature hashing of word unigrams,
+ * adjacent content-word bigrams and character n-grams, each with sub-linear (1 + ln tf)
+ * weighting. Each feature family is L2-normalised on its own and then mixed with fixed
+ * weights, so the cosine of two vectors is (up to hash collisions) a weighted average of
+ * the per-family cosines — the weights say how much each family counts, independent of
+ * how many features a text happens to produce.
+ */
+
+export interface LocalEmbedderOptions {
+  /** Vector length. 512 keeps 100k entries × several chunks small for HNSW while losing little quality. */
+  dimension?: number;
+  /** Relative weights of the feature families in the final vector. */
+  weights?: Partial<FeatureWeights>;
+  /** Inclusive character n-gram length range, taken over `#word#` with boundary marks. */
+  charNgramRange?: readonly [number, number];
+}
+
+export interface FeatureWeights {
+  word: number;
+  bigram: number;
+  char: number;
+}
+
+export const DEFAULT_DIMENSION = 512;
+const DEFAULT_WEIGHTS: FeatureWeights = { word: 1, bigram: 0.5, char: 1 };
+const DEFAULT_CHAR_NGRAM_RANGE: readonly [number, number] = [3, 5];
+
+/**
+ * Function words plus generic chat boilerplate (greetings, thanks, politeness, acknowledgements).
+ * None of these say anything about *which* situation a conversation is in, and without IDF they
+ * would otherwise dominate short turns such as "hi, how can I help you today?".
+ */
+const STOPWORDS = new Set(
+  (
+    'a about above after again against all am an and any are as at be because been before being below between ' +
+    'both but by can could did do does doing down during each few for from further had has have having he her ' +
+    'here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not ' +
+    'now of off on once only or other our ours ourselves out over own same she should so some such than that the ' +
+    'their theirs them themselves then there these they this those through to too under until up very was we were ' +
+    'what when where which while who whom why will with would you your yours yourself yourselves ' +
+    'im ive id ill youre youve youll youd hes shes its were weve theyre theyve isnt arent wasnt werent dont doesnt ' +
+    'didnt cant couldnt wont wouldnt shouldnt hasnt havent hadnt lets thats theres whats ' +
+    'also may might must shall us get got go going like want wanted need needed know one thing things something ' +
+    'hi hello hey dear thanks thank thankyou please pls ok okay yes yeah yep sure great good nice fine well alright ' +
+    'welcome sorry bye goodbye today morning afternoon evening day help assist assistance anything else'
+  ).split(' '),
+);
+
+/** Tokens with this many digits are identifiers, phone numbers or amounts, not scenario vocabulary. */
+const MAX_DIGITS_PER_TOKEN = 2;
+
+/** Lower-cased word tokens; apostrophes are dropped so "can't" and "cant" agree. */
+export function tokenize(text: string): string[] {
+  return text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/['’]/g, '')
+    .split(/[^a-z0-9]+/)
+    .filter((token) => token.length > 0);
+}
+
+export function isStopword(token: string): boolean {
+  return STOPWORDS.has(token);
+}
+
+/** Tokens that carry topical content: not stopwords, not identifiers, longer than one character. */
+export function contentTokens(text: string): string[] {
+  return tokenize(text).filter(
+    (token) => token.length > 1 && !STOPWORDS.has(token) && countDigits(token) <= MAX_DIGITS_PER_TOKEN,
+  );
+}
+
+function countDigits(token: string): number {
+  let digits = 0;
+  for (let i = 0; i < token.length; i++) {
+    const code = token.charCodeAt(i);
+    if (code >= 48 && code <= 57) digits++;
+  }
+  return digits;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+function fnv1aStep(hash: number, code: number): number {
+  return Math.imul(hash ^ code, FNV_PRIME);
+}
+
+function fnv1a(text: string, seed: number): number {
+  let hash = seed;
+  for (let i = 0; i < text.length; i++) hash = fnv1aStep(hash, text.charCodeAt(i));
+  return hash;
+}
+
+/** Murmur3 finaliser: FNV's low bits are weak, and both the bucket and the sign come from them. */
+function mix(hash: number): number {
+  let h = hash;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+// Distinct seeds keep the families in separate hash spaces ("ing" the word vs "ing" the trigram).
+const WORD_SEED = fnv1a('w', FNV_OFFSET);
+const BIGRAM_SEED = fnv1a('b', FNV_OFFSET);
+const CHAR_SEED = fnv1a('c', FNV_OFFSET);
+const BIGRAM_JOINER = 0x20;
+const WORD_BOUNDARY = 0x23; // '#'
+
+export class LocalEmbedder implements Embedder {
+  readonly id: string;
+  readonly dimension: number;
+  private readonly weights: FeatureWeights;
+  private readonly charNgramRange: readonly [number, number];
+
+  constructor(options: LocalEmbedderOptions = {}) {
+    this.dimension = options.dimension ?? DEFAULT_DIMENSION;
+    this.weights = { ...DEFAULT_WEIGHTS, ...options.weights };
+    this.charNgramRange = options.charNgramRange ?? DEFAULT_CHAR_NGRAM_RANGE;
+    // Non-default feature settings change the vectors, so they must change the id too.
+    const isDefault = !options.weights && !options.charNgramRange;
+    this.id = isDefault
+      ? `local:hash-v1-${this.dimension}`
+      : `local:hash-v1-${this.dimension}-w${this.weights.word}-b${this.weights.bigram}-c${this.weights.char}` +
+        `-n${this.charNgramRange[0]}${this.charNgramRange[1]}`;
+  }
+
+  async embed(texts: string[]): Promise<number[][]> {
+    return texts.map((text) => this.embedOne(text));
+  }
+
+  embedOne(text: string): number[] {
+    const words = contentTokens(text);
+    const wordCounts = new Map<number, number>();
+    const bigramCounts = new Map<number, number>();
+    const charCounts = new Map<number, number>();
+    const [minN, maxN] = this.charNgramRange;
+
+    for (let w = 0; w < words.length; w++) {
+      const word = words[w]!;
+      const wordHash = fnv1a(word, WORD_SEED);
+      increment(wordCounts, mix(wordHash));
+      if (w > 0) {
+        // Stopwords are already removed, so "status of my refund" yields "status refund".
+        const previous = words[w - 1]!;
+        const bigramHash = fnv1a(word, fnv1aStep(fnv1a(previous, BIGRAM_SEED), BIGRAM_JOINER));
+        increment(bigramCounts, mix(bigramHash));
+      }
+      addCharNgrams(word, minN, maxN, charCounts);
+    }
+
+    const vector = new Float64Array(this.dimension);
+    this.addFamily(vector, wordCounts, this.weights.word);
+    this.addFamily(vector, bigramCounts, this.weights.bigram);
+    this.addFamily(vector, charCounts, this.weights.char);
+    return normalise(vector);
+  }
+
+  private addFamily(vector: Float64Array, counts: Map<number, number>, familyWeight: number): void {
+    if (counts.size === 0 || familyWeight === 0) return;
+    let squaredNorm = 0;
+    for (const count of counts.values()) {
+      const weight = 1 + Math.log(count);
+      squaredNorm += weight * weight;
+    }
+    // Normalising before the collision-prone projection keeps each family's share exact in expectation.
+    const scale = familyWeight / Math.sqrt(squaredNorm);
+    for (const [hash, count] of counts) {
+      const sign = hash & 0x80000000 ? -1 : 1;
+      const index = hash % this.dimension;
+      vector[index]! += sign * scale * (1 + Math.log(count));
+    }
+  }
+}
+
+function increment(counts: Map<number, number>, key: number): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+/** Adds every n-gram of `#word#` with minN ≤ n ≤ maxN, hashing incrementally from each start. */
+function addCharNgrams(word: string, minN: number, maxN: number, counts: Map<number, number>): void {
+  const length = word.length + 2;
+  const codeAt = (i: number): number => (i === 0 || i === length - 1 ? WORD_BOUNDARY : word.charCodeAt(i - 1));
+  for (let start = 0; start + minN <= length; start++) {
+    let hash = CHAR_SEED;
+    for (let n = 1; n <= maxN && start + n <= length; n++) {
+      hash = fnv1aStep(hash, codeAt(start + n - 1));
+      if (n >= minN) increment(counts, mix(hash));
+    }
+  }
+}
+
+function normalise(vector: Float64Array): number[] {
+  let squaredNorm = 0;
+  for (let i = 0; i < vector.length; i++) squaredNorm += vector[i]! * vector[i]!;
+  const out = new Array<number>(vector.length);
+  // An empty text (all stopwords) stays the zero vector: similarity 0 to everything is the honest answer.
+  const scale = squaredNorm > 0 ? 1 / Math.sqrt(squaredNorm) : 0;
+  for (let i = 0; i < vector.length; i++) out[i] = vector[i]! * scale;
+  return out;
+}
