@@ -28,8 +28,18 @@ CREATE TABLE api_keys (
   last_used_at timestamptz
 );
 
+-- Full-text document of an entry: the scenario weighs most, then its examples, then the guidance.
+CREATE FUNCTION coach_guidance_tsv(scenario text, examples text[], guidance text) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT setweight(to_tsvector('english'::regconfig, scenario), 'A')
+      || setweight(to_tsvector('english'::regconfig, array_to_string(examples, ' ')), 'B')
+      || setweight(to_tsvector('english'::regconfig, guidance), 'C')
+$$;
+
 CREATE TABLE guidance_entries (
   id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  -- Insertion order, for stable cursor pagination (timestamps tie within a bulk import).
+  seq          bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
   library_id   uuid NOT NULL REFERENCES libraries (id) ON DELETE CASCADE,
   external_id  text,
   scenario     text NOT NULL,
@@ -42,13 +52,13 @@ CREATE TABLE guidance_entries (
   provenance   jsonb NOT NULL DEFAULT '{}',
   -- Hash of the content fields, so a re-import can tell "unchanged" without comparing texts.
   content_hash text NOT NULL,
-  search_tsv   tsvector NOT NULL,
+  search_tsv   tsvector GENERATED ALWAYS AS (coach_guidance_tsv(scenario, examples, guidance)) STORED,
   created_at   timestamptz NOT NULL DEFAULT now(),
   updated_at   timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX guidance_entries_external_id_key ON guidance_entries (library_id, external_id)
   WHERE external_id IS NOT NULL;
-CREATE INDEX guidance_entries_page_idx ON guidance_entries (library_id, created_at, id);
+CREATE INDEX guidance_entries_page_idx ON guidance_entries (library_id, seq);
 CREATE INDEX guidance_entries_tsv_idx ON guidance_entries USING gin (search_tsv);
 CREATE INDEX guidance_entries_tags_idx ON guidance_entries USING gin (tags);
 

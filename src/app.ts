@@ -8,16 +8,26 @@ import { defaultMigrationsDir, migrate, migrationFiles } from './db/migrate.js';
 import { openDb } from './db/open-db.js';
 import { Readiness } from './db/readiness.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { validationOptions } from './http/validation.js';
 import { installAuth } from './http/plugins/auth.js';
 import { registerMetrics } from './http/plugins/metrics.js';
 import { installNotFound } from './http/plugins/not-found.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { healthRoutes } from './http/routes/health.js';
+import { guidanceRoutes } from './http/routes/guidance.js';
 import { keyRoutes } from './http/routes/keys.js';
+import { libraryRoutes } from './http/routes/libraries.js';
+import { retrievalRoutes } from './http/routes/retrieval.js';
+import { GuidanceStore } from './library/guidance-store.js';
+import { Libraries } from './library/libraries.js';
+import { Embedders } from './retrieval/embedders.js';
+import { Retriever } from './retrieval/retriever.js';
 
 export interface AppOptions {
   /** A database the caller owns (tests); otherwise the app opens one from config and closes it. */
   db?: Db;
+  /** Where log lines go instead of stdout (tests capture them). */
+  logStream?: { write(msg: string): void };
 }
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -36,9 +46,9 @@ const REDACT = [
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, stream: options.logStream },
     bodyLimit: config.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false, // genReqId reads and validates x-request-id itself
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -46,7 +56,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Below the shutdown grace period, so closing never waits on idle keep-alive sockets.
     keepAliveTimeout: 5_000,
     requestTimeout: 60_000,
-    ajv: { customOptions: { allErrors: false } },
+    ...validationOptions(),
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -69,6 +79,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await registerMetrics(app);
     healthRoutes(app, new Readiness(db, await migrationFiles(dir)));
     keyRoutes(app, keys);
+    const embedders = new Embedders(config.embedder);
+    const libraries = new Libraries(db, embedders);
+    libraryRoutes(app, libraries);
+    guidanceRoutes(app, libraries, new GuidanceStore(db, embedders, config.retrieval.duplicateThreshold));
+    retrievalRoutes(app, libraries, new Retriever(db, embedders, config.retrieval));
     await app.ready();
   } catch (err) {
     await app.close();

@@ -14,7 +14,7 @@ export interface QueryPiece {
 }
 
 export interface QueryWeighting {
-  /** Weight factor per customer message that came later: recent turns describe the current state. */
+  /** Weight factor per later customer message of full substance: recent turns describe the current state. */
   recencyDecay: number;
   /** Agent turns mostly ask for details or echo the customer, so they count for less. */
   agentWeight: number;
@@ -34,19 +34,19 @@ export const MAX_FULL_TEXT_TERMS = 24;
  */
 export function queryPieces(messages: ChatMessage[], weighting: QueryWeighting = DEFAULT_WEIGHTING): QueryPiece[] {
   const pieces: QueryPiece[] = [];
-  let laterCustomerTurns = 0;
+  let laterCustomerSubstance = 0;
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i]!;
     if (message.role !== 'user' && message.role !== 'assistant') continue;
     const speaker = message.role === 'user' ? 'customer' : 'agent';
-    const contentWords = contentTokens(message.content).length;
-    if (contentWords > 0) {
+    const substance = Math.min(1, contentTokens(message.content).length / weighting.fullWeightContentWords);
+    if (substance > 0) {
       const roleWeight = speaker === 'customer' ? 1 : weighting.agentWeight;
-      const substance = Math.min(1, contentWords / weighting.fullWeightContentWords);
-      const recency = weighting.recencyDecay ** laterCustomerTurns;
+      const recency = weighting.recencyDecay ** laterCustomerSubstance;
       pieces.push({ speaker, text: message.content, weight: roleWeight * substance * recency });
     }
-    if (speaker === 'customer') laterCustomerTurns++;
+    // A later "ok" or a bare name should not age the turn that stated the problem.
+    if (speaker === 'customer') laterCustomerSubstance += substance;
   }
   return pieces.reverse();
 }

@@ -1,0 +1,310 @@
+import { randomUUID } from 'node:crypto';
+import type { Db, Queryable } from '../db/db.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { Embedders } from '../retrieval/embedders.js';
+import { embedEntries, replaceChunks } from './chunk-writer.js';
+import { contentHash, normaliseContent } from './content.js';
+import { findNearDuplicates, type NearDuplicate } from './near-duplicates.js';
+import type { Actor, GuidanceContent, GuidanceEntry, GuidanceInput, GuidanceStatus, GuidanceVersion, Library } from './types.js';
+
+const ENTRY_COLUMNS =
+  'id, library_id, external_id, scenario, guidance, examples, tags, policy_refs, status, version, provenance, created_at, updated_at';
+// Statements stay a few MB even with large vectors.
+const WRITE_BATCH = 500;
+
+export interface ImportResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  ids: string[];
+}
+
+export interface ListQuery {
+  limit: number;
+  cursor?: string;
+  status?: GuidanceStatus[];
+  tags?: string[];
+  q?: string;
+}
+
+export interface GuidancePatch extends Partial<GuidanceContent> {
+  status?: GuidanceStatus;
+  external_id?: string | null;
+  /** Optimistic concurrency: the change applies only to this version. */
+  expected_version?: number;
+}
+
+interface Planned {
+  id: string;
+  isNew: boolean;
+  external_id: string | null;
+  content: GuidanceContent;
+  hash: string;
+  status: GuidanceStatus;
+  provenance: Record<string, unknown>;
+}
+
+interface Existing {
+  id: string;
+  external_id: string | null;
+  content_hash: string;
+  status: GuidanceStatus;
+}
+
+function encodeCursor(seq: string): string {
+  return Buffer.from(`s:${seq}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^s:\d+$/.test(decoded)) throw new ValidationError('query.cursor is not a cursor this service issued', { field: 'cursor' });
+  return decoded.slice(2);
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string }).code === '23505';
+}
+
+/**
+ * Guidance entries of a library: every write creates a version row, and chunks for search are
+ * re-embedded only when content changes. Writes are atomic per call.
+ */
+export class GuidanceStore {
+  constructor(
+    private readonly db: Db,
+    private readonly embedders: Embedders,
+    private readonly duplicateThreshold: number,
+  ) {}
+
+  async create(library: Library, input: GuidanceInput, actor: Actor): Promise<{ entry: GuidanceEntry; near_duplicates: NearDuplicate[] }> {
+    const embedder = this.embedders.get(library.embedder);
+    const result = await this.write(library, [input], actor);
+    const entry = await this.get(library.id, result.ids[0]!);
+    const near = await findNearDuplicates(this.db, library, embedder, entry, this.duplicateThreshold);
+    return { entry, near_duplicates: near };
+  }
+
+  /** Creates, updates (as a new version) or leaves alone each item; all or nothing. */
+  import(library: Library, inputs: GuidanceInput[], actor: Actor): Promise<ImportResult> {
+    return this.write(library, inputs, actor);
+  }
+
+  private async write(library: Library, inputs: GuidanceInput[], actor: Actor): Promise<ImportResult> {
+    const seen = new Set<string>();
+    inputs.forEach((input, index) => {
+      const key = input.external_id ?? undefined;
+      if (key === undefined) return;
+      if (seen.has(key)) throw new ValidationError(`body.${index}.external_id "${key}" appears twice in one request`, { field: `${index}.external_id` });
+      seen.add(key);
+    });
+    const embedder = this.embedders.get(library.embedder);
+    const existing = await this.existing(library.id, inputs);
+    const plan: Planned[] = [];
+    let unchanged = 0;
+    const ids: string[] = [];
+    for (const input of inputs) {
+      const content = normaliseContent(input);
+      const hash = contentHash(content);
+      const match = (input.external_id != null ? existing.byExternal.get(input.external_id) : undefined) ?? (input.id !== undefined ? existing.byId.get(input.id) : undefined);
+      const provenance = { source: 'api', ...input.provenance, created_by: actor.keyId };
+      if (match === undefined) {
+        // People curated what they write or import; the teacher marks its own entries draft.
+        const status = input.status ?? 'approved';
+        plan.push({ id: randomUUID(), isNew: true, external_id: input.external_id ?? null, content, hash, status, provenance });
+      } else if (match.content_hash !== hash || (input.status !== undefined && input.status !== match.status)) {
+        plan.push({ id: match.id, isNew: false, external_id: match.external_id, content, hash, status: input.status ?? match.status, provenance });
+      } else {
+        unchanged++;
+        ids.push(match.id);
+        continue;
+      }
+      ids.push(plan[plan.length - 1]!.id);
+    }
+    const chunks = await embedEntries(embedder, plan.map((p) => ({ id: p.id, content: p.content })));
+    try {
+      await this.db.transaction(async (tx) => {
+        for (let start = 0; start < plan.length; start += WRITE_BATCH) {
+          const batch = plan.slice(start, start + WRITE_BATCH);
+          const created = batch.filter((p) => p.isNew);
+          const updated = batch.filter((p) => !p.isNew);
+          if (created.length > 0) await this.insertEntries(tx, library.id, created);
+          if (updated.length > 0) await this.updateEntries(tx, library.id, updated);
+          await this.recordVersions(tx, batch.map((p) => p.id), actor, 'update', created.map((p) => p.id));
+          const batchIds = new Set(batch.map((p) => p.id));
+          await replaceChunks(tx, library.id, embedder, [...batchIds], chunks.filter((c) => batchIds.has(c.entryId)));
+        }
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError('an entry with the same external_id was written concurrently; retry the request');
+      throw err;
+    }
+    return { created: plan.filter((p) => p.isNew).length, updated: plan.filter((p) => !p.isNew).length, unchanged, ids };
+  }
+
+  private async existing(libraryId: string, inputs: GuidanceInput[]): Promise<{ byExternal: Map<string, Existing>; byId: Map<string, Existing> }> {
+    const externalIds = inputs.map((i) => i.external_id).filter((x): x is string => x != null);
+    const ids = inputs.map((i) => i.id).filter((x): x is string => x !== undefined);
+    const rows =
+      externalIds.length + ids.length === 0
+        ? []
+        : await this.db.query<Existing>(
+            `SELECT id, external_id, content_hash, status FROM guidance_entries
+             WHERE library_id = $1 AND (external_id = ANY($2::text[]) OR id = ANY($3::uuid[]))`,
+            [libraryId, externalIds, ids],
+          );
+    return {
+      byExternal: new Map(rows.filter((r) => r.external_id !== null).map((r) => [r.external_id!, r])),
+      byId: new Map(rows.map((r) => [r.id, r])),
+    };
+  }
+
+  private async insertEntries(tx: Queryable, libraryId: string, rows: Planned[]): Promise<void> {
+    await tx.query(
+      `INSERT INTO guidance_entries (id, library_id, external_id, scenario, guidance, examples, tags, policy_refs, status, provenance, content_hash)
+       SELECT x.id, $1, x.external_id, x.scenario, x.guidance, x.examples, x.tags, x.policy_refs, x.status, x.provenance, x.content_hash
+       FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, external_id text, scenario text, guidance text, examples text[], tags text[],
+                                                 policy_refs text[], status text, provenance jsonb, content_hash text)`,
+      [libraryId, JSON.stringify(rows.map((p) => ({ id: p.id, external_id: p.external_id, ...p.content, status: p.status, provenance: p.provenance, content_hash: p.hash })))],
+    );
+  }
+
+  private async updateEntries(tx: Queryable, libraryId: string, rows: Planned[]): Promise<void> {
+    await tx.query(
+      `UPDATE guidance_entries e
+       SET scenario = x.scenario, guidance = x.guidance, examples = x.examples, tags = x.tags, policy_refs = x.policy_refs,
+           status = x.status, provenance = x.provenance, content_hash = x.content_hash, version = e.version + 1, updated_at = now()
+       FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, scenario text, guidance text, examples text[], tags text[],
+                                               policy_refs text[], status text, provenance jsonb, content_hash text)
+       WHERE e.id = x.id AND e.library_id = $1`,
+      [libraryId, JSON.stringify(rows.map((p) => ({ id: p.id, ...p.content, status: p.status, provenance: p.provenance, content_hash: p.hash })))],
+    );
+  }
+
+  /** Snapshots the entries' current rows as versions: `createdIds` as 'create', the others as `change`. */
+  private async recordVersions(
+    tx: Queryable,
+    ids: string[],
+    actor: Actor,
+    change: Exclude<GuidanceVersion['change'], 'create'>,
+    createdIds: string[] = [],
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO guidance_versions (entry_id, version, scenario, guidance, examples, tags, policy_refs, status, provenance, change, reason, changed_by)
+       SELECT id, version, scenario, guidance, examples, tags, policy_refs, status, provenance,
+              CASE WHEN id = ANY($5::uuid[]) THEN 'create' ELSE $2::text END, $3, $4
+       FROM guidance_entries WHERE id = ANY($1::uuid[])`,
+      [ids, change, actor.reason ?? null, actor.keyId, createdIds],
+    );
+  }
+
+  async get(libraryId: string, id: string): Promise<GuidanceEntry> {
+    const [row] = await this.db.query<GuidanceEntry>(`SELECT ${ENTRY_COLUMNS} FROM guidance_entries WHERE library_id = $1 AND id = $2`, [libraryId, id]);
+    if (row === undefined) throw new NotFoundError('guidance entry', id);
+    return row;
+  }
+
+  async list(libraryId: string, query: ListQuery): Promise<{ items: GuidanceEntry[]; next_cursor: string | null }> {
+    const params: unknown[] = [libraryId];
+    const where = ['library_id = $1'];
+    const add = (clause: (n: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(clause(`$${params.length}`));
+    };
+    if (query.cursor !== undefined) add((n) => `seq > ${n}::bigint`, decodeCursor(query.cursor));
+    if (query.status !== undefined && query.status.length > 0) add((n) => `status = ANY(${n}::text[])`, query.status);
+    if (query.tags !== undefined && query.tags.length > 0) add((n) => `tags @> ${n}::text[]`, query.tags);
+    if (query.q !== undefined && query.q.trim() !== '') add((n) => `search_tsv @@ websearch_to_tsquery('english', ${n})`, query.q);
+    params.push(query.limit + 1);
+    const rows = await this.db.query<GuidanceEntry & { seq: string }>(
+      `SELECT ${ENTRY_COLUMNS}, seq::text AS seq FROM guidance_entries WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, query.limit);
+    const next = rows.length > query.limit ? encodeCursor(page[page.length - 1]!.seq) : null;
+    return { items: page.map(({ seq: _seq, ...entry }) => entry), next_cursor: next };
+  }
+
+  /** Every entry of the library in insertion order, a page at a time. */
+  async *exportAll(libraryId: string): AsyncGenerator<GuidanceEntry> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.list(libraryId, { limit: 1000, cursor });
+      yield* page.items;
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor !== undefined);
+  }
+
+  /** Applies a change as a new version; a change that alters nothing returns the entry as is. */
+  async update(library: Library, id: string, patch: GuidancePatch, actor: Actor): Promise<{ entry: GuidanceEntry; near_duplicates: NearDuplicate[] }> {
+    const current = await this.get(library.id, id);
+    if (patch.expected_version !== undefined && patch.expected_version !== current.version) {
+      throw new ConflictError(`entry ${id} is at version ${current.version}, not ${patch.expected_version}`, { version: current.version });
+    }
+    const content = normaliseContent({ ...current, ...dropUndefined(patch) });
+    const status = patch.status ?? current.status;
+    const contentChanged = contentHash(content) !== contentHash(normaliseContent(current));
+    const externalChanged = patch.external_id !== undefined && patch.external_id !== current.external_id;
+    if (!contentChanged && status === current.status && !externalChanged) return { entry: current, near_duplicates: [] };
+    const embedder = this.embedders.get(library.embedder);
+    const chunks = contentChanged ? await embedEntries(embedder, [{ id, content }]) : [];
+    try {
+      await this.db.transaction(async (tx) => {
+        const [row] = await tx.query(
+          `UPDATE guidance_entries SET scenario = $3, guidance = $4, examples = $5, tags = $6, policy_refs = $7, status = $8,
+                  external_id = $9, content_hash = $10, version = version + 1, updated_at = now()
+           WHERE library_id = $1 AND id = $2 AND version = $11 RETURNING id`,
+          [library.id, id, content.scenario, content.guidance, content.examples, content.tags, content.policy_refs, status,
+           patch.external_id !== undefined ? patch.external_id : current.external_id, contentHash(content), current.version],
+        );
+        if (row === undefined) throw new ConflictError(`entry ${id} changed concurrently; retry`);
+        await this.recordVersions(tx, [id], actor, contentChanged || externalChanged ? 'update' : 'status');
+        if (contentChanged) await replaceChunks(tx, library.id, embedder, [id], chunks);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`external_id "${patch.external_id}" is already used in this library`, { field: 'external_id' });
+      throw err;
+    }
+    const entry = await this.get(library.id, id);
+    const near = contentChanged ? await findNearDuplicates(this.db, library, embedder, entry, this.duplicateThreshold) : [];
+    return { entry, near_duplicates: near };
+  }
+
+  async history(libraryId: string, id: string): Promise<GuidanceVersion[]> {
+    await this.get(libraryId, id);
+    return this.db.query<GuidanceVersion>(
+      `SELECT entry_id, version, scenario, guidance, examples, tags, policy_refs, status, provenance, change, reason, changed_by, created_at
+       FROM guidance_versions WHERE entry_id = $1 ORDER BY version DESC`,
+      [id],
+    );
+  }
+
+  /** Brings back an earlier version's content and status as a new version. */
+  async restore(library: Library, id: string, version: number, actor: Actor): Promise<GuidanceEntry> {
+    const [old] = await this.db.query<GuidanceVersion>(
+      `SELECT v.* FROM guidance_versions v JOIN guidance_entries e ON e.id = v.entry_id
+       WHERE e.library_id = $1 AND v.entry_id = $2 AND v.version = $3`,
+      [library.id, id, version],
+    );
+    if (old === undefined) throw new NotFoundError(`version ${version} of guidance entry`, id);
+    const current = await this.get(library.id, id);
+    const content = normaliseContent(old);
+    const embedder = this.embedders.get(library.embedder);
+    const chunks = await embedEntries(embedder, [{ id, content }]);
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx.query(
+        `UPDATE guidance_entries SET scenario = $3, guidance = $4, examples = $5, tags = $6, policy_refs = $7, status = $8,
+                content_hash = $9, version = version + 1, updated_at = now()
+         WHERE library_id = $1 AND id = $2 AND version = $10 RETURNING id`,
+        [library.id, id, content.scenario, content.guidance, content.examples, content.tags, content.policy_refs, old.status, contentHash(content), current.version],
+      );
+      if (row === undefined) throw new ConflictError(`entry ${id} changed concurrently; retry`);
+      await this.recordVersions(tx, [id], { ...actor, reason: actor.reason ?? `restored version ${version}` }, 'restore');
+      await replaceChunks(tx, library.id, embedder, [id], chunks);
+    });
+    return this.get(library.id, id);
+  }
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

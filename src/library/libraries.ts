@@ -1,0 +1,76 @@
+import type { Principal } from '../auth/principal.js';
+import { requireLibraryAccess } from '../auth/principal.js';
+import type { Db } from '../db/db.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { Embedders } from '../retrieval/embedders.js';
+import type { Library } from './types.js';
+
+const COLUMNS = 'id, name, description, policy, embedder, embedding_dim, created_at, updated_at';
+
+export interface LibraryInput {
+  name: string;
+  description?: string;
+  policy?: string;
+  embedder?: string;
+}
+
+export type LibraryPatch = Partial<Omit<LibraryInput, 'embedder'>>;
+
+function nameTaken(err: unknown, name: string | undefined): unknown {
+  return (err as { code?: string }).code === '23505' ? new ConflictError(`a library named "${name}" already exists`, { field: 'name' }) : err;
+}
+
+export class Libraries {
+  constructor(
+    private readonly db: Db,
+    private readonly embedders: Embedders,
+  ) {}
+
+  async create(input: LibraryInput): Promise<Library> {
+    const embedder = this.embedders.get(input.embedder ?? this.embedders.defaultId);
+    try {
+      const [row] = await this.db.query<Library>(
+        `INSERT INTO libraries (name, description, policy, embedder, embedding_dim) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+        [input.name, input.description ?? '', input.policy ?? '', embedder.id, embedder.dimension],
+      );
+      return row!;
+    } catch (err) {
+      throw nameTaken(err, input.name);
+    }
+  }
+
+  list(principal: Principal): Promise<Library[]> {
+    return this.db.query<Library>(
+      `SELECT ${COLUMNS} FROM libraries WHERE $1::uuid[] IS NULL OR id = ANY($1::uuid[]) ORDER BY name`,
+      [principal.libraryIds],
+    );
+  }
+
+  /** The library, if it exists and the caller's key may see it; otherwise 404 either way. */
+  async get(principal: Principal, id: string): Promise<Library> {
+    requireLibraryAccess(principal, id);
+    const [row] = await this.db.query<Library>(`SELECT ${COLUMNS} FROM libraries WHERE id = $1`, [id]);
+    if (row === undefined) throw new NotFoundError('library', id);
+    return row;
+  }
+
+  async update(principal: Principal, id: string, patch: LibraryPatch): Promise<Library> {
+    await this.get(principal, id);
+    try {
+      const [row] = await this.db.query<Library>(
+        `UPDATE libraries SET name = coalesce($2, name), description = coalesce($3, description), policy = coalesce($4, policy),
+                updated_at = now()
+         WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, patch.name ?? null, patch.description ?? null, patch.policy ?? null],
+      );
+      return row!;
+    } catch (err) {
+      throw nameTaken(err, patch.name);
+    }
+  }
+
+  async delete(principal: Principal, id: string): Promise<void> {
+    await this.get(principal, id);
+    await this.db.query('DELETE FROM libraries WHERE id = $1', [id]);
+  }
+}

@@ -1,0 +1,47 @@
+import type { EmbedderConfig } from '../config.js';
+import { ValidationError } from '../errors.js';
+import type { Embedder } from './embedder.js';
+import { LocalEmbedder } from './local-embedder.js';
+import { OpenAIEmbedder } from './openai-embedder.js';
+
+const LOCAL_ID = /^local:hash-v1-(\d+)$/;
+
+/**
+ * The embedders this service can run, by the id a library records. Every local dimension is
+ * available; the OpenAI-compatible model only when configured.
+ */
+export class Embedders {
+  private readonly cache = new Map<string, Embedder>();
+  readonly defaultId: string;
+
+  constructor(private readonly config: EmbedderConfig) {
+    const fallback = config.kind === 'local' ? new LocalEmbedder({ dimension: config.dimension }) : this.openai();
+    this.cache.set(fallback.id, fallback);
+    this.defaultId = fallback.id;
+  }
+
+  get(id: string): Embedder {
+    const known = this.cache.get(id);
+    if (known !== undefined) return known;
+    const local = LOCAL_ID.exec(id);
+    let embedder: Embedder | undefined;
+    if (local !== null) {
+      const dimension = Number(local[1]);
+      if (dimension >= 16 && dimension <= 2000) embedder = new LocalEmbedder({ dimension });
+    } else if (this.config.kind === 'openai' && id === `openai:${this.config.model}`) {
+      embedder = this.openai();
+    }
+    if (embedder === undefined) {
+      throw new ValidationError(`embedder: "${id}" is not available; use local:hash-v1-<16..2000> or the configured EMBEDDINGS_MODEL`, {
+        field: 'embedder',
+      });
+    }
+    this.cache.set(id, embedder);
+    return embedder;
+  }
+
+  private openai(): Embedder {
+    if (this.config.kind !== 'openai') throw new Error('no OpenAI-compatible embedder configured');
+    return new OpenAIEmbedder(this.config);
+  }
+}
