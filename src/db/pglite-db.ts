@@ -4,6 +4,11 @@ import { mkdir } from 'node:fs/promises';
 import type { Db, Queryable } from './db.js';
 import { lockDataDir } from './data-dir-lock.js';
 
+export interface PgliteDb extends Db {
+  /** The whole data directory as a tarball, loadable by `openPglite(undefined, image)`. */
+  dump(): Promise<Blob>;
+}
+
 function queryable(handle: PGlite | Transaction): Queryable {
   return {
     async query<T>(sql: string, params?: readonly unknown[]) {
@@ -16,8 +21,11 @@ function queryable(handle: PGlite | Transaction): Queryable {
   };
 }
 
-/** Embedded Postgres with pgvector. `dataDir` undefined means in memory (tests). */
-export async function openPglite(dataDir?: string): Promise<Db> {
+/**
+ * Embedded Postgres with pgvector. `dataDir` undefined means in memory; `image` starts from a
+ * dumped data directory instead of running initdb (tests: ~0.4 s instead of ~4 s).
+ */
+export async function openPglite(dataDir?: string, image?: Blob): Promise<PgliteDb> {
   let unlock = async () => {};
   if (dataDir !== undefined) {
     await mkdir(dataDir, { recursive: true });
@@ -26,7 +34,7 @@ export async function openPglite(dataDir?: string): Promise<Db> {
   }
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create({ dataDir, extensions: { vector } });
+    pglite = await PGlite.create({ dataDir, loadDataDir: image, extensions: { vector } });
   } catch (err) {
     await unlock();
     throw err;
@@ -41,6 +49,9 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     },
     exec: outside.exec,
     transaction: (fn) => pglite.transaction((tx) => fn(queryable(tx))),
+    async dump() {
+      return pglite.dumpDataDir('none');
+    },
     async close() {
       if (closed) return;
       closed = true;

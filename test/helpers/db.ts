@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Db } from '../../src/db/db.js';
 import { openPglite } from '../../src/db/pglite-db.js';
 import { openPostgres } from '../../src/db/postgres-db.js';
+import { pgliteTemplate } from './pglite-template.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -38,7 +39,7 @@ export async function freshDatabaseUrl(t: Teardown): Promise<string> {
 export async function openTestDb(t: Teardown): Promise<Db> {
   const db = usingPostgres
     ? openPostgres({ url: await freshDatabaseUrl(t), poolMax: 5, logger: silent })
-    : await openPglite();
+    : await openPglite(undefined, await pgliteTemplate());
   t.teardown(() => db.close());
   return db;
 }

@@ -1,0 +1,119 @@
+import t from 'tap';
+import { admin, bearer, createKey, testApp } from './helpers/app.js';
+import { createLibrary, importEntries, SAMPLE_ENTRIES } from './helpers/library.js';
+
+const conversation = (customer: string) => [
+  { role: 'assistant', content: 'Hello, how can I help you today?' },
+  { role: 'user', content: customer },
+];
+
+t.test('retrieve finds the entry for the conversation state and explains its score', async (t) => {
+  const { app } = await testApp(t);
+  const lib = await createLibrary(app);
+  const { ids } = await importEntries(app, lib.id, SAMPLE_ENTRIES);
+  const cases: [string, number][] = [
+    ['I bought a jacket 45 days ago and want to return it for my money back', 0],
+    ['I forgot my password and now I am locked out', 1],
+    ['please send my package to my new address instead', 2],
+  ];
+  for (const [customer, expected] of cases) {
+    const res = await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/retrieve`, headers: admin, payload: { messages: conversation(customer), k: 3 } });
+    t.equal(res.statusCode, 200);
+    const body = res.json();
+    t.equal(body.results[0].id, ids[expected], `top result for "${customer}"`);
+    const top = body.results[0];
+    t.match(top, { external_id: SAMPLE_ENTRIES[expected]!.external_id, version: 1, status: 'approved' });
+    const e = top.explanation;
+    t.ok(e.vector_score > 0 && e.vector_score <= 1);
+    t.ok(Math.abs(top.score - (e.vector_weight * e.vector_score + e.text_weight * e.text_rank_normalised)) < 1e-9, 'score is the sum of its explained parts');
+    t.ok(body.results.every((r: { score: number }, i: number) => i === 0 || r.score <= body.results[i - 1].score), 'sorted by score');
+    t.match(body.query, /customer:/);
+    t.notMatch(body.query, /how can I help/, 'greetings do not shape the query');
+  }
+});
+
+t.test('the most recent customer turn outweighs older ones', async (t) => {
+  const { app } = await testApp(t);
+  const lib = await createLibrary(app);
+  const { ids } = await importEntries(app, lib.id, SAMPLE_ENTRIES);
+  const messages = [
+    { role: 'user', content: 'I forgot my password and cannot sign in' },
+    { role: 'assistant', content: 'I have sent you a reset link, you should be able to log in now.' },
+    { role: 'user', content: 'Thanks. Also, I want to change the delivery address of my order to my office' },
+  ];
+  const res = await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/retrieve`, headers: admin, payload: { messages, k: 2 } });
+  t.equal(res.json().results[0].id, ids[2]);
+});
+
+t.test('min_score, k, status and tag filters shape the results', async (t) => {
+  const { app } = await testApp(t);
+  const lib = await createLibrary(app);
+  const entries = [...SAMPLE_ENTRIES, { external_id: 'refund-draft', scenario: 'Customer wants a refund for a late return', guidance: 'Draft advice.', status: 'draft', tags: ['refunds'] }];
+  const { ids } = await importEntries(app, lib.id, entries);
+  const retrieve = async (body: Record<string, unknown>) =>
+    (await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/retrieve`, headers: admin, payload: { messages: conversation('I want a refund, I returned it late'), ...body } })).json();
+
+  const approvedOnly = await retrieve({ k: 10 });
+  t.notOk(approvedOnly.results.some((r: { id: string }) => r.id === ids[3]), 'drafts are not retrieved by default');
+  const withDrafts = await retrieve({ k: 10, include_drafts: true });
+  t.ok(withDrafts.results.some((r: { id: string; status: string }) => r.id === ids[3] && r.status === 'draft'));
+
+  t.equal((await retrieve({ k: 1 })).results.length, 1);
+  const all = await retrieve({ k: 10 });
+  const threshold = (all.results[0].score + all.results[all.results.length - 1].score) / 2;
+  const high = await retrieve({ k: 10, min_score: threshold });
+  t.ok(high.results.length >= 1 && high.results.length < all.results.length);
+  t.ok(high.results.every((r: { score: number }) => r.score >= threshold));
+
+  const tagged = await retrieve({ k: 10, filters: { tags: ['account'] } });
+  t.same(tagged.results.map((r: { id: string }) => r.id), [ids[1]]);
+  const anyTag = await retrieve({ k: 10, filters: { any_tags: ['account', 'shipping'] } });
+  t.same(anyTag.results.map((r: { id: string }) => r.id).sort(), [ids[1], ids[2]].sort());
+
+  await app.inject({ method: 'DELETE', url: `/v1/libraries/${lib.id}/guidance/${ids[0]}`, headers: admin });
+  const afterRetire = await retrieve({ k: 10, include_drafts: true });
+  t.notOk(afterRetire.results.some((r: { id: string }) => r.id === ids[0]), 'retired entries are never retrieved');
+});
+
+t.test('retrieval never crosses libraries, and a scoped key cannot reach another library', async (t) => {
+  const { app } = await testApp(t);
+  const a = await createLibrary(app);
+  const b = await createLibrary(app);
+  await importEntries(app, a.id, SAMPLE_ENTRIES);
+  const res = await app.inject({ method: 'POST', url: `/v1/libraries/${b.id}/retrieve`, headers: admin, payload: { messages: conversation('I forgot my password'), k: 5 } });
+  t.equal(res.statusCode, 200);
+  t.same(res.json().results, []);
+  const student = await createKey(app, { role: 'student', library_ids: [b.id] });
+  const denied = await app.inject({ method: 'POST', url: `/v1/libraries/${a.id}/retrieve`, headers: bearer(student.key), payload: { messages: conversation('password'), k: 5 } });
+  t.equal(denied.statusCode, 404);
+});
+
+t.test('invalid retrieve bodies get 400 naming the field; unknown library 404', async (t) => {
+  const { app } = await testApp(t);
+  const lib = await createLibrary(app);
+  const url = `/v1/libraries/${lib.id}/retrieve`;
+  const cases: [unknown, RegExp][] = [
+    [{ messages: [] }, /body\.messages/],
+    [{ messages: 'hello' }, /body\.messages/],
+    [{ messages: [{ role: 'customer', content: 'hi' }] }, /body\.messages\.0\.role/],
+    [{ messages: [{ role: 'user', content: 5 }] }, /body\.messages\.0\.content/],
+    [{ messages: conversation('x'), k: 0 }, /body\.k/],
+    [{ messages: conversation('x'), k: 51 }, /body\.k/],
+    [{ messages: conversation('x'), k: '3' }, /body\.k/],
+    [{ messages: conversation('x'), min_score: 2 }, /body\.min_score/],
+    [{ messages: conversation('x'), filters: { tag: ['a'] } }, /body\.filters/],
+  ];
+  for (const [payload, field] of cases) {
+    const res = await app.inject({ method: 'POST', url, headers: admin, payload: payload as object });
+    t.equal(res.statusCode, 400, JSON.stringify(payload));
+    t.equal(res.json().error.code, 'validation_error');
+    t.match(res.json().error.message, field);
+  }
+  const unknown = await app.inject({
+    method: 'POST',
+    url: '/v1/libraries/00000000-0000-4000-8000-000000000000/retrieve',
+    headers: admin,
+    payload: { messages: conversation('x') },
+  });
+  t.equal(unknown.statusCode, 404);
+});
