@@ -103,3 +103,48 @@ CREATE INDEX guidance_chunks_hnsw_512 ON guidance_chunks USING hnsw ((embedding:
 CREATE INDEX guidance_chunks_hnsw_768 ON guidance_chunks USING hnsw ((embedding::vector(768)) vector_cosine_ops) WHERE dim = 768;
 CREATE INDEX guidance_chunks_hnsw_1024 ON guidance_chunks USING hnsw ((embedding::vector(1024)) vector_cosine_ops) WHERE dim = 1024;
 CREATE INDEX guidance_chunks_hnsw_1536 ON guidance_chunks USING hnsw ((embedding::vector(1536)) vector_cosine_ops) WHERE dim = 1536;
+
+-- Per-library document frequency of every lexeme, for IDF-weighted full-text ranking (Postgres'
+-- own ts_rank ignores how rare a word is). The empty term '' holds the number of entries: no
+-- lexeme is empty. Maintained by statement-level triggers, so a bulk import costs one upsert.
+CREATE TABLE guidance_term_stats (
+  library_id uuid NOT NULL REFERENCES libraries (id) ON DELETE CASCADE,
+  term       text NOT NULL,
+  df         integer NOT NULL,
+  PRIMARY KEY (library_id, term)
+);
+
+CREATE FUNCTION coach_term_stats_maintain() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    -- Only UPDATE here: inserting rows for a library being deleted would break its foreign key.
+    UPDATE guidance_term_stats s SET df = s.df - d.n
+    FROM (
+      SELECT library_id, term, count(*) AS n FROM (
+        SELECT o.library_id, lex.lexeme AS term FROM old_rows o, unnest(o.search_tsv) lex
+        UNION ALL SELECT o.library_id, '' FROM old_rows o
+      ) t GROUP BY library_id, term
+    ) d
+    WHERE s.library_id = d.library_id AND s.term = d.term;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    INSERT INTO guidance_term_stats (library_id, term, df)
+    SELECT library_id, term, count(*) FROM (
+      SELECT n.library_id, lex.lexeme AS term FROM new_rows n, unnest(n.search_tsv) lex
+      UNION ALL SELECT n.library_id, '' FROM new_rows n
+    ) t
+    GROUP BY library_id, term
+    -- A fixed order of row locks keeps concurrent imports into one library from deadlocking.
+    ORDER BY library_id, term
+    ON CONFLICT (library_id, term) DO UPDATE SET df = guidance_term_stats.df + excluded.df;
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER guidance_term_stats_insert AFTER INSERT ON guidance_entries
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION coach_term_stats_maintain();
+CREATE TRIGGER guidance_term_stats_update AFTER UPDATE ON guidance_entries
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION coach_term_stats_maintain();
+CREATE TRIGGER guidance_term_stats_delete AFTER DELETE ON guidance_entries
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION coach_term_stats_maintain();

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ApiKeys } from './auth/api-keys.js';
 import type { Config } from './config.js';
 import type { Db } from './db/db.js';
 import { defaultMigrationsDir, migrate, migrationFiles } from './db/migrate.js';
 import { openDb } from './db/open-db.js';
+import { projectRoot } from './project-root.js';
 import { Readiness } from './db/readiness.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { validationOptions } from './http/validation.js';
@@ -30,7 +32,7 @@ export interface AppOptions {
   logStream?: { write(msg: string): void };
 }
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Secrets never reach the log: keys in headers, and any field that looks like one. */
@@ -38,6 +40,9 @@ const REDACT = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'headers.authorization',
+  'headers["x-api-key"]',
+  'key',
+  'apiKey',
   '*.key',
   '*.apiKey',
   '*.api_key',

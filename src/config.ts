@@ -14,6 +14,26 @@ export interface Config {
   shutdownGraceMs: number;
   embedder: EmbedderConfig;
   retrieval: RetrievalConfig;
+  /** OpenAI-compatible chat models by role; a role that is absent is not configured. */
+  models: Partial<Record<ModelRole, ModelEndpointConfig>>;
+  chat: ChatConfig;
+}
+
+export type ModelRole = 'student' | 'teacher' | 'customer';
+
+export interface ModelEndpointConfig {
+  baseUrl: string;
+  model: string;
+  apiKey: string;
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+export interface ChatConfig {
+  /** fail: a retrieval error fails the turn (503); continue: answer with the policy alone, noted in the trace. */
+  onRetrievalError: 'fail' | 'continue';
+  /** Estimated tokens of coaching notes the composer may add to one prompt. */
+  guidanceTokenBudget: number;
 }
 
 export type EmbedderConfig =
@@ -97,6 +117,29 @@ function embedderConfig(env: Env): EmbedderConfig {
   };
 }
 
+/** `<PREFIX>_BASE_URL` and `<PREFIX>_MODEL` together configure a role; neither leaves it unconfigured. */
+function modelEndpoint(env: Env, prefix: string): ModelEndpointConfig | undefined {
+  const baseUrl = text(env, `${prefix}_BASE_URL`);
+  const model = text(env, `${prefix}_MODEL`);
+  if (baseUrl === undefined && model === undefined) return undefined;
+  const because = `when ${baseUrl === undefined ? `${prefix}_MODEL` : `${prefix}_BASE_URL`} is set`;
+  return {
+    baseUrl: url(`${prefix}_BASE_URL`, required(env, `${prefix}_BASE_URL`, because)),
+    model: required(env, `${prefix}_MODEL`, because),
+    apiKey: text(env, `${prefix}_API_KEY`) ?? 'none',
+    timeoutMs: integer(env, `${prefix}_TIMEOUT_MS`, 60_000, 100, 600_000),
+    maxRetries: integer(env, `${prefix}_MAX_RETRIES`, 2, 0, 10),
+  };
+}
+
+function chatConfig(env: Env): ChatConfig {
+  const onRetrievalError = text(env, 'CHAT_ON_RETRIEVAL_ERROR') ?? 'continue';
+  if (onRetrievalError !== 'fail' && onRetrievalError !== 'continue') {
+    throw new ConfigError('CHAT_ON_RETRIEVAL_ERROR', `must be "fail" or "continue", got "${onRetrievalError}"`);
+  }
+  return { onRetrievalError, guidanceTokenBudget: integer(env, 'CHAT_GUIDANCE_TOKEN_BUDGET', 2_000, 0, 1_000_000) };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = text(env, 'DATABASE_URL');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -126,5 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
       duplicateThreshold: fraction(env, 'DUPLICATE_THRESHOLD', 0.92),
       candidates: integer(env, 'RETRIEVAL_CANDIDATES', 100, 10, 1000),
     },
+    models: { student: modelEndpoint(env, 'STUDENT') },
+    chat: chatConfig(env),
   };
 }

@@ -1,3 +1,5 @@
+import type { ModelRole } from './config.js';
+
 /**
  * Domain errors. Code anywhere below HTTP throws these; the HTTP layer maps them to status codes in
  * exactly one place (src/http/error-handler.ts).
@@ -13,6 +15,11 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'service_unavailable'
   | 'upstream_error'
+  | 'upstream_timeout'
+  | 'retrieval_failed'
+  | 'student_model_not_configured'
+  | 'teacher_model_not_configured'
+  | 'customer_model_not_configured'
   | 'internal_error';
 
 export class AppError extends Error {
@@ -65,5 +72,24 @@ export class ServiceUnavailableError extends AppError {
 export class UpstreamError extends AppError {
   constructor(message: string, details?: unknown) {
     super('upstream_error', message, details);
+  }
+}
+
+export class UpstreamTimeoutError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('upstream_timeout', message, details);
+  }
+}
+
+export class RetrievalFailedError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('retrieval_failed', message, details);
+  }
+}
+
+export class ModelNotConfiguredError extends AppError {
+  constructor(role: ModelRole) {
+    const prefix = role.toUpperCase();
+    super(`${role}_model_not_configured`, `no ${role} model is configured: set ${prefix}_BASE_URL and ${prefix}_MODEL`);
   }
 }

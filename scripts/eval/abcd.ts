@@ -91,8 +91,33 @@ export function foldOf(uid: string, folds: number): number {
   return (hash >>> 0) % folds;
 }
 
-/** How training conversations become examples: the first customer message, or the first two. */
-export type ExemplarMode = 'first' | 'first-two-joined' | 'first-two-separate';
+/**
+ * How training conversations become examples: the first customer message, the first two (joined
+ * or as two examples), or the opening statement — the customer's messages before the agent's first reply to them.
+ */
+export type ExemplarMode = 'first' | 'first-two-joined' | 'first-two-separate' | 'opening-statement';
+
+function openingStatement(conversation: AbcdConversation): string {
+  const messages: string[] = [];
+  for (const turn of conversation.turns) {
+    if (turn.speaker === 'customer') messages.push(turn.text);
+    else if (turn.speaker === 'agent' && messages.length > 0) break;
+  }
+  return messages.join(' ');
+}
+
+function exemplarsOf(conversation: AbcdConversation, mode: ExemplarMode): string[] {
+  switch (mode) {
+    case 'first':
+      return openingCustomerTurns(conversation, 1);
+    case 'first-two-joined':
+      return [openingCustomerTurns(conversation, 2).join(' ')];
+    case 'first-two-separate':
+      return openingCustomerTurns(conversation, 2);
+    case 'opening-statement':
+      return [openingStatement(conversation)];
+  }
+}
 
 export function openingCustomerTurns(conversation: AbcdConversation, count: number): string[] {
   return conversation.turns
@@ -104,8 +129,7 @@ export function openingCustomerTurns(conversation: AbcdConversation, count: numb
 export function exemplarsByIntent(training: AbcdConversation[], mode: ExemplarMode): Map<string, string[]> {
   const byIntent = new Map<string, string[]>();
   for (const conversation of training) {
-    const opening = openingCustomerTurns(conversation, mode === 'first' ? 1 : 2);
-    const examples = mode === 'first-two-joined' ? [opening.join(' ')] : opening;
+    const examples = exemplarsOf(conversation, mode);
     const list = byIntent.get(conversation.intent) ?? [];
     list.push(...examples.filter((example) => example.trim().length > 0));
     byIntent.set(conversation.intent, list);

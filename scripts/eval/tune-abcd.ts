@@ -17,7 +17,15 @@ import {
   type GuidanceDoc,
 } from './abcd.js';
 import { rankingMetrics, type RankingMetrics } from './metrics.js';
-import { DEFAULT_WEIGHTING, fullTextTerms, queryPieces, type QueryWeighting } from '../../src/retrieval/conversation-query.js';
+import {
+  DEFAULT_WEIGHTING,
+  fullTextTerms,
+  queryPieces,
+  queryVector,
+  type QueryWeighting,
+} from '../../src/retrieval/conversation-query.js';
+import type { Embedder } from '../../src/retrieval/embedder.js';
+import type { ChatMessage } from '../../src/retrieval/messages.js';
 import { DEFAULT_FUSION, fuseHits, type ChunkKind, type FusionOptions, type VectorHit } from '../../src/retrieval/fusion.js';
 import { contentTokens, DEFAULT_DIMENSION, LocalEmbedder, type LocalEmbedderOptions } from '../../src/retrieval/local-embedder.js';
 
@@ -30,8 +38,14 @@ interface TuningConfig {
   /** How many chunks the vector search returns, as HNSW `LIMIT` would. */
   topChunks: number;
   exemplarMode: ExemplarMode;
-  /** Text side of the fusion: BM25 over the FTS terms, or nothing (vector only). */
-  textSide: 'bm25' | 'none';
+  /**
+   * Text side of the fusion over the FTS terms: BM25, an IDF-free stand-in for
+   * `ts_rank_cd(tsv, query, 1)` (matched-term occurrences / (1 + ln length)), the summed IDF
+   * of the matched terms (doable in SQL with a term→df table), or nothing.
+   */
+  textSide: 'bm25' | 'ts-rank-cd' | 'idf-match' | 'none';
+  /** Weighted sum of normalised scores (production) or reciprocal rank fusion (k = 60), for comparison. */
+  fusionMethod: 'weighted' | 'rrf';
 }
 
 const BASE: TuningConfig = {
@@ -39,8 +53,9 @@ const BASE: TuningConfig = {
   weighting: DEFAULT_WEIGHTING,
   fusion: DEFAULT_FUSION,
   topChunks: 200,
-  exemplarMode: 'first-two-separate',
+  exemplarMode: 'first-two-joined',
   textSide: 'bm25',
+  fusionMethod: 'weighted',
 };
 
 type Ranker = 'bm25' | 'hybrid';
@@ -49,19 +64,28 @@ type Results = Map<Checkpoint, { goldId: string; rankedIds: string[] }[]>;
 interface Chunk {
   entryId: string;
   kind: ChunkKind;
-  vector: Float32Array;
+  vector: number[];
 }
 
-class CachedEmbedder {
-  private readonly cache = new Map<string, Float32Array>();
-  constructor(readonly embedder: LocalEmbedder) {}
-  vector(text: string): Float32Array {
+/** Conversation prefixes and folds repeat the same texts many times; embedding each once keeps sweeps quick. */
+class CachedEmbedder implements Embedder {
+  readonly id: string;
+  readonly dimension: number;
+  private readonly cache = new Map<string, number[]>();
+  constructor(private readonly inner: LocalEmbedder) {
+    this.id = inner.id;
+    this.dimension = inner.dimension;
+  }
+  vector(text: string): number[] {
     let vector = this.cache.get(text);
     if (!vector) {
-      vector = Float32Array.from(this.embedder.embedOne(text));
+      vector = this.inner.embedOne(text);
       this.cache.set(text, vector);
     }
     return vector;
+  }
+  async embed(texts: string[]): Promise<number[][]> {
+    return texts.map((text) => this.vector(text));
   }
 }
 
@@ -77,65 +101,103 @@ function chunksOf(entries: EvalEntry[], embedder: CachedEmbedder): Chunk[] {
   ]);
 }
 
-function dot(a: Float32Array, b: Float32Array): number {
+/** IDF-free and IDF-only alternatives to BM25, to see how much the fusion depends on the text engine. */
+class TermMatchRankers {
+  private readonly documents: { id: string; logLength: number; counts: Map<string, number> }[];
+  constructor(entries: EvalEntry[]) {
+    this.documents = entries.map((entry) => {
+      const tokens = contentTokens(entryText(entry));
+      const counts = new Map<string, number>();
+      for (const token of tokens) counts.set(token, (counts.get(token) ?? 0) + 1);
+      return { id: entry.id, logLength: Math.log(Math.max(1, tokens.length)), counts };
+    });
+  }
+  /** For an OR-query every matched occurrence is its own cover, so ts_rank_cd reduces to a length-normalised count. */
+  coverDensity(terms: string[]): { entryId: string; textRank: number }[] {
+    return this.documents
+      .map((doc) => ({ entryId: doc.id, textRank: terms.reduce((sum, term) => sum + (doc.counts.get(term) ?? 0), 0) / (1 + doc.logLength) }))
+      .filter((hit) => hit.textRank > 0);
+  }
+  /** Sum of the IDFs of the matched terms, ignoring term frequency and length. */
+  idfMatch(terms: string[]): { entryId: string; textRank: number }[] {
+    const n = this.documents.length;
+    const idf = new Map(terms.map((term) => {
+      const df = this.documents.filter((doc) => doc.counts.has(term)).length;
+      return [term, Math.log(1 + (n - df + 0.5) / (df + 0.5))];
+    }));
+    return this.documents
+      .map((doc) => ({ entryId: doc.id, textRank: terms.reduce((sum, term) => sum + (doc.counts.has(term) ? idf.get(term)! : 0), 0) }))
+      .filter((hit) => hit.textRank > 0);
+  }
+}
+
+function dot(a: number[], b: number[]): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
   return sum;
 }
 
-function queryVectorOf(pieces: ReturnType<typeof queryPieces>, embedder: CachedEmbedder, dimension: number): Float32Array {
-  const sum = new Float32Array(dimension);
-  for (const piece of pieces) {
-    const vector = embedder.vector(piece.text);
-    for (let i = 0; i < dimension; i++) sum[i]! += piece.weight * vector[i]!;
-  }
-  const norm = Math.sqrt(dot(sum, sum));
-  if (norm > 0) for (let i = 0; i < dimension; i++) sum[i]! /= norm;
-  return sum;
-}
-
-function rankHybrid(
-  conversationMessages: ReturnType<typeof conversationPrefix>,
+async function rankHybrid(
+  messages: ChatMessage[],
   chunks: Chunk[],
   index: Bm25Index,
+  termMatch: TermMatchRankers,
   embedder: CachedEmbedder,
   config: TuningConfig,
-): string[] {
-  const pieces = queryPieces(conversationMessages, config.weighting);
-  const query = queryVectorOf(pieces, embedder, embedder.embedder.dimension);
+): Promise<string[]> {
+  const pieces = queryPieces(messages, config.weighting);
+  const query = await queryVector(embedder, pieces);
   const vectorHits: VectorHit[] = chunks
     .map((chunk) => ({ entryId: chunk.entryId, chunkKind: chunk.kind, similarity: dot(query, chunk.vector) }))
     .sort((a, b) => b.similarity - a.similarity)
     .slice(0, config.topChunks);
+  const terms = fullTextTerms(pieces);
   const textHits =
     config.textSide === 'bm25'
-      ? index.search(fullTextTerms(pieces)).map((hit) => ({ entryId: hit.id, textRank: hit.score }))
-      : [];
+      ? index.search(terms).map((hit) => ({ entryId: hit.id, textRank: hit.score }))
+      : config.textSide === 'ts-rank-cd'
+        ? termMatch.coverDensity(terms)
+        : config.textSide === 'idf-match'
+          ? termMatch.idfMatch(terms)
+          : [];
+  if (config.fusionMethod === 'rrf') return reciprocalRankFusion(vectorHits, textHits, config.fusion);
   return fuseHits(vectorHits, textHits, config.fusion).map((entry) => entry.entryId);
 }
 
-function rankBm25(conversationMessages: ReturnType<typeof conversationPrefix>, index: Bm25Index): string[] {
-  const tokens = conversationMessages.flatMap((message) => contentTokens(message.content));
+function reciprocalRankFusion(vectorHits: VectorHit[], textHits: { entryId: string; textRank: number }[], fusion: FusionOptions): string[] {
+  const k = 60;
+  const scores = new Map<string, number>();
+  const add = (ids: string[], weight: number): void =>
+    ids.forEach((id, rank) => scores.set(id, (scores.get(id) ?? 0) + weight / (k + rank + 1)));
+  add(fuseHits(vectorHits, [], { ...fusion, textWeight: 0 }).map((entry) => entry.entryId), 1 - fusion.textWeight);
+  add([...textHits].sort((a, b) => b.textRank - a.textRank).map((hit) => hit.entryId), fusion.textWeight);
+  return [...scores].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+}
+
+function rankBm25(messages: ChatMessage[], index: Bm25Index): string[] {
+  const tokens = messages.flatMap((message) => contentTokens(message.content));
   return index.search(tokens).map((hit) => hit.id);
 }
 
-function evaluate(
+async function evaluate(
   docs: GuidanceDoc[],
   conversations: AbcdConversation[],
   config: TuningConfig,
   ranker: Ranker,
   withExamples: boolean,
-): Map<Checkpoint, RankingMetrics> {
+): Promise<Map<Checkpoint, RankingMetrics>> {
   const embedder = new CachedEmbedder(new LocalEmbedder(config.embedder));
   const results: Results = new Map(CHECKPOINTS.map((checkpoint) => [checkpoint, []]));
   for (const { entries: withExemplars, heldOut } of kFoldSplits(docs, conversations, FOLDS, config.exemplarMode)) {
     const entries = withExamples ? withExemplars : withExemplars.map((entry) => ({ ...entry, examples: [] }));
     const index = new Bm25Index(entries.map((entry) => ({ id: entry.id, tokens: contentTokens(entryText(entry)) })));
+    const termMatch = new TermMatchRankers(entries);
     const chunks = ranker === 'hybrid' ? chunksOf(entries, embedder) : [];
     for (const conversation of heldOut) {
       for (const checkpoint of CHECKPOINTS) {
         const messages = conversationPrefix(conversation, checkpoint);
-        const rankedIds = ranker === 'bm25' ? rankBm25(messages, index) : rankHybrid(messages, chunks, index, embedder, config);
+        const rankedIds =
+          ranker === 'bm25' ? rankBm25(messages, index) : await rankHybrid(messages, chunks, index, termMatch, embedder, config);
         results.get(checkpoint)!.push({ goldId: conversation.intent, rankedIds });
       }
     }
@@ -148,57 +210,68 @@ function formatRow(label: string, metrics: Map<Checkpoint, RankingMetrics>): str
     const m = metrics.get(checkpoint)!;
     return `${m.accAt1.toFixed(3)} ${m.recallAt5.toFixed(3)} ${m.mrr.toFixed(3)}`;
   });
-  return `${label.padEnd(34)} | ${cells.join(' | ')}`;
+  return `${label.padEnd(38)} | ${cells.join(' | ')}`;
 }
 
 function header(): string {
   const cells = CHECKPOINTS.map((checkpoint) => `turn ${String(checkpoint).padEnd(5)} a@1 r@5 mrr`.padEnd(17));
-  return `${'ranker'.padEnd(34)} | ${cells.join(' | ')}`;
+  return `${'ranker'.padEnd(38)} | ${cells.join(' | ')}`;
 }
 
 function sweeps(): [string, TuningConfig][] {
-  const variants: [string, TuningConfig][] = [['base', BASE]];
+  const variants: [string, TuningConfig][] = [['chosen defaults', BASE]];
   const add = (label: string, change: Partial<TuningConfig>): void => {
     variants.push([label, { ...BASE, ...change }]);
   };
-  for (const dimension of [256, 384, 768, 1024, 4096]) add(`dim ${dimension}`, { embedder: { dimension } });
-  add('words only', { embedder: { ...BASE.embedder, weights: { bigram: 0, char: 0 } } });
-  add('no bigrams', { embedder: { ...BASE.embedder, weights: { bigram: 0 } } });
-  add('no char n-grams', { embedder: { ...BASE.embedder, weights: { char: 0 } } });
-  add('char 2..4', { embedder: { ...BASE.embedder, charNgramRange: [2, 4] } });
-  add('char 3..4', { embedder: { ...BASE.embedder, charNgramRange: [3, 4] } });
-  add('char 3..6', { embedder: { ...BASE.embedder, charNgramRange: [3, 6] } });
-  add('char weight 0.5', { embedder: { ...BASE.embedder, weights: { char: 0.5 } } });
-  add('char weight 1.5', { embedder: { ...BASE.embedder, weights: { char: 1.5 } } });
-  add('bigram weight 1', { embedder: { ...BASE.embedder, weights: { bigram: 1 } } });
-  for (const recencyDecay of [1, 0.85, 0.5]) add(`decay ${recencyDecay}`, { weighting: { ...DEFAULT_WEIGHTING, recencyDecay } });
-  for (const agentWeight of [0, 0.15, 0.6]) add(`agent ${agentWeight}`, { weighting: { ...DEFAULT_WEIGHTING, agentWeight } });
-  for (const fullWeightContentWords of [1, 2, 8]) {
-    add(`full weight at ${fullWeightContentWords} words`, { weighting: { ...DEFAULT_WEIGHTING, fullWeightContentWords } });
-  }
-  for (const supportCount of [1, 2, 5]) add(`support ${supportCount}`, { fusion: { ...DEFAULT_FUSION, supportCount } });
-  for (const textWeight of [0, 0.3, 0.5]) add(`text weight ${textWeight}`, { fusion: { ...DEFAULT_FUSION, textWeight } });
-  add('vector only', { textSide: 'none' });
+  for (const dimension of [256, 384, 768, 1024]) add(`dimension ${dimension}`, { embedder: { dimension } });
+  add('words only', { embedder: { weights: { bigram: 0, char: 0 } } });
+  add('no bigrams', { embedder: { weights: { bigram: 0 } } });
+  add('no char n-grams', { embedder: { weights: { char: 0 } } });
+  add('char n-grams 2..4', { embedder: { charNgramRange: [2, 4] } });
+  add('char weight 1.5', { embedder: { weights: { char: 1.5 } } });
+  add('no recency decay', { weighting: { ...DEFAULT_WEIGHTING, recencyDecay: 1 } });
+  add('recency decay 0.5', { weighting: { ...DEFAULT_WEIGHTING, recencyDecay: 0.5 } });
+  add('agent weight 0', { weighting: { ...DEFAULT_WEIGHTING, agentWeight: 0 } });
+  add('full weight at 2 words', { weighting: { ...DEFAULT_WEIGHTING, fullWeightContentWords: 2 } });
+  add('max over chunks (support 1)', { fusion: { ...DEFAULT_FUSION, supportCount: 1 } });
+  add('support 3', { fusion: { ...DEFAULT_FUSION, supportCount: 3 } });
+  add('support 8', { fusion: { ...DEFAULT_FUSION, supportCount: 8 } });
+  add('text weight 0.3', { fusion: { ...DEFAULT_FUSION, textWeight: 0.3 } });
+  add('RRF, text weight 0.5', { fusionMethod: 'rrf', fusion: { ...DEFAULT_FUSION, textWeight: 0.5 } });
+  add('text: vector only', { textSide: 'none' });
+  add('text: IDF of matched terms', { textSide: 'idf-match' });
+  add('text: ts_rank_cd-like', { textSide: 'ts-rank-cd' });
+  add('text: ts_rank_cd-like, weight 0.1', { textSide: 'ts-rank-cd', fusion: { ...DEFAULT_FUSION, textWeight: 0.1 } });
   add('top 50 chunks', { topChunks: 50 });
-  add('top 1000 chunks', { topChunks: 1000 });
   add('exemplars: first turn', { exemplarMode: 'first' });
-  add('exemplars: first two joined', { exemplarMode: 'first-two-joined' });
+  add('exemplars: first two separate', { exemplarMode: 'first-two-separate' });
+  add('exemplars: opening statement', { exemplarMode: 'opening-statement' });
   return variants;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const dataDir = process.argv[2];
-  if (!dataDir) throw new Error('usage: tune-abcd.ts <abcd derived dir> [--sweep]');
+  if (!dataDir) throw new Error('usage: tune-abcd.ts <abcd derived dir> [--sweep [--part=i/n]]');
   const { docs, conversations } = loadAbcd(dataDir);
   console.log(header());
   if (process.argv.includes('--sweep')) {
-    for (const [label, config] of sweeps()) console.log(formatRow(label, evaluate(docs, conversations, config, 'hybrid', true)));
+    // --part=i/n runs every n-th variant so sweeps can use several cores.
+    const [part, parts] = (process.argv.find((arg) => arg.startsWith('--part='))?.slice(7) ?? '0/1').split('/').map(Number);
+    const mine = sweeps().filter((_, i) => i % parts! === part);
+    for (const [label, config] of mine) console.log(formatRow(label, await evaluate(docs, conversations, config, 'hybrid', true)));
     return;
   }
-  console.log(formatRow('BM25 docs-only', evaluate(docs, conversations, BASE, 'bm25', false)));
-  console.log(formatRow('BM25 + exemplars', evaluate(docs, conversations, BASE, 'bm25', true)));
-  console.log(formatRow('hybrid docs-only', evaluate(docs, conversations, BASE, 'hybrid', false)));
-  console.log(formatRow('hybrid + exemplars', evaluate(docs, conversations, BASE, 'hybrid', true)));
+  const rows: [string, TuningConfig, Ranker, boolean][] = [
+    ['BM25 docs-only', BASE, 'bm25', false],
+    ['BM25 + exemplars', BASE, 'bm25', true],
+    ['hybrid docs-only', BASE, 'hybrid', false],
+    ['hybrid + exemplars', BASE, 'hybrid', true],
+    ['hybrid + exemplars, vector only', { ...BASE, textSide: 'none' }, 'hybrid', true],
+    ['hybrid + exemplars, ts_rank_cd-like', { ...BASE, textSide: 'ts-rank-cd' }, 'hybrid', true],
+  ];
+  for (const [label, config, ranker, withExamples] of rows) {
+    console.log(formatRow(label, await evaluate(docs, conversations, config, ranker, withExamples)));
+  }
 }
 
-main();
+await main();

@@ -1,22 +1,14 @@
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../project-root.js';
 import type { Db } from './db.js';
 
 // Any fixed number; every Coach instance must use the same one.
 const MIGRATION_LOCK_ID = 7_424_242;
 const FILE_NAME = /^\d{3}_[a-z0-9_]+\.sql$/;
 
-/** The repository's `migrations/` folder, found from this module whether run from src/ or dist/. */
 export function defaultMigrationsDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'migrations', '001_init.sql'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('migrations/ folder not found above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-  return path.join(dir, 'migrations');
+  return path.join(projectRoot(), 'migrations');
 }
 
 export async function migrationFiles(dir: string): Promise<string[]> {

@@ -1,6 +1,7 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
 import { mkdir } from 'node:fs/promises';
+import { ServiceUnavailableError } from '../errors.js';
 import type { Db, Queryable } from './db.js';
 import { lockDataDir } from './data-dir-lock.js';
 
@@ -41,14 +42,24 @@ export async function openPglite(dataDir?: string, image?: Blob): Promise<Pglite
   }
   const outside = queryable(pglite);
   let closed = false;
+  // After close (during shutdown) callers get the same typed 503 as a lost server connection.
+  const open = () => {
+    if (closed) throw new ServiceUnavailableError('embedded database is closed');
+  };
   return {
     kind: 'pglite',
-    query: (sql, params) => {
-      if (closed) return Promise.reject(new Error('embedded database is closed'));
+    query: async (sql, params) => {
+      open();
       return outside.query(sql, params);
     },
-    exec: outside.exec,
-    transaction: (fn) => pglite.transaction((tx) => fn(queryable(tx))),
+    exec: async (sql) => {
+      open();
+      return outside.exec(sql);
+    },
+    transaction: async (fn) => {
+      open();
+      return pglite.transaction((tx) => fn(queryable(tx)));
+    },
     async dump() {
       return pglite.dumpDataDir('none');
     },

@@ -18,7 +18,7 @@ function asUnavailable(err: unknown): unknown {
   const e = err as { code?: string; message?: string };
   const lost =
     (e.code !== undefined && (UNAVAILABLE_SQLSTATE.test(e.code) || UNAVAILABLE_ERRNO.has(e.code))) ||
-    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(
       e.message ?? '',
     );
   return lost ? new ServiceUnavailableError('database unavailable', { cause: e.message }) : err;
@@ -51,6 +51,9 @@ export function openPostgres({ url, poolMax, logger }: PostgresOptions): Db {
     // A database that stops answering must fail readiness quickly, not hang requests.
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    // A server that stops answering (rather than refusing) must not hold a request forever.
+    statement_timeout: 30_000,
+    query_timeout: 35_000,
   });
   // An idle client whose server goes away emits 'error'; unhandled, it would crash the process.
   pool.on('error', (err) => logger.warn({ err }, 'idle database connection failed'));
@@ -79,7 +82,7 @@ export function openPostgres({ url, poolMax, logger }: PostgresOptions): Db {
       }
     },
     async close() {
-      await pool.end();
+      if (!pool.ended) await pool.end();
     },
   };
 }

@@ -11,7 +11,12 @@ const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   upstream_error: 502,
+  upstream_timeout: 504,
   service_unavailable: 503,
+  retrieval_failed: 503,
+  student_model_not_configured: 503,
+  teacher_model_not_configured: 503,
+  customer_model_not_configured: 503,
   internal_error: 500,
 };
 

@@ -32,7 +32,8 @@ export interface FusionOptions {
   textWeight: number;
 }
 
-export const DEFAULT_FUSION: FusionOptions = { supportCount: 3, textWeight: 0.15 };
+// supportCount 4–8 perform alike; textWeight above 0.3 starts to let keyword overlap outvote meaning.
+export const DEFAULT_FUSION: FusionOptions = { supportCount: 5, textWeight: 0.2 };
 
 export interface VectorExplanation {
   /** Mean of the best `supportCount` similarities (missing ones at the cutoff), clamped to [0, 1]. */

@@ -41,7 +41,7 @@ const STOPWORDS = new Set(
     'now of off on once only or other our ours ourselves out over own same she should so some such than that the ' +
     'their theirs them themselves then there these they this those through to too under until up very was we were ' +
     'what when where which while who whom why will with would you your yours yourself yourselves ' +
-    'im ive id ill youre youve youll youd hes shes its were weve theyre theyve isnt arent wasnt werent dont doesnt ' +
+    'im ive id ill youre youve youll youd hes shes weve theyre theyve isnt arent wasnt werent dont doesnt ' +
     'didnt cant couldnt wont wouldnt shouldnt hasnt havent hadnt lets thats theres whats ' +
     'also may might must shall us get got go going like want wanted need needed know one thing things something ' +
     'hi hello hey dear thanks thank thankyou please pls ok okay yes yeah yep sure great good nice fine well alright ' +
@@ -49,11 +49,13 @@ const STOPWORDS = new Set(
   ).split(' '),
 );
 
-/** Tokens with this many digits are identifiers, phone numbers or amounts, not scenario vocabulary. */
+/** Tokens with more digits are identifiers, phone numbers or amounts, not scenario vocabulary. */
 const MAX_DIGITS_PER_TOKEN = 2;
+/** E-mail addresses and URLs are identifiers too; split into words they would read as "email com". */
+const ADDRESS_PATTERN = /[^\s@]+@[^\s@]+|https?:\/\/\S+|www\.\S+/gi;
 
 /** Lower-cased word tokens; apostrophes are dropped so "can't" and "cant" agree. */
-export function tokenize(text: string): string[] {
+function tokenize(text: string): string[] {
   return text
     .toLowerCase()
     .normalize('NFKD')
@@ -63,13 +65,9 @@ export function tokenize(text: string): string[] {
     .filter((token) => token.length > 0);
 }
 
-export function isStopword(token: string): boolean {
-  return STOPWORDS.has(token);
-}
-
 /** Tokens that carry topical content: not stopwords, not identifiers, longer than one character. */
 export function contentTokens(text: string): string[] {
-  return tokenize(text).filter(
+  return tokenize(text.replace(ADDRESS_PATTERN, ' ')).filter(
     (token) => token.length > 1 && !STOPWORDS.has(token) && countDigits(token) <= MAX_DIGITS_PER_TOKEN,
   );
 }

@@ -3,6 +3,7 @@ import type { GuidanceEntry, Library } from '../library/types.js';
 import { buildConversationQuery } from './conversation-query.js';
 import type { Embedders } from './embedders.js';
 import { fuseHits, type ChunkKind, type FusedEntry, type TextHit, type VectorHit } from './fusion.js';
+import { runSearch, type SearchInput } from './search-sql.js';
 import type { ChatMessage } from './messages.js';
 
 export interface RetrieveRequest {
@@ -19,7 +20,7 @@ export interface Explanation {
   best_similarity: number;
   best_chunk: ChunkKind | null;
   matched_chunks: number;
-  /** Postgres full-text rank (ts_rank_cd) and the same divided by the best rank of this query. */
+  /** Full-text rank (summed BM25 IDF of the query words the entry contains) and the same divided by the best rank of this query. */
   text_rank: number;
   text_rank_normalised: number;
   /** score = vector_weight × vector_score + text_weight × text_rank_normalised. */
@@ -75,7 +76,7 @@ export class Retriever {
     const hasVector = query.vector.some((x) => x !== 0);
     const { vectorHits, textHits } = await this.search(library, embedder.id, embedder.dimension, {
       vector: hasVector ? `[${query.vector.join(',')}]` : null,
-      tsquery: query.terms.join(' | '),
+      textQuery: query.terms.join(' '),
       statuses,
       tags: request.filters?.tags ?? [],
       anyTags: request.filters?.any_tags ?? [],
@@ -94,44 +95,8 @@ export class Retriever {
     return { results, query: query.query };
   }
 
-  private async search(
-    library: Library,
-    embedderId: string,
-    dim: number,
-    q: { vector: string | null; tsquery: string; statuses: string[]; tags: string[]; anyTags: string[] },
-  ): Promise<{ vectorHits: VectorHit[]; textHits: TextHit[] }> {
-    const n = this.options.candidates;
-    // The literal dimension lets the planner use the partial HNSW index of that dimension.
-    const sql = `
-      WITH vector_hits AS (
-        SELECT c.entry_id, c.kind, 1 - (c.embedding::vector(${dim}) <=> $2::vector(${dim})) AS value
-        FROM guidance_chunks c JOIN guidance_entries e ON e.id = c.entry_id
-        WHERE $2::text IS NOT NULL AND c.library_id = $1 AND c.embedder = $3 AND c.dim = ${dim}
-          AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[])
-        ORDER BY c.embedding::vector(${dim}) <=> $2::vector(${dim})
-        LIMIT $8
-      ),
-      text_hits AS (
-        SELECT e.id AS entry_id, NULL::text AS kind, ts_rank_cd(e.search_tsv, q) AS value
-        FROM guidance_entries e, to_tsquery('english', $4) q
-        WHERE $4 <> '' AND e.library_id = $1 AND e.search_tsv @@ q
-          AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[])
-        ORDER BY value DESC
-        LIMIT $8
-      )
-      SELECT 'vector' AS source, entry_id, kind, value FROM vector_hits
-      UNION ALL
-      SELECT 'text', entry_id, kind, value FROM text_hits`;
-    const rows = await this.db.transaction(async (tx) => {
-      // SET LOCAL semantics: these must not leak to other users of a pooled connection.
-      await tx.query(
-        "SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-        [String(Math.max(this.options.efSearch, n))],
-      );
-      return tx.query<{ source: string; entry_id: string; kind: ChunkKind | null; value: number }>(sql, [
-        library.id, q.vector, embedderId, q.tsquery, q.statuses, q.tags, q.anyTags, n,
-      ]);
-    });
+  private async search(library: Library, embedderId: string, dim: number, q: SearchInput): Promise<{ vectorHits: VectorHit[]; textHits: TextHit[] }> {
+    const rows = await runSearch(this.db, { libraryId: library.id, embedderId, dim, efSearch: this.options.efSearch, candidates: this.options.candidates }, q);
     const vectorHits: VectorHit[] = [];
     const textHits: TextHit[] = [];
     for (const row of rows) {

@@ -39,7 +39,7 @@ const Explanation = Type.Object({
   best_similarity: Type.Number(),
   best_chunk: Type.Union([Type.Literal('scenario'), Type.Literal('guidance'), Type.Literal('example'), Type.Null()]),
   matched_chunks: Type.Integer(),
-  text_rank: Type.Number({ description: 'Postgres full-text rank (ts_rank_cd)' }),
+  text_rank: Type.Number({ description: 'Full-text rank: summed IDF of the query words the entry contains' }),
   text_rank_normalised: Type.Number({ description: 'text_rank divided by the best text rank of this query' }),
   vector_weight: Type.Number(),
   text_weight: Type.Number({ description: 'score = vector_weight × vector_score + text_weight × text_rank_normalised' }),

@@ -1,0 +1,196 @@
+/**
+ * Load benchmark against real PostgreSQL + pgvector: import rate, /retrieve throughput and latency
+ * under load next to the same search SQL run directly through `pg`, and HNSW recall@10 against exact
+ * search, at growing library sizes.
+ *
+ *   DATABASE_URL=postgres://... npm run bench -- [--sizes 1000,10000,100000] [--duration 10] [--connections 8]
+ *
+ * A throwaway database is created on that server and dropped at the end. The service runs as a
+ * separate process, as in production, so the load generator does not share its CPU time slice.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { openPostgres } from '../src/db/postgres-db.js';
+import { buildConversationQuery } from '../src/retrieval/conversation-query.js';
+import { LocalEmbedder } from '../src/retrieval/local-embedder.js';
+import { runSearch, type SearchInput, type SearchScope } from '../src/retrieval/search-sql.js';
+import { syntheticConversation, syntheticEntry } from './lib/synthetic-library.js';
+
+const { values: args } = parseArgs({
+  options: {
+    'database-url': { type: 'string', default: process.env.DATABASE_URL },
+    sizes: { type: 'string', default: '1000,10000,100000' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '8' },
+    'import-batch': { type: 'string', default: '1000' },
+  },
+});
+if (!args['database-url']) {
+  console.error('set DATABASE_URL (or --database-url) to a PostgreSQL server with pgvector');
+  process.exit(2);
+}
+const sizes = args.sizes!.split(',').map(Number);
+const duration = Number(args.duration);
+const connections = Number(args.connections);
+const importBatch = Number(args['import-batch']);
+const ADMIN_KEY = `bench-${randomBytes(12).toString('hex')}`;
+const QUERY_COUNT = 64;
+const silent = { info() {}, warn() {}, error() {} };
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function withAdminClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: args['database-url'] });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function startService(databaseUrl: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), COACH_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', DB_POOL_MAX: String(connections) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let i = 0; i < 300; i++) {
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    if (ready) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('service did not become ready');
+}
+
+async function api(base: string, method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** The retrieval statement alone, through pg, from `connections` concurrent loops for `duration` seconds. */
+async function directSql(databaseUrl: string, scope: SearchScope, inputs: SearchInput[]): Promise<{ rps: number; p50: number; p99: number }> {
+  const db = openPostgres({ url: databaseUrl, poolMax: connections, logger: silent });
+  const latencies: number[] = [];
+  const deadline = performance.now() + duration * 1000;
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < deadline) {
+        const started = performance.now();
+        await runSearch(db, scope, inputs[n++ % inputs.length]!);
+        latencies.push(performance.now() - started);
+      }
+    }),
+  );
+  await db.close();
+  latencies.sort((a, b) => a - b);
+  return { rps: latencies.length / duration, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function hnswRecall(databaseUrl: string, scope: SearchScope, inputs: SearchInput[]): Promise<number> {
+  const db = openPostgres({ url: databaseUrl, poolMax: 2, logger: silent });
+  const dim = scope.dim;
+  const topTen = (exact: boolean, vector: string) =>
+    db.transaction(async (tx) => {
+      await tx.query("SELECT set_config('hnsw.ef_search', $1, true)", [String(scope.efSearch)]);
+      if (exact) await tx.query("SELECT set_config('enable_indexscan', 'off', true), set_config('enable_bitmapscan', 'off', true)");
+      const rows = await tx.query<{ id: string }>(
+        `SELECT id::text FROM guidance_chunks WHERE library_id = $1 AND dim = ${dim}
+         ORDER BY embedding::vector(${dim}) <=> $2::vector(${dim}) LIMIT 10`,
+        [scope.libraryId, vector],
+      );
+      return rows.map((r) => r.id);
+    });
+  let found = 0;
+  let total = 0;
+  for (const input of inputs) {
+    const exact = new Set(await topTen(true, input.vector!));
+    const approx = await topTen(false, input.vector!);
+    found += approx.filter((id) => exact.has(id)).length;
+    total += exact.size;
+  }
+  await db.close();
+  return found / total;
+}
+
+async function main(): Promise<void> {
+  const dbName = `coach_bench_${randomBytes(4).toString('hex')}`;
+  await withAdminClient((c) => c.query(`CREATE DATABASE ${dbName}`));
+  const url = new URL(args['database-url']!);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const service = await startService(databaseUrl, port);
+  try {
+    const library = await api(base, 'POST', '/v1/libraries', { name: 'bench', policy: 'Refunds within 30 days of delivery.' });
+    const embedder = new LocalEmbedder({ dimension: library.embedding_dim });
+    const scope: SearchScope = { libraryId: library.id, embedderId: library.embedder, dim: library.embedding_dim, efSearch: 100, candidates: 100 };
+    const conversations = Array.from({ length: QUERY_COUNT }, (_, i) => syntheticConversation(i));
+    const inputs: SearchInput[] = await Promise.all(
+      conversations.map(async (messages) => {
+        const q = await buildConversationQuery(messages, embedder);
+        return { vector: `[${q.vector.join(',')}]`, textQuery: q.terms.join(' '), statuses: ['approved'], tags: [], anyTags: [] };
+      }),
+    );
+    console.log(`library ${library.id}, embedder ${library.embedder}, ${connections} connections, ${duration} s per measurement`);
+    console.log('| entries | import entries/s | /retrieve req/s | p50 ms | p99 ms | direct SQL req/s | p50 ms | p99 ms | ratio | HNSW recall@10 |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    let loaded = 0;
+    for (const size of sizes) {
+      const started = performance.now();
+      for (let start = loaded; start < size; start += importBatch) {
+        const batch = Array.from({ length: Math.min(importBatch, size - start) }, (_, j) => syntheticEntry(start + j));
+        await api(base, 'POST', `/v1/libraries/${library.id}/guidance/import`, batch);
+      }
+      const importRate = (size - loaded) / ((performance.now() - started) / 1000);
+      loaded = size;
+      await withAdminClient((c) => c.query(`ANALYZE`).then(() => undefined).catch(() => undefined));
+
+      const requests = conversations.map((messages) => ({
+        method: 'POST' as const,
+        path: `/v1/libraries/${library.id}/retrieve`,
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ messages, k: 5 }),
+      }));
+      await autocannon({ url: base, connections, duration: 2, requests }); // warm-up
+      const load = await autocannon({ url: base, connections, duration, requests });
+      if (load.non2xx > 0 || load.errors > 0) throw new Error(`/retrieve failed under load: ${load.non2xx} non-2xx, ${load.errors} errors`);
+      const direct = await directSql(databaseUrl, scope, inputs);
+      const recall = await hnswRecall(databaseUrl, scope, inputs.slice(0, 32));
+      const httpRps = load.requests.average;
+      console.log(
+        `| ${size} | ${importRate.toFixed(0)} | ${httpRps.toFixed(0)} | ${load.latency.p50} | ${load.latency.p99} | ` +
+          `${direct.rps.toFixed(0)} | ${direct.p50.toFixed(1)} | ${direct.p99.toFixed(1)} | ${(httpRps / direct.rps).toFixed(2)} | ${recall.toFixed(3)} |`,
+      );
+    }
+  } finally {
+    service.kill('SIGTERM');
+    await new Promise((r) => service.once('exit', r));
+    await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
+  }
+}
+
+await main();
