@@ -95,6 +95,18 @@ CREATE TABLE guidance_chunks (
 CREATE INDEX guidance_chunks_entry_idx ON guidance_chunks (entry_id, embedder);
 CREATE INDEX guidance_chunks_library_idx ON guidance_chunks (library_id, embedder);
 
+-- New chunks land here first: inserting into an HNSW index costs ~0.5 ms per vector, which would
+-- cap bulk imports at a few hundred entries per second. A background indexer moves rows into
+-- guidance_chunks in batches; retrieval searches both (this table by exact scan), so an entry is
+-- searchable from the moment its write commits.
+CREATE TABLE guidance_chunks_pending (LIKE guidance_chunks INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+ALTER TABLE guidance_chunks_pending
+  ADD PRIMARY KEY (id),
+  ADD FOREIGN KEY (entry_id) REFERENCES guidance_entries (id) ON DELETE CASCADE,
+  ADD FOREIGN KEY (library_id) REFERENCES libraries (id) ON DELETE CASCADE;
+CREATE INDEX guidance_chunks_pending_entry_idx ON guidance_chunks_pending (entry_id, embedder);
+CREATE INDEX guidance_chunks_pending_library_idx ON guidance_chunks_pending (library_id, embedder);
+
 -- HNSW needs a fixed dimension: one partial cosine index per supported dimension. An embedder of
 -- another dimension still works, by exact scan.
 CREATE INDEX guidance_chunks_hnsw_256 ON guidance_chunks USING hnsw ((embedding::vector(256)) vector_cosine_ops) WHERE dim = 256;

@@ -51,8 +51,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function withAdminClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: args['database-url'] });
+function withAdminClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withAdminClientOn(args['database-url']!, fn);
+}
+
+async function withAdminClientOn<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);
@@ -156,8 +160,9 @@ async function main(): Promise<void> {
       }),
     );
     console.log(`library ${library.id}, embedder ${library.embedder}, ${connections} connections, ${duration} s per measurement`);
-    console.log('| entries | import entries/s | /retrieve req/s | p50 ms | p99 ms | direct SQL req/s | p50 ms | p99 ms | ratio | HNSW recall@10 |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    console.log('import: entries/s until the import requests answered (stored and searchable); indexed: entries/s until the HNSW index held them all');
+    console.log('| entries | import entries/s | indexed entries/s | /retrieve req/s | p50 ms | p99 ms | direct SQL req/s | p50 ms | p99 ms | ratio | HNSW recall@10 |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
     let loaded = 0;
     for (const size of sizes) {
       const started = performance.now();
@@ -166,8 +171,13 @@ async function main(): Promise<void> {
         await api(base, 'POST', `/v1/libraries/${library.id}/guidance/import`, batch);
       }
       const importRate = (size - loaded) / ((performance.now() - started) / 1000);
+      // Imports answer once entries are stored and searchable; the HNSW index catches up behind.
+      const pending = () =>
+        withAdminClientOn(databaseUrl, async (c) => Number((await c.query('SELECT count(*) AS n FROM guidance_chunks_pending')).rows[0].n));
+      while ((await pending()) > 0) await new Promise((r) => setTimeout(r, 200));
+      const indexRate = (size - loaded) / ((performance.now() - started) / 1000);
       loaded = size;
-      await withAdminClient((c) => c.query(`ANALYZE`).then(() => undefined).catch(() => undefined));
+      await withAdminClientOn(databaseUrl, (c) => c.query('ANALYZE'));
 
       const requests = conversations.map((messages) => ({
         method: 'POST' as const,
@@ -182,7 +192,7 @@ async function main(): Promise<void> {
       const recall = await hnswRecall(databaseUrl, scope, inputs.slice(0, 32));
       const httpRps = load.requests.average;
       console.log(
-        `| ${size} | ${importRate.toFixed(0)} | ${httpRps.toFixed(0)} | ${load.latency.p50} | ${load.latency.p99} | ` +
+        `| ${size} | ${importRate.toFixed(0)} | ${indexRate.toFixed(0)} | ${httpRps.toFixed(0)} | ${load.latency.p50} | ${load.latency.p99} | ` +
           `${direct.rps.toFixed(0)} | ${direct.p50.toFixed(1)} | ${direct.p99.toFixed(1)} | ${(httpRps / direct.rps).toFixed(2)} | ${recall.toFixed(3)} |`,
       );
     }

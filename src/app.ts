@@ -22,8 +22,24 @@ import { libraryRoutes } from './http/routes/libraries.js';
 import { retrievalRoutes } from './http/routes/retrieval.js';
 import { GuidanceStore } from './library/guidance-store.js';
 import { Libraries } from './library/libraries.js';
+import { ReembedJobs } from './library/reembed-jobs.js';
+import { ReembedWorker } from './library/reembed-worker.js';
+import { reembedRoutes } from './http/routes/reembed.js';
+import { ChunkIndexer } from './retrieval/chunk-indexer.js';
 import { Embedders } from './retrieval/embedders.js';
 import { Retriever } from './retrieval/retriever.js';
+import { ChatService } from './chat/chat-service.js';
+import { FeedbackStore } from './chat/feedback-store.js';
+import { GuidanceStatsStore } from './chat/guidance-stats.js';
+import { LibraryResolver } from './chat/library-resolver.js';
+import { TraceStore } from './chat/trace-store.js';
+import { ModelClients } from './models/model-clients.js';
+import { chatRoutes } from './http/routes/chat.js';
+import { feedbackRoutes } from './http/routes/feedback.js';
+import { openaiCompatRoutes } from './http/routes/openai-compat.js';
+import { traceRoutes } from './http/routes/traces.js';
+import { teachRoutes } from './http/routes/teach.js';
+import { createTeacher } from './teacher/teacher.js';
 
 export interface AppOptions {
   /** A database the caller owns (tests); otherwise the app opens one from config and closes it. */
@@ -68,7 +84,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   const db = options.db ?? (await openDb(config, app.log));
-  if (options.db === undefined) app.addHook('onClose', () => db.close());
+  // PGlite is one connection: smaller batches keep other queries waiting less.
+  const indexer = new ChunkIndexer(db, app.log, db.kind === 'pglite' ? 200 : 1000);
+  app.addHook('onClose', async () => {
+    await indexer.stop();
+    if (options.db === undefined) await db.close();
+  });
   try {
     const dir = defaultMigrationsDir();
     const applied = await migrate(db, dir);
@@ -88,8 +109,29 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const libraries = new Libraries(db, embedders);
     libraryRoutes(app, libraries);
     guidanceRoutes(app, libraries, new GuidanceStore(db, embedders, config.retrieval.duplicateThreshold));
-    retrievalRoutes(app, libraries, new Retriever(db, embedders, config.retrieval));
+    const retriever = new Retriever(db, embedders, config.retrieval);
+    retrievalRoutes(app, libraries, retriever);
+    // Re-embedding libraries in the background. onClose hooks run last-registered first: the worker stops before the db closes.
+    const reembedWorker = new ReembedWorker(db, embedders, app.log, config.reembed);
+    app.addHook('onClose', () => reembedWorker.stop());
+    reembedRoutes(app, new ReembedJobs(db, libraries, embedders, () => reembedWorker.wake()));
+    // Student chat: composition, chat, the OpenAI-compatible surface, traces, feedback and stats.
+    const models = new ModelClients(config.models);
+    const traces = new TraceStore(db);
+    const chat = new ChatService(retriever, models, traces, config.chat, app.log);
+    chatRoutes(app, libraries, chat);
+    openaiCompatRoutes(app, libraries, new LibraryResolver(db, libraries), models, chat);
+    traceRoutes(app, traces);
+    feedbackRoutes(app, libraries, new FeedbackStore(db), new GuidanceStatsStore(db));
+    // Teacher jobs (issue 4): a background worker, started once the app is ready, stopped before the db closes.
+    const teacherStore = new GuidanceStore(db, embedders, config.retrieval.duplicateThreshold);
+    const teacher = createTeacher({ db, config, libraries, store: teacherStore, embedders, retriever, log: app.log });
+    app.addHook('onReady', async () => teacher.worker.start());
+    app.addHook('onClose', () => teacher.worker.stop());
+    teachRoutes(app, libraries, teacherStore, teacher.jobs);
     await app.ready();
+    indexer.start();
+    reembedWorker.start();
   } catch (err) {
     await app.close();
     throw err;

@@ -14,9 +14,11 @@ export interface Config {
   shutdownGraceMs: number;
   embedder: EmbedderConfig;
   retrieval: RetrievalConfig;
+  reembed: ReembedConfig;
   /** OpenAI-compatible chat models by role; a role that is absent is not configured. */
   models: Partial<Record<ModelRole, ModelEndpointConfig>>;
   chat: ChatConfig;
+  teacher: TeacherConfig;
 }
 
 export type ModelRole = 'student' | 'teacher' | 'customer';
@@ -36,6 +38,18 @@ export interface ChatConfig {
   guidanceTokenBudget: number;
 }
 
+export interface TeacherConfig {
+  /** Steps (scenarios, transcripts) one instance works on at once. */
+  concurrency: number;
+  /** USD per million tokens by model name, for a job's estimated cost; models absent cost null. */
+  prices: Record<string, ModelPrice>;
+}
+
+export interface ModelPrice {
+  input: number;
+  output: number;
+}
+
 export type EmbedderConfig =
   | { kind: 'local'; dimension: number }
   | { kind: 'openai'; baseUrl: string; model: string; apiKey: string; dimension: number; batchSize: number; timeoutMs: number; maxRetries: number };
@@ -47,6 +61,11 @@ export interface RetrievalConfig {
   duplicateThreshold: number;
   /** Chunks taken from the vector index, and entries from full-text search, before fusion. */
   candidates: number;
+}
+
+export interface ReembedConfig {
+  /** Entries embedded and written per transaction by a re-embed job; the unit of resumption. */
+  batchSize: number;
 }
 
 export class ConfigError extends Error {
@@ -117,19 +136,40 @@ function embedderConfig(env: Env): EmbedderConfig {
   };
 }
 
+/** The variables of one role, read at the call site so each role keeps its own names and defaults. */
+interface ModelVariables {
+  prefix: string;
+  baseUrl: string | undefined;
+  model: string | undefined;
+  apiKey: string | undefined;
+  timeoutMs: number;
+  maxRetries: number;
+}
+
 /** `<PREFIX>_BASE_URL` and `<PREFIX>_MODEL` together configure a role; neither leaves it unconfigured. */
-function modelEndpoint(env: Env, prefix: string): ModelEndpointConfig | undefined {
-  const baseUrl = text(env, `${prefix}_BASE_URL`);
-  const model = text(env, `${prefix}_MODEL`);
-  if (baseUrl === undefined && model === undefined) return undefined;
-  const because = `when ${baseUrl === undefined ? `${prefix}_MODEL` : `${prefix}_BASE_URL`} is set`;
+function modelEndpoint(v: ModelVariables): ModelEndpointConfig | undefined {
+  if (v.baseUrl === undefined && v.model === undefined) return undefined;
+  if (v.baseUrl === undefined) throw new ConfigError(`${v.prefix}_BASE_URL`, `is required when ${v.prefix}_MODEL is set`);
+  if (v.model === undefined) throw new ConfigError(`${v.prefix}_MODEL`, `is required when ${v.prefix}_BASE_URL is set`);
   return {
-    baseUrl: url(`${prefix}_BASE_URL`, required(env, `${prefix}_BASE_URL`, because)),
-    model: required(env, `${prefix}_MODEL`, because),
-    apiKey: text(env, `${prefix}_API_KEY`) ?? 'none',
-    timeoutMs: integer(env, `${prefix}_TIMEOUT_MS`, 60_000, 100, 600_000),
-    maxRetries: integer(env, `${prefix}_MAX_RETRIES`, 2, 0, 10),
+    baseUrl: url(`${v.prefix}_BASE_URL`, v.baseUrl),
+    model: v.model,
+    // OpenAI-compatible local servers accept any key, but the SDK insists on one.
+    apiKey: v.apiKey ?? 'none',
+    timeoutMs: v.timeoutMs,
+    maxRetries: v.maxRetries,
   };
+}
+
+function studentModel(env: Env): ModelEndpointConfig | undefined {
+  return modelEndpoint({
+    prefix: 'STUDENT',
+    baseUrl: text(env, 'STUDENT_BASE_URL'),
+    model: text(env, 'STUDENT_MODEL'),
+    apiKey: text(env, 'STUDENT_API_KEY'),
+    timeoutMs: integer(env, 'STUDENT_TIMEOUT_MS', 60_000, 100, 600_000),
+    maxRetries: integer(env, 'STUDENT_MAX_RETRIES', 2, 0, 10),
+  });
 }
 
 function chatConfig(env: Env): ChatConfig {
@@ -139,6 +179,57 @@ function chatConfig(env: Env): ChatConfig {
   }
   return { onRetrievalError, guidanceTokenBudget: integer(env, 'CHAT_GUIDANCE_TOKEN_BUDGET', 2_000, 0, 1_000_000) };
 }
+
+// ---- teacher jobs (issue 4): the teacher and customer-simulator roles, concurrency, prices ----
+function teacherModel(env: Env): ModelEndpointConfig | undefined {
+  return modelEndpoint({
+    prefix: 'TEACHER',
+    baseUrl: text(env, 'TEACHER_BASE_URL'),
+    model: text(env, 'TEACHER_MODEL'),
+    apiKey: text(env, 'TEACHER_API_KEY'),
+    timeoutMs: integer(env, 'TEACHER_TIMEOUT_MS', 120_000, 100, 600_000),
+    maxRetries: integer(env, 'TEACHER_MAX_RETRIES', 3, 0, 10),
+  });
+}
+
+function teacherModels(env: Env): Pick<Config['models'], 'teacher' | 'customer'> {
+  const teacher = teacherModel(env);
+  return { teacher, customer: customerModel(env, teacher) };
+}
+
+/** The customer simulator is the teacher model unless configured on its own. */
+function customerModel(env: Env, teacher: ModelEndpointConfig | undefined): ModelEndpointConfig | undefined {
+  const own = modelEndpoint({
+    prefix: 'CUSTOMER',
+    baseUrl: text(env, 'CUSTOMER_BASE_URL'),
+    model: text(env, 'CUSTOMER_MODEL'),
+    apiKey: text(env, 'CUSTOMER_API_KEY'),
+    timeoutMs: integer(env, 'CUSTOMER_TIMEOUT_MS', teacher?.timeoutMs ?? 60_000, 100, 600_000),
+    maxRetries: integer(env, 'CUSTOMER_MAX_RETRIES', teacher?.maxRetries ?? 3, 0, 10),
+  });
+  return own ?? teacher;
+}
+
+function modelPrices(env: Env): Record<string, ModelPrice> {
+  const raw = text(env, 'MODEL_PRICES');
+  if (raw === undefined) return {};
+  const problem = 'must be a JSON object mapping model names to {"input": USD, "output": USD} per 1M tokens';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('MODEL_PRICES', `${problem}; it is not valid JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError('MODEL_PRICES', problem);
+  const price = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+  for (const [model, entry] of Object.entries(parsed)) {
+    const { input, output } = (entry ?? {}) as Partial<ModelPrice>;
+    if (!price(input) || !price(output)) throw new ConfigError('MODEL_PRICES', `${problem}; "${model}" is not`);
+  }
+  return parsed as Record<string, ModelPrice>;
+}
+
+// ---- end of teacher jobs ----
 
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = text(env, 'DATABASE_URL');
@@ -169,7 +260,9 @@ export function loadConfig(env: Env = process.env): Config {
       duplicateThreshold: fraction(env, 'DUPLICATE_THRESHOLD', 0.92),
       candidates: integer(env, 'RETRIEVAL_CANDIDATES', 100, 10, 1000),
     },
-    models: { student: modelEndpoint(env, 'STUDENT') },
+    reembed: { batchSize: integer(env, 'REEMBED_BATCH_SIZE', 100, 1, 10_000) },
+    models: { student: studentModel(env), ...teacherModels(env) },
     chat: chatConfig(env),
+    teacher: { concurrency: integer(env, 'TEACHER_CONCURRENCY', 2, 1, 64), prices: modelPrices(env) },
   };
 }

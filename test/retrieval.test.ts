@@ -117,3 +117,28 @@ t.test('invalid retrieve bodies get 400 naming the field; unknown library 404', 
   });
   t.equal(unknown.statusCode, 404);
 });
+
+t.test('fresh writes are searchable at once and stay so after the indexer moves them into HNSW', async (t) => {
+  const { app, db } = await testApp(t);
+  const lib = await createLibrary(app);
+  const { ids } = await importEntries(app, lib.id, SAMPLE_ENTRIES);
+  const ask = async () =>
+    (await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/retrieve`, headers: admin, payload: { messages: conversation('I forgot my password'), k: 3 } })).json();
+  const before = await ask();
+  t.equal(before.results[0].id, ids[1]);
+
+  const counts = async () =>
+    (await db.query<{ pending: number; indexed: number }>(
+      'SELECT (SELECT count(*)::int FROM guidance_chunks_pending) AS pending, (SELECT count(*)::int FROM guidance_chunks) AS indexed',
+    ))[0]!;
+  const chunksPerEntry = SAMPLE_ENTRIES.map((e) => 2 + e.examples.length);
+  const total = chunksPerEntry.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < 100 && (await counts()).pending > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  t.same(await counts(), { pending: 0, indexed: total }, 'every chunk moved exactly once');
+  const after = await ask();
+  t.same(after.results.map((r: { id: string }) => r.id), before.results.map((r: { id: string }) => r.id));
+
+  await app.inject({ method: 'PATCH', url: `/v1/libraries/${lib.id}/guidance/${ids[1]}`, headers: admin, payload: { examples: ['reset my password please'] } });
+  const edited = await counts();
+  t.equal(edited.pending + edited.indexed, total - SAMPLE_ENTRIES[1]!.examples.length + 1, 'an edit replaces the entry chunks in both tables');
+});

@@ -45,6 +45,11 @@ export function loadAbcd(dataDir: string): { docs: GuidanceDoc[]; conversations:
   };
 }
 
+/** Labelled conversations in the dev file's format, e.g. as a source of exemplars. */
+export function loadConversations(path: string): AbcdConversation[] {
+  return readJsonLines<AbcdConversation>(path);
+}
+
 function readJsonLines<T>(path: string): T[] {
   return readFileSync(path, 'utf8')
     .split('\n')

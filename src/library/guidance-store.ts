@@ -123,6 +123,7 @@ export class GuidanceStore {
     const chunks = await embedEntries(embedder, plan.map((p) => ({ id: p.id, content: p.content })));
     try {
       await this.db.transaction(async (tx) => {
+        await lockEmbedder(tx, library.id, embedder.id);
         for (let start = 0; start < plan.length; start += WRITE_BATCH) {
           const batch = plan.slice(start, start + WRITE_BATCH);
           const created = batch.filter((p) => p.isNew);
@@ -249,6 +250,7 @@ export class GuidanceStore {
     const chunks = contentChanged ? await embedEntries(embedder, [{ id, content }]) : [];
     try {
       await this.db.transaction(async (tx) => {
+        if (contentChanged) await lockEmbedder(tx, library.id, embedder.id);
         const [row] = await tx.query(
           `UPDATE guidance_entries SET scenario = $3, guidance = $4, examples = $5, tags = $6, policy_refs = $7, status = $8,
                   external_id = $9, content_hash = $10, version = version + 1, updated_at = now()
@@ -291,6 +293,7 @@ export class GuidanceStore {
     const embedder = this.embedders.get(library.embedder);
     const chunks = await embedEntries(embedder, [{ id, content }]);
     await this.db.transaction(async (tx) => {
+      await lockEmbedder(tx, library.id, embedder.id);
       const [row] = await tx.query(
         `UPDATE guidance_entries SET scenario = $3, guidance = $4, examples = $5, tags = $6, policy_refs = $7, status = $8,
                 content_hash = $9, version = version + 1, updated_at = now()
@@ -302,6 +305,19 @@ export class GuidanceStore {
       await replaceChunks(tx, library.id, embedder, [id], chunks);
     });
     return this.get(library.id, id);
+  }
+}
+
+/**
+ * Chunks are embedded before the transaction with the library's embedder as read then. Holding the
+ * library row FOR SHARE from the transaction's first statement orders this write against a
+ * re-embed job's switch (FOR NO KEY UPDATE): either the switch sees this write, or this write sees
+ * the switch and is refused, to be retried with the new embedder.
+ */
+async function lockEmbedder(tx: Queryable, libraryId: string, embedderId: string): Promise<void> {
+  const [row] = await tx.query<{ embedder: string }>('SELECT embedder FROM libraries WHERE id = $1 FOR SHARE', [libraryId]);
+  if (row !== undefined && row.embedder !== embedderId) {
+    throw new ConflictError('the library switched embedders during this write; retry the request');
   }
 }
 

@@ -21,17 +21,27 @@ export async function findNearDuplicates(
   threshold: number,
 ): Promise<NearDuplicate[]> {
   const dim = embedder.dimension;
+  const distance = `c.embedding::vector(${dim}) <=> mine.v`;
+  // Fresh chunks may still be pending (not yet in the HNSW table): search both tables.
+  const nearest = (table: string) => `(
+    SELECT e.id, e.external_id, ${distance} AS distance
+    FROM mine, ${table} c JOIN guidance_entries e ON e.id = c.entry_id
+    WHERE c.library_id = $1 AND c.embedder = $3 AND c.kind = 'scenario' AND c.dim = ${dim}
+      AND c.entry_id <> $2 AND e.status <> 'retired'
+    ORDER BY ${distance}
+    LIMIT 5)`;
   // The literal dimension lets the planner use the partial HNSW index of that dimension.
   const rows = await db.query<NearDuplicate>(
     `WITH mine AS (
-       SELECT embedding::vector(${dim}) AS v FROM guidance_chunks
-       WHERE entry_id = $2 AND embedder = $3 AND kind = 'scenario' AND dim = ${dim}
+       SELECT embedding::vector(${dim}) AS v FROM (
+         SELECT embedding FROM guidance_chunks WHERE entry_id = $2 AND embedder = $3 AND kind = 'scenario' AND dim = ${dim}
+         UNION ALL
+         SELECT embedding FROM guidance_chunks_pending WHERE entry_id = $2 AND embedder = $3 AND kind = 'scenario' AND dim = ${dim}
+       ) own LIMIT 1
      )
-     SELECT e.id, e.external_id, 1 - (c.embedding::vector(${dim}) <=> mine.v) AS similarity
-     FROM mine, guidance_chunks c JOIN guidance_entries e ON e.id = c.entry_id
-     WHERE c.library_id = $1 AND c.embedder = $3 AND c.kind = 'scenario' AND c.dim = ${dim}
-       AND c.entry_id <> $2 AND e.status <> 'retired'
-     ORDER BY c.embedding::vector(${dim}) <=> mine.v
+     SELECT id, external_id, 1 - distance AS similarity
+     FROM (${nearest('guidance_chunks')} UNION ALL ${nearest('guidance_chunks_pending')}) candidates
+     ORDER BY distance
      LIMIT 5`,
     [library.id, entry.id, embedder.id],
   );

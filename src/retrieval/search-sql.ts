@@ -27,18 +27,33 @@ export interface SearchRow {
   value: number;
 }
 
+const ENTRY_FILTERS =
+  'e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[])';
+
 /**
- * Vector and full-text candidates in one statement (one round trip). The literal dimension lets the
- * planner use the partial HNSW index of that dimension.
+ * Nearest chunks of one chunk table, entry filters applied inside the scan (with iterative HNSW
+ * scans they do not eat into the LIMIT). The literal dimension lets the planner use the partial
+ * HNSW index of that dimension.
+ */
+function nearestChunks(table: string, dim: number): string {
+  const distance = `c.embedding::vector(${dim}) <=> $2::vector(${dim})`;
+  return `(SELECT c.entry_id, c.kind, ${distance} AS distance
+      FROM ${table} c JOIN guidance_entries e ON e.id = c.entry_id
+      WHERE $2::text IS NOT NULL AND c.library_id = $1 AND c.embedder = $3 AND c.dim = ${dim} AND ${ENTRY_FILTERS}
+      ORDER BY ${distance}
+      LIMIT $8)`;
+}
+
+/**
+ * Vector and full-text candidates in one statement (one round trip). Chunks not yet moved into
+ * the HNSW index (guidance_chunks_pending) are searched exactly, so fresh writes are found at once.
  */
 function statement(dim: number): string {
   return `
     WITH vector_hits AS (
-      SELECT c.entry_id, c.kind, 1 - (c.embedding::vector(${dim}) <=> $2::vector(${dim})) AS value
-      FROM guidance_chunks c JOIN guidance_entries e ON e.id = c.entry_id
-      WHERE $2::text IS NOT NULL AND c.library_id = $1 AND c.embedder = $3 AND c.dim = ${dim}
-        AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[])
-      ORDER BY c.embedding::vector(${dim}) <=> $2::vector(${dim})
+      SELECT entry_id, kind, 1 - distance AS value
+      FROM (${nearestChunks('guidance_chunks', dim)} UNION ALL ${nearestChunks('guidance_chunks_pending', dim)}) nearest
+      ORDER BY distance
       LIMIT $8
     ),
     -- BM25's IDF of each query lexeme in this library. Lexemes in more than half the entries
@@ -54,8 +69,7 @@ function statement(dim: number): string {
     text_hits AS (
       SELECT e.id AS entry_id, NULL::text AS kind, sum(t.idf) AS value
       FROM query_terms t JOIN guidance_entries e ON e.search_tsv @@ quote_literal(t.lexeme)::tsquery
-      WHERE e.library_id = $1
-        AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[])
+      WHERE e.library_id = $1 AND ${ENTRY_FILTERS}
       GROUP BY e.id
       ORDER BY value DESC
       LIMIT $8

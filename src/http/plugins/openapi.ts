@@ -28,11 +28,17 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'libraries', description: 'Guidance libraries and their firm policy' },
         { name: 'guidance', description: 'Scenario → guidance entries, versions and import/export' },
         { name: 'retrieval', description: 'LLM-free retrieval of guidance for a conversation' },
+        { name: 'chat', description: 'Student chat: compose, chat, OpenAI-compatible completions' },
+        { name: 'traces', description: 'Chat traces, feedback and guidance effectiveness' },
       ],
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
+  });
+  // The docs are for people without a key yet.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...route.config, public: true };
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());

@@ -24,19 +24,24 @@ export const GuidanceInputBody = Type.Object(
   { additionalProperties: false, $id: 'GuidanceInput' },
 );
 
+/** What an entry and each of its versions hold. */
+const storedFields = {
+  scenario: Type.String(),
+  guidance: Type.String(),
+  examples: Type.Array(Type.String()),
+  tags: Type.Array(Type.String()),
+  policy_refs: Type.Array(Type.String()),
+  status: Status,
+  version: Type.Integer(),
+  provenance: Type.Object({}, { additionalProperties: true }),
+};
+
 export const GuidanceEntryView = Type.Object(
   {
     id: Uuid,
     library_id: Uuid,
     external_id: Type.Union([Type.String(), Type.Null()]),
-    scenario: Type.String(),
-    guidance: Type.String(),
-    examples: Type.Array(Type.String()),
-    tags: Type.Array(Type.String()),
-    policy_refs: Type.Array(Type.String()),
-    status: Status,
-    version: Type.Integer(),
-    provenance: Type.Object({}, { additionalProperties: true }),
+    ...storedFields,
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
   },
@@ -70,14 +75,7 @@ export const GuidancePatchBody = Type.Object(
 
 export const GuidanceVersionView = Type.Object({
   entry_id: Uuid,
-  version: Type.Integer(),
-  scenario: Type.String(),
-  guidance: Type.String(),
-  examples: Type.Array(Type.String()),
-  tags: Type.Array(Type.String()),
-  policy_refs: Type.Array(Type.String()),
-  status: Status,
-  provenance: Type.Object({}, { additionalProperties: true }),
+  ...storedFields,
   change: Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('status'), Type.Literal('restore')]),
   reason: Type.Union([Type.String(), Type.Null()]),
   changed_by: Type.Union([Uuid, Type.Null()], { description: 'API key that made the change' }),

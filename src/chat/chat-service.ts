@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import type { ChatConfig } from '../config.js';
+import { AppError, RetrievalFailedError } from '../errors.js';
+import type { Library } from '../library/types.js';
+import type { SamplingParams, StreamPart, Usage } from '../models/chat-model.js';
+import { ModelCallAbortedError } from '../models/model-errors.js';
+import type { ModelClients } from '../models/model-clients.js';
+import type { RetrievedGuidance, Retriever } from '../retrieval/retriever.js';
+import { composePrompt, type Composition, type ConversationMessage, type GuidanceRef } from './composer.js';
+import type { Endpoint, RetrievalOutcome, TraceRecord, TraceStore } from './trace-store.js';
+
+export interface Turn {
+  library: Library;
+  keyId: string;
+  endpoint: Endpoint;
+  messages: ConversationMessage[];
+  conversationId: string | null;
+  k: number;
+  /** Whether the answer is streamed (recorded in the trace; `stream()` is what streams). */
+  stream: boolean;
+  params?: SamplingParams;
+  /** Aborted when the caller disconnects; cancels the model call. */
+  signal?: AbortSignal;
+}
+
+export interface Prepared {
+  traceId: string;
+  composition: Composition;
+  retrieval: RetrievalOutcome;
+}
+
+export interface ChatAnswer {
+  traceId: string;
+  content: string;
+  model: string;
+  finishReason: string | null;
+  usage: Usage | null;
+  guidance: GuidanceRef[];
+  retrieval: RetrievalOutcome;
+}
+
+export type ChatStreamEvent =
+  | { type: 'delta'; content: string }
+  | { type: 'done'; model: string; finishReason: string | null; usage: Usage | null }
+  | { type: 'error'; code: string; message: string };
+
+export interface ChatStream {
+  traceId: string;
+  model: string;
+  guidance: GuidanceRef[];
+  retrieval: RetrievalOutcome;
+  events: AsyncGenerator<ChatStreamEvent>;
+}
+
+export interface ErrorLog {
+  error(obj: object, msg: string): void;
+}
+
+function failure(err: unknown): { status: 'error' | 'aborted'; error: { code: string; message: string } } {
+  if (err instanceof ModelCallAbortedError) return { status: 'aborted', error: { code: 'client_closed', message: err.message } };
+  if (err instanceof AppError) return { status: 'error', error: { code: err.code, message: err.message } };
+  return { status: 'error', error: { code: 'internal_error', message: (err as Error).message } };
+}
+
+const elapsed = (since: number) => Math.round(performance.now() - since);
+
+/** One chat turn: retrieve guidance, compose the student's prompt, call the student, record a trace. */
+export class ChatService {
+  constructor(
+    private readonly retriever: Retriever,
+    private readonly models: ModelClients,
+    private readonly traces: TraceStore,
+    private readonly config: ChatConfig,
+    private readonly log: ErrorLog,
+  ) {}
+
+  /** The prompt a frontend may send to its own model, traced so feedback can refer to it. */
+  async compose(turn: Turn): Promise<Prepared> {
+    const prepared = await this.prepare(turn);
+    await this.traces.record(this.trace(turn, prepared, { status: 'ok', model: null }));
+    return prepared;
+  }
+
+  async complete(turn: Turn): Promise<ChatAnswer> {
+    const student = this.models.get('student');
+    const prepared = await this.prepare(turn);
+    const started = performance.now();
+    try {
+      const answer = await student.complete(prepared.composition.messages, turn.params, turn.signal);
+      await this.traces.record(
+        this.trace(turn, prepared, { status: 'ok', model: answer.model, modelMs: answer.latencyMs, usage: answer.usage, finishReason: answer.finishReason }),
+      );
+      const { content, model, finishReason, usage } = answer;
+      return { traceId: prepared.traceId, content, model, finishReason, usage, guidance: prepared.composition.used, retrieval: prepared.retrieval };
+    } catch (err) {
+      await this.recordFailure(turn, prepared, student.model, started, err);
+      throw err;
+    }
+  }
+
+  /**
+   * Resolves once the student has accepted the request, so retrieval, configuration and upstream
+   * failures before the first token still become ordinary error responses.
+   */
+  async stream(turn: Turn): Promise<ChatStream> {
+    const student = this.models.get('student');
+    const prepared = await this.prepare(turn);
+    const started = performance.now();
+    let parts;
+    try {
+      parts = await student.stream(prepared.composition.messages, turn.params, turn.signal);
+    } catch (err) {
+      await this.recordFailure(turn, prepared, student.model, started, err);
+      throw err;
+    }
+    return {
+      traceId: prepared.traceId,
+      model: student.model,
+      guidance: prepared.composition.used,
+      retrieval: prepared.retrieval,
+      events: this.relay(turn, prepared, parts, student.model, started),
+    };
+  }
+
+  /** The trace is written before `done` or `error` is yielded, so a client may fetch it at once. */
+  private async *relay(turn: Turn, prepared: Prepared, parts: AsyncGenerator<StreamPart>, model: string, started: number): AsyncGenerator<ChatStreamEvent> {
+    let recorded = false;
+    try {
+      for await (const part of parts) {
+        if (part.type === 'delta') {
+          yield part;
+          continue;
+        }
+        recorded = true;
+        await this.traces.record(
+          this.trace(turn, prepared, { status: 'ok', model: part.model, modelMs: part.latencyMs, usage: part.usage, finishReason: part.finishReason }),
+        );
+        yield { type: 'done', model: part.model, finishReason: part.finishReason, usage: part.usage };
+      }
+    } catch (err) {
+      recorded = true;
+      await this.recordFailure(turn, prepared, model, started, err);
+      if (!(err instanceof ModelCallAbortedError)) yield { type: 'error', ...failure(err).error };
+    } finally {
+      // The consumer stopped reading before the end: the client is gone.
+      if (!recorded) await this.recordFailure(turn, prepared, model, started, new ModelCallAbortedError('student'));
+    }
+  }
+
+  private async prepare(turn: Turn): Promise<Prepared> {
+    const traceId = randomUUID();
+    const started = performance.now();
+    let guidance: RetrievedGuidance[] = [];
+    let retrieval: RetrievalOutcome;
+    try {
+      guidance = (await this.retriever.retrieve(turn.library, { messages: turn.messages, k: turn.k })).results;
+      retrieval = { status: 'ok', error: null, ms: elapsed(started) };
+    } catch (err) {
+      retrieval = { status: 'failed', error: (err as Error).message, ms: elapsed(started) };
+      if (this.config.onRetrievalError === 'fail') {
+        const error = new RetrievalFailedError('guidance retrieval failed; the turn was not answered', { trace_id: traceId });
+        const composition = { messages: [], used: [], dropped: [], guidanceTokens: 0 };
+        await this.traces.record(this.trace(turn, { traceId, composition, retrieval }, { status: 'error', model: null, error: failure(error).error }));
+        throw error;
+      }
+    }
+    const composition = composePrompt({
+      policy: turn.library.policy,
+      guidance,
+      messages: turn.messages,
+      guidanceTokenBudget: this.config.guidanceTokenBudget,
+    });
+    return { traceId, composition, retrieval };
+  }
+
+  private async recordFailure(turn: Turn, prepared: Prepared, model: string, started: number, err: unknown): Promise<void> {
+    try {
+      await this.traces.record(this.trace(turn, prepared, { model, modelMs: elapsed(started), ...failure(err) }));
+    } catch (recordError) {
+      // The turn's own error matters more to the caller; a lost trace is still worth an alert.
+      this.log.error({ err: recordError, trace_id: prepared.traceId }, 'recording a failed chat turn failed');
+    }
+  }
+
+  private trace(
+    turn: Turn,
+    prepared: Prepared,
+    outcome: Pick<TraceRecord, 'status' | 'model'> & Partial<Pick<TraceRecord, 'modelMs' | 'usage' | 'finishReason' | 'error'>>,
+  ): TraceRecord {
+    return {
+      id: prepared.traceId,
+      libraryId: turn.library.id,
+      conversationId: turn.conversationId,
+      keyId: turn.keyId,
+      endpoint: turn.endpoint,
+      stream: turn.stream,
+      guidance: prepared.composition.used,
+      retrieval: prepared.retrieval,
+      modelMs: null,
+      usage: null,
+      finishReason: null,
+      error: null,
+      ...outcome,
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import type { Principal } from '../auth/principal.js';
+import type { Db } from '../db/db.js';
+import { NotFoundError } from '../errors.js';
+
+export interface FeedbackInput {
+  trace_id?: string;
+  conversation_id?: string;
+  rating?: number;
+  resolved?: boolean;
+  policy_violation?: boolean;
+  comment?: string;
+}
+
+export interface Feedback {
+  id: string;
+  library_id: string;
+  trace_id: string;
+  conversation_id: string | null;
+  rating: number | null;
+  resolved: boolean | null;
+  policy_violation: boolean | null;
+  comment: string | null;
+  created_at: Date;
+}
+
+interface Target {
+  id: string;
+  library_id: string;
+  conversation_id: string | null;
+}
+
+/**
+ * Feedback attaches to a conversation when the turn has one, so it counts for every turn of it;
+ * given by conversation id, it is recorded against the conversation's latest turn.
+ */
+export class FeedbackStore {
+  constructor(private readonly db: Db) {}
+
+  async add(principal: Principal, input: FeedbackInput & ({ trace_id: string } | { conversation_id: string })): Promise<Feedback> {
+    const target = await this.target(principal, input);
+    const [row] = await this.db.query<Feedback>(
+      `INSERT INTO chat_feedback (library_id, trace_id, conversation_id, rating, resolved, policy_violation, comment, key_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       RETURNING id, library_id, trace_id, conversation_id, rating, resolved, policy_violation, comment, created_at`,
+      [
+        target.library_id, target.id, target.conversation_id, input.rating ?? null, input.resolved ?? null,
+        input.policy_violation ?? null, input.comment ?? null, principal.keyId,
+      ],
+    );
+    return row!;
+  }
+
+  private async target(principal: Principal, input: FeedbackInput): Promise<Target> {
+    if (input.trace_id !== undefined) {
+      const [trace] = await this.db.query<Target>('SELECT id, library_id, conversation_id FROM chat_traces WHERE id = $1', [input.trace_id]);
+      if (trace === undefined || (principal.libraryIds !== null && !principal.libraryIds.includes(trace.library_id))) {
+        throw new NotFoundError('trace', input.trace_id);
+      }
+      return trace;
+    }
+    const [latest] = await this.db.query<Target>(
+      `SELECT id, library_id, conversation_id FROM chat_traces
+       WHERE conversation_id = $1 AND ($2::uuid[] IS NULL OR library_id = ANY($2::uuid[]))
+       ORDER BY created_at DESC, id DESC LIMIT 1`,
+      [input.conversation_id, principal.libraryIds],
+    );
+    if (latest === undefined) throw new NotFoundError('conversation', input.conversation_id);
+    return latest;
+  }
+}

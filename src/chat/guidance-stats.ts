@@ -1,0 +1,136 @@
+import type { Db } from '../db/db.js';
+import { NotFoundError } from '../errors.js';
+
+/** Outcomes of the conversations with feedback in one group. Rates are null when nothing was said. */
+export interface Outcome {
+  conversations: number;
+  mean_rating: number | null;
+  resolution_rate: number | null;
+  policy_violation_rate: number | null;
+}
+
+export interface GuidanceStats {
+  entry_id: string;
+  external_id: string | null;
+  version: number;
+  status: string;
+  /** Turns whose prompt held this entry (failed model calls excluded). */
+  exposures: number;
+  conversations: number;
+  last_used_at: Date | null;
+  when_used: Outcome;
+  when_not_used: Outcome;
+}
+
+export interface LibraryGuidanceStats {
+  library_id: string;
+  conversations_with_feedback: number;
+  items: GuidanceStats[];
+}
+
+/** Sums and counts of one group, so "not used" is the library's totals minus "used". */
+interface Tally {
+  n: number;
+  rated: number;
+  rating_sum: number;
+  resolved_known: number;
+  resolved_n: number;
+  violation_known: number;
+  violated_n: number;
+}
+
+const CONVERSATION = (t: string) => `coalesce(${t}.conversation_id, 'trace:' || ${t}.id::text)`;
+
+/**
+ * One outcome per conversation with feedback: its mean rating, resolved if any feedback said so,
+ * a policy violation if any feedback reported one. A turn without conversation id is its own
+ * conversation.
+ */
+const FEEDBACK = `
+  SELECT coalesce(f.conversation_id, 'trace:' || f.trace_id::text) AS conv, avg(f.rating)::float8 AS rating,
+         bool_or(f.resolved) AS resolved, bool_or(f.policy_violation) AS violated
+  FROM chat_feedback f WHERE f.library_id = $1 GROUP BY 1`;
+
+const TALLY = `count(*)::int AS n, count(fb.rating)::int AS rated, coalesce(sum(fb.rating), 0)::float8 AS rating_sum,
+  count(fb.resolved)::int AS resolved_known, (count(*) FILTER (WHERE fb.resolved))::int AS resolved_n,
+  count(fb.violated)::int AS violation_known, (count(*) FILTER (WHERE fb.violated))::int AS violated_n`;
+
+const PER_ENTRY = `
+  WITH fb AS (${FEEDBACK}),
+  exposed AS (
+    SELECT g.entry_id, t.id AS trace_id, ${CONVERSATION('t')} AS conv, t.created_at
+    FROM chat_trace_guidance g JOIN chat_traces t ON t.id = g.trace_id
+    WHERE t.library_id = $1 AND t.status <> 'error'
+  ),
+  exposure AS (
+    SELECT entry_id, count(*)::int AS exposures, count(DISTINCT conv)::int AS conversations, max(created_at) AS last_used_at
+    FROM exposed GROUP BY entry_id
+  ),
+  outcome AS (
+    SELECT u.entry_id, ${TALLY}
+    FROM (SELECT DISTINCT entry_id, conv FROM exposed) u JOIN fb ON fb.conv = u.conv GROUP BY u.entry_id
+  )
+  SELECT e.id AS entry_id, e.external_id, e.version, e.status, coalesce(x.exposures, 0) AS exposures,
+         coalesce(x.conversations, 0) AS conversations, x.last_used_at,
+         coalesce(o.n, 0) AS n, coalesce(o.rated, 0) AS rated, coalesce(o.rating_sum, 0) AS rating_sum,
+         coalesce(o.resolved_known, 0) AS resolved_known, coalesce(o.resolved_n, 0) AS resolved_n,
+         coalesce(o.violation_known, 0) AS violation_known, coalesce(o.violated_n, 0) AS violated_n
+  FROM guidance_entries e LEFT JOIN exposure x ON x.entry_id = e.id LEFT JOIN outcome o ON o.entry_id = e.id
+  WHERE e.library_id = $1 AND ($2::uuid IS NULL OR e.id = $2)
+  ORDER BY coalesce(x.exposures, 0) DESC, e.seq`;
+
+type EntryRow = Omit<GuidanceStats, 'when_used' | 'when_not_used'> & Tally;
+
+const ratio = (part: number, whole: number) => (whole === 0 ? null : part / whole);
+
+function outcome(t: Tally): Outcome {
+  return {
+    conversations: t.n,
+    mean_rating: ratio(t.rating_sum, t.rated),
+    resolution_rate: ratio(t.resolved_n, t.resolved_known),
+    policy_violation_rate: ratio(t.violated_n, t.violation_known),
+  };
+}
+
+function minus(a: Tally, b: Tally): Tally {
+  return {
+    n: a.n - b.n,
+    rated: a.rated - b.rated,
+    rating_sum: a.rating_sum - b.rating_sum,
+    resolved_known: a.resolved_known - b.resolved_known,
+    resolved_n: a.resolved_n - b.resolved_n,
+    violation_known: a.violation_known - b.violation_known,
+    violated_n: a.violated_n - b.violated_n,
+  };
+}
+
+/**
+ * Per-entry effectiveness: how conversations went when the entry was in the prompt versus the
+ * library's other conversations with feedback. Correlation, not causation: entries are retrieved
+ * for particular situations, which differ in difficulty.
+ */
+export class GuidanceStatsStore {
+  constructor(private readonly db: Db) {}
+
+  async forLibrary(libraryId: string): Promise<LibraryGuidanceStats> {
+    const totals = await this.totals(libraryId);
+    const rows = await this.db.query<EntryRow>(PER_ENTRY, [libraryId, null]);
+    return { library_id: libraryId, conversations_with_feedback: totals.n, items: rows.map((row) => this.stats(row, totals)) };
+  }
+
+  async forEntry(libraryId: string, entryId: string): Promise<GuidanceStats> {
+    const [row] = await this.db.query<EntryRow>(PER_ENTRY, [libraryId, entryId]);
+    if (row === undefined) throw new NotFoundError('guidance entry', entryId);
+    return this.stats(row, await this.totals(libraryId));
+  }
+
+  private async totals(libraryId: string): Promise<Tally> {
+    const [row] = await this.db.query<Tally>(`WITH fb AS (${FEEDBACK}) SELECT ${TALLY} FROM fb`, [libraryId]);
+    return row!;
+  }
+
+  private stats(row: EntryRow, totals: Tally): GuidanceStats {
+    const { entry_id, external_id, version, status, exposures, conversations, last_used_at } = row;
+    return { entry_id, external_id, version, status, exposures, conversations, last_used_at, when_used: outcome(row), when_not_used: outcome(minus(totals, row)) };
+  }
+}

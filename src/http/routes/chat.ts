@@ -1,0 +1,158 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { ChatService, ChatStream } from '../../chat/chat-service.js';
+import type { ConversationMessage } from '../../chat/composer.js';
+import type { Libraries } from '../../library/libraries.js';
+import { abandonIfClientGone, clientSignal } from '../client-signal.js';
+import { sendEventStream, sseEvent } from '../event-stream.js';
+import { setProvenanceHeaders } from '../provenance.js';
+import { errorResponses, IdParams, Uuid } from '../schemas.js';
+import { chatSchemas, ConversationId, K, RetrievalStatus } from './chat-schemas.js';
+
+interface ChatBody {
+  messages: ConversationMessage[];
+  conversation_id?: string;
+  stream?: boolean;
+  k: number;
+}
+
+const Messages = Type.Array(Type.Ref('ConversationMessage'), { minItems: 1, maxItems: 500 });
+const GuidanceRefs = Type.Array(Type.Ref('GuidanceRef'));
+
+const ComposeBody = Type.Object({ messages: Messages, conversation_id: Type.Optional(ConversationId), k: K }, { additionalProperties: false });
+
+const ComposeResponse = Type.Object({
+  trace_id: Uuid,
+  messages: Type.Array(Type.Ref('ConversationMessage'), { description: "The student's prompt: one system message (policy, coaching notes, the caller's system text), then the conversation" }),
+  guidance: Type.Array(Type.Ref('GuidanceRef'), { description: 'Entries in the prompt, by descending score' }),
+  dropped_guidance: Type.Array(Type.Ref('GuidanceRef'), { description: 'Retrieved entries left out to stay within CHAT_GUIDANCE_TOKEN_BUDGET' }),
+  guidance_tokens: Type.Integer({ description: 'Estimated tokens of the coaching notes' }),
+  retrieval_status: RetrievalStatus,
+});
+
+const ChatBodySchema = Type.Object(
+  {
+    messages: Messages,
+    conversation_id: Type.Optional(ConversationId),
+    stream: Type.Optional(Type.Boolean({ description: 'Answer as server-sent events: `delta` events, then `done` (or `error`)' })),
+    k: K,
+  },
+  { additionalProperties: false },
+);
+
+const ChatResponse = Type.Object({
+  message: Type.Object({ role: Type.Literal('assistant'), content: Type.String() }),
+  guidance: GuidanceRefs,
+  trace_id: Uuid,
+  usage: Type.Union([Type.Ref('Usage'), Type.Null()]),
+  model: Type.String(),
+  finish_reason: Type.Union([Type.String(), Type.Null()]),
+  retrieval_status: RetrievalStatus,
+});
+
+const EVENT_STREAM_DOC =
+  'With stream: true. `event: delta` data {"content"} as text arrives; then `event: done` data {"trace_id", "guidance", "usage", "model", ' +
+  '"finish_reason", "retrieval_status"}, or `event: error` data {"trace_id", "error": {"code", "message"}}.';
+
+async function* chatEvents(stream: ChatStream): AsyncGenerator<string> {
+  const { traceId: trace_id, guidance, retrieval } = stream;
+  for await (const event of stream.events) {
+    if (event.type === 'delta') yield sseEvent({ content: event.content }, 'delta');
+    else if (event.type === 'done') {
+      const { model, finishReason: finish_reason, usage } = event;
+      yield sseEvent({ trace_id, guidance, usage, model, finish_reason, retrieval_status: retrieval.status }, 'done');
+    } else yield sseEvent({ trace_id, error: { code: event.code, message: event.message } }, 'error');
+  }
+}
+
+/** Composition and chat against one library, addressed by id; any key within its library scope. */
+export function chatRoutes(app: FastifyInstance, libraries: Libraries, chat: ChatService): void {
+  for (const schema of chatSchemas) app.addSchema(schema);
+
+  app.post<{ Params: { id: string }; Body: Omit<ChatBody, 'stream'> }>(
+    '/v1/libraries/:id/compose',
+    {
+      schema: {
+        tags: ['chat'],
+        summary: "The student's prompt for a conversation, without calling a model (for frontends with their own model)",
+        description: 'Recorded as a trace, so feedback on the conversation counts for the guidance used.',
+        params: IdParams,
+        body: ComposeBody,
+        response: { 200: ComposeResponse, ...errorResponses(503) },
+      },
+    },
+    async (request) => {
+      const library = await libraries.get(request.principal, request.params.id);
+      const { traceId, composition, retrieval } = await chat.compose({
+        library,
+        keyId: request.principal.keyId,
+        endpoint: 'compose',
+        messages: request.body.messages,
+        conversationId: request.body.conversation_id ?? null,
+        k: request.body.k,
+        stream: false,
+      });
+      return {
+        trace_id: traceId,
+        messages: composition.messages,
+        guidance: composition.used,
+        dropped_guidance: composition.dropped,
+        guidance_tokens: composition.guidanceTokens,
+        retrieval_status: retrieval.status,
+      };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: ChatBody }>(
+    '/v1/libraries/:id/chat',
+    {
+      schema: {
+        tags: ['chat'],
+        summary: "The student's answer, shaped by the library's policy and retrieved guidance, with provenance",
+        description: 'Headers x-coach-trace-id and x-coach-guidance (id:version, comma-separated) carry the provenance too.',
+        params: IdParams,
+        body: ChatBodySchema,
+        response: {
+          200: {
+            description: 'The answer (JSON), or with stream: true an event stream',
+            content: { 'application/json': { schema: ChatResponse }, 'text/event-stream': { schema: Type.String({ description: EVENT_STREAM_DOC }) } },
+          },
+          ...errorResponses(502, 503, 504),
+        },
+      },
+    },
+    async (request, reply) => {
+      const library = await libraries.get(request.principal, request.params.id);
+      const turn = {
+        library,
+        keyId: request.principal.keyId,
+        endpoint: 'chat' as const,
+        messages: request.body.messages,
+        conversationId: request.body.conversation_id ?? null,
+        k: request.body.k,
+        stream: request.body.stream === true,
+        signal: clientSignal(reply),
+      };
+      try {
+        if (turn.stream) {
+          const stream = await chat.stream(turn);
+          setProvenanceHeaders(reply, stream.traceId, stream.guidance);
+          return sendEventStream(reply, chatEvents(stream));
+        }
+        const answer = await chat.complete(turn);
+        setProvenanceHeaders(reply, answer.traceId, answer.guidance);
+        return {
+          message: { role: 'assistant' as const, content: answer.content },
+          guidance: answer.guidance,
+          trace_id: answer.traceId,
+          usage: answer.usage,
+          model: answer.model,
+          finish_reason: answer.finishReason,
+          retrieval_status: answer.retrieval.status,
+        };
+      } catch (err) {
+        return abandonIfClientGone(err, request, reply);
+      }
+    },
+  );
+}

@@ -1,0 +1,244 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { ChatService, ChatStream } from '../../chat/chat-service.js';
+import type { ConversationMessage, GuidanceRef } from '../../chat/composer.js';
+import type { LibraryResolver } from '../../chat/library-resolver.js';
+import type { Libraries } from '../../library/libraries.js';
+import type { Library } from '../../library/types.js';
+import type { SamplingParams } from '../../models/chat-model.js';
+import type { ModelClients } from '../../models/model-clients.js';
+import { abandonIfClientGone, clientSignal } from '../client-signal.js';
+import { sendEventStream, sseEvent } from '../event-stream.js';
+import { setProvenanceHeaders } from '../provenance.js';
+import { errorResponses, Uuid } from '../schemas.js';
+import { ConversationId, K, RetrievalStatus } from './chat-schemas.js';
+
+/*
+ * OpenAI-compatible surface, so a frontend adopts Coach by changing its base URL. The library is
+ * the `X-Coach-Library` header (id or name) when given, else the `model` field (library name or
+ * id); the student model itself is the service's STUDENT_MODEL, never the caller's choice.
+ */
+
+interface OpenAIMessage {
+  role: 'system' | 'developer' | 'user' | 'assistant';
+  content: string | { type: 'text'; text: string }[];
+  name?: string;
+}
+
+interface CompletionsBody extends SamplingParams {
+  model: string;
+  messages: OpenAIMessage[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  user?: string;
+  conversation_id?: string;
+  k: number;
+}
+
+interface CompletionsHeaders {
+  'x-coach-library'?: string;
+  'x-coach-conversation-id'?: string;
+}
+
+const TextPart = Type.Object({ type: Type.Literal('text'), text: Type.String({ maxLength: 100_000 }) }, { additionalProperties: false });
+
+const OpenAIMessageSchema = Type.Object(
+  {
+    role: Type.Union([Type.Literal('system'), Type.Literal('developer'), Type.Literal('user'), Type.Literal('assistant')], {
+      description: 'developer is treated as system; tool calls are not supported',
+    }),
+    content: Type.Union([Type.String({ maxLength: 100_000 }), Type.Array(TextPart, { maxItems: 100 })]),
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+const CompletionsBodySchema = Type.Object(
+  {
+    model: Type.String({ minLength: 1, maxLength: 400, description: 'The library name or id, unless the X-Coach-Library header names the library' }),
+    messages: Type.Array(OpenAIMessageSchema, { minItems: 1, maxItems: 500 }),
+    stream: Type.Optional(Type.Boolean()),
+    stream_options: Type.Optional(Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+    top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    max_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
+    max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
+    stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 4 })])),
+    presence_penalty: Type.Optional(Type.Number({ minimum: -2, maximum: 2 })),
+    frequency_penalty: Type.Optional(Type.Number({ minimum: -2, maximum: 2 })),
+    seed: Type.Optional(Type.Integer()),
+    user: Type.Optional(Type.String({ maxLength: 200 })),
+    conversation_id: Type.Optional(ConversationId),
+    k: K,
+  },
+  { additionalProperties: false },
+);
+
+const CompletionsHeadersSchema = Type.Object({
+  'x-coach-library': Type.Optional(Type.String({ minLength: 1, maxLength: 400, description: 'Library id or name; takes precedence over `model`' })),
+  'x-coach-conversation-id': Type.Optional(ConversationId),
+});
+
+const CoachField = Type.Object(
+  { trace_id: Uuid, library_id: Uuid, library: Type.String(), guidance: Type.Array(Type.Ref('GuidanceRef')), retrieval_status: RetrievalStatus },
+  { $id: 'CoachProvenance', description: 'Coach provenance: the trace and the guidance entry versions that shaped the answer' },
+);
+
+const Completion = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('chat.completion'),
+  created: Type.Integer(),
+  model: Type.String(),
+  choices: Type.Array(
+    Type.Object({
+      index: Type.Integer(),
+      message: Type.Object({ role: Type.Literal('assistant'), content: Type.String(), refusal: Type.Null() }),
+      logprobs: Type.Null(),
+      finish_reason: Type.String(),
+    }),
+  ),
+  usage: Type.Optional(Type.Ref('Usage')),
+  coach: Type.Ref('CoachProvenance'),
+});
+
+const STREAM_DOC =
+  'With stream: true: `data: {chat.completion.chunk}` events as OpenAI sends them; the chunk carrying finish_reason also ' +
+  'carries `coach`; with stream_options.include_usage a last chunk has empty choices and the usage; then `data: [DONE]`.';
+
+const ModelList = Type.Object({
+  object: Type.Literal('list'),
+  data: Type.Array(
+    Type.Object({
+      id: Type.String({ description: 'The library name: pass it as `model`' }),
+      object: Type.Literal('model'),
+      created: Type.Integer(),
+      owned_by: Type.String(),
+      coach: Type.Object({ library_id: Uuid, student_model: Type.Union([Type.String(), Type.Null()]) }),
+    }),
+  ),
+});
+
+const text = (content: OpenAIMessage['content']) => (typeof content === 'string' ? content : content.map((part) => part.text).join(''));
+
+function conversation(messages: OpenAIMessage[]): ConversationMessage[] {
+  return messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: text(m.content) }));
+}
+
+function samplingParams(body: CompletionsBody): SamplingParams {
+  const { temperature, top_p, max_tokens, max_completion_tokens, stop, presence_penalty, frequency_penalty, seed } = body;
+  const params = { temperature, top_p, max_tokens, max_completion_tokens, stop, presence_penalty, frequency_penalty, seed };
+  return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+}
+
+const unixNow = () => Math.floor(Date.now() / 1000);
+
+function provenance(traceId: string, library: Library, guidance: GuidanceRef[], retrievalStatus: 'ok' | 'failed') {
+  return { trace_id: traceId, library_id: library.id, library: library.name, guidance, retrieval_status: retrievalStatus };
+}
+
+async function* completionChunks(stream: ChatStream, library: Library, includeUsage: boolean): AsyncGenerator<string> {
+  const base = { id: `chatcmpl-${stream.traceId}`, object: 'chat.completion.chunk', created: unixNow(), model: stream.model };
+  yield sseEvent({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
+  for await (const event of stream.events) {
+    if (event.type === 'delta') {
+      yield sseEvent({ ...base, choices: [{ index: 0, delta: { content: event.content }, logprobs: null, finish_reason: null }] });
+    } else if (event.type === 'done') {
+      const coach = provenance(stream.traceId, library, stream.guidance, stream.retrieval.status);
+      const finished = { ...base, model: event.model };
+      yield sseEvent({ ...finished, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: event.finishReason ?? 'stop' }], coach });
+      if (includeUsage && event.usage !== null) yield sseEvent({ ...finished, choices: [], usage: event.usage });
+      yield sseEvent('[DONE]');
+    } else {
+      // The SDK raises an APIError for a chunk carrying `error`, as it does for OpenAI's own.
+      yield sseEvent({ error: { code: event.code, message: event.message, type: 'server_error' }, coach: { trace_id: stream.traceId } });
+    }
+  }
+}
+
+export function openaiCompatRoutes(app: FastifyInstance, libraries: Libraries, resolver: LibraryResolver, models: ModelClients, chat: ChatService): void {
+  app.addSchema(CoachField);
+
+  app.post<{ Body: CompletionsBody; Headers: CompletionsHeaders }>(
+    '/v1/chat/completions',
+    {
+      schema: {
+        tags: ['chat'],
+        summary: 'OpenAI-compatible chat completion through a library (point an OpenAI client at Coach)',
+        description:
+          'The library is the X-Coach-Library header (id or name) when given, else `model` (library name or id). Provenance: the `coach` ' +
+          'field and headers x-coach-trace-id, x-coach-guidance. The conversation id is the X-Coach-Conversation-Id header or `conversation_id`.',
+        headers: CompletionsHeadersSchema,
+        body: CompletionsBodySchema,
+        response: {
+          200: {
+            description: 'A chat.completion, or with stream: true an event stream of chat.completion.chunk',
+            content: { 'application/json': { schema: Completion }, 'text/event-stream': { schema: Type.String({ description: STREAM_DOC }) } },
+          },
+          ...errorResponses(502, 503, 504),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { body, headers } = request;
+      const library = await resolver.resolve(request.principal, headers['x-coach-library'] ?? body.model);
+      const turn = {
+        library,
+        keyId: request.principal.keyId,
+        endpoint: 'chat.completions' as const,
+        messages: conversation(body.messages),
+        conversationId: headers['x-coach-conversation-id'] ?? body.conversation_id ?? null,
+        k: body.k,
+        stream: body.stream === true,
+        params: samplingParams(body),
+        signal: clientSignal(reply),
+      };
+      try {
+        if (turn.stream) {
+          const stream = await chat.stream(turn);
+          setProvenanceHeaders(reply, stream.traceId, stream.guidance);
+          return sendEventStream(reply, completionChunks(stream, library, body.stream_options?.include_usage === true));
+        }
+        const answer = await chat.complete(turn);
+        setProvenanceHeaders(reply, answer.traceId, answer.guidance);
+        return {
+          id: `chatcmpl-${answer.traceId}`,
+          object: 'chat.completion' as const,
+          created: unixNow(),
+          model: answer.model,
+          choices: [
+            { index: 0, message: { role: 'assistant' as const, content: answer.content, refusal: null }, logprobs: null, finish_reason: answer.finishReason ?? 'stop' },
+          ],
+          usage: answer.usage ?? undefined,
+          coach: provenance(answer.traceId, library, answer.guidance, answer.retrieval.status),
+        };
+      } catch (err) {
+        return abandonIfClientGone(err, request, reply);
+      }
+    },
+  );
+
+  app.get(
+    '/v1/models',
+    {
+      schema: {
+        tags: ['chat'],
+        summary: 'The libraries this key may chat with, as OpenAI models (id = library name)',
+        response: { 200: ModelList, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const studentModel = models.modelName('student');
+      const visible = await libraries.list(request.principal);
+      return {
+        object: 'list' as const,
+        data: visible.map((library) => ({
+          id: library.name,
+          object: 'model' as const,
+          created: Math.floor(new Date(library.created_at).getTime() / 1000),
+          owned_by: 'coach',
+          coach: { library_id: library.id, student_model: studentModel },
+        })),
+      };
+    },
+  );
+}

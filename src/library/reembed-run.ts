@@ -1,0 +1,194 @@
+import type { Db, Queryable } from '../db/db.js';
+import type { Embedder } from '../retrieval/embedder.js';
+import { embedEntries, replaceChunks } from './chunk-writer.js';
+import type { GuidanceContent } from './types.js';
+
+/** The job was claimed by another instance (our lease lapsed) or deleted with its library. */
+export class LeaseLost extends Error {
+  constructor() {
+    super('the re-embed job is no longer ours');
+    this.name = 'LeaseLost';
+  }
+}
+
+/** This instance is shutting down; the job stays running for the next one to resume. */
+export class Stopped extends Error {
+  constructor() {
+    super('the re-embed worker stopped');
+    this.name = 'Stopped';
+  }
+}
+
+export interface ClaimedJob {
+  id: string;
+  library_id: string;
+  source_embedder: string;
+  target_embedder: string;
+  target_dim: number;
+  cursor_seq: string;
+}
+
+interface EntryRow extends GuidanceContent {
+  id: string;
+  seq: string;
+  content_hash: string;
+}
+
+const ENTRY_COLUMNS = 'e.id, e.seq::text AS seq, e.scenario, e.guidance, e.examples, e.tags, e.policy_refs, e.content_hash';
+// Entries without target chunks of their current content: written during the job, or not reached yet.
+const STALE = `e.library_id = $1 AND NOT EXISTS (
+  SELECT 1 FROM reembed_entries r WHERE r.job_id = $2 AND r.entry_id = e.id AND r.content_hash = e.content_hash)`;
+const DELETE_PAGE = 5_000;
+
+/**
+ * replaceChunks with no chunks deletes an embedder's rows, and only the id is read for that; the
+ * embedder itself may no longer be configured (a changed EMBEDDINGS_MODEL is a reason to re-embed).
+ */
+function chunksOf(embedderId: string): Embedder {
+  return { id: embedderId, dimension: 0, embed: () => Promise.reject(new Error(`${embedderId} only names chunks to delete`)) };
+}
+
+/** Settles with `work`, or rejects with the signal's reason (Stopped, LeaseLost) as soon as it aborts. */
+async function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => (onAbort = () => reject(signal.reason)));
+  if (signal.aborted) onAbort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * One claimed job, carried out: a first pass over the entries in insertion order, batch by batch
+ * (resumable from `cursor_seq`), then passes over entries written during the job, then the switch.
+ * Every write is fenced by the job's worker column, so an instance that lost its lease cannot
+ * write over the one that took the job.
+ */
+export class ReembedRun {
+  private cursor: string;
+
+  constructor(
+    private readonly db: Db,
+    private readonly job: ClaimedJob,
+    private readonly workerId: string,
+    private readonly batchSize: number,
+    private readonly leaseMs: number,
+  ) {
+    this.cursor = job.cursor_seq;
+  }
+
+  async run(target: Embedder, signal: AbortSignal): Promise<void> {
+    if (target.dimension !== this.job.target_dim) {
+      throw new Error(`${target.id} now has dimension ${target.dimension}, the job was requested for ${this.job.target_dim}`);
+    }
+    for (;;) {
+      signal.throwIfAborted();
+      const next = await this.nextFirstPass();
+      const batch = next.length > 0 ? next : await this.staleEntries(this.batchSize);
+      if (batch.length > 0) await this.embed(target, batch, next.length > 0, signal);
+      else if (await this.trySwitch()) return;
+    }
+  }
+
+  /** Marks the job failed and removes the target chunks written so far; the library stays as it was. */
+  async fail(error: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const [library] = await tx.query<{ embedder: string }>('SELECT embedder FROM libraries WHERE id = $1 FOR NO KEY UPDATE', [this.job.library_id]);
+      if (library === undefined) throw new LeaseLost();
+      await this.fence(tx);
+      // Never the chunks search is using, whatever went wrong.
+      if (library.embedder !== this.job.target_embedder) await this.dropChunks(tx, this.job.target_embedder);
+      await this.finish(tx, 'failed', error);
+    });
+  }
+
+  private nextFirstPass(): Promise<EntryRow[]> {
+    return this.db.query<EntryRow>(
+      `SELECT ${ENTRY_COLUMNS} FROM guidance_entries e WHERE e.library_id = $1 AND e.seq > $2::bigint ORDER BY e.seq LIMIT $3`,
+      [this.job.library_id, this.cursor, this.batchSize],
+    );
+  }
+
+  private staleEntries(limit: number, q: Queryable = this.db): Promise<EntryRow[]> {
+    return q.query<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM guidance_entries e WHERE ${STALE} ORDER BY e.seq LIMIT $3`, [
+      this.job.library_id,
+      this.job.id,
+      limit,
+    ]);
+  }
+
+  private async embed(target: Embedder, batch: EntryRow[], firstPass: boolean, signal: AbortSignal): Promise<void> {
+    const chunks = await unlessAborted(embedEntries(target, batch.map((row) => ({ id: row.id, content: row }))), signal);
+    const cursor = firstPass ? batch[batch.length - 1]!.seq : this.cursor;
+    await this.db.transaction(async (tx) => {
+      await this.fence(tx, cursor);
+      const ids = batch.map((row) => row.id);
+      await replaceChunks(tx, this.job.library_id, target, ids, chunks);
+      // The hash read with the content: if the entry changed since, it is stale and embedded again.
+      await tx.query(
+        `INSERT INTO reembed_entries (job_id, entry_id, content_hash)
+         SELECT $1, x.entry_id, x.content_hash FROM unnest($2::uuid[], $3::text[]) AS x(entry_id, content_hash)
+         ON CONFLICT (job_id, entry_id) DO UPDATE SET content_hash = excluded.content_hash`,
+        [this.job.id, ids, batch.map((row) => row.content_hash)],
+      );
+    });
+    this.cursor = cursor;
+  }
+
+  /**
+   * Switches the library when no entry lacks target chunks. The library row is locked first, so a
+   * write that committed before the switch is seen by the check below and embedded in another pass.
+   */
+  private trySwitch(): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const [library] = await tx.query<{ embedder: string }>('SELECT embedder FROM libraries WHERE id = $1 FOR NO KEY UPDATE', [this.job.library_id]);
+      if (library === undefined) throw new LeaseLost();
+      await this.fence(tx);
+      if (library.embedder !== this.job.source_embedder) {
+        throw new Error(`the library's embedder changed from ${this.job.source_embedder} to ${library.embedder} during the job`);
+      }
+      if ((await this.staleEntries(1, tx)).length > 0) return false;
+      await tx.query('UPDATE libraries SET embedder = $2, embedding_dim = $3, updated_at = now() WHERE id = $1', [
+        this.job.library_id,
+        this.job.target_embedder,
+        this.job.target_dim,
+      ]);
+      await this.dropChunks(tx, this.job.source_embedder);
+      await this.finish(tx, 'done', null);
+      return true;
+    });
+  }
+
+  /** Renews the lease and advances the cursor, or throws LeaseLost when the job is not ours any more. */
+  private async fence(tx: Queryable, cursor: string = this.cursor): Promise<void> {
+    const [owned] = await tx.query(
+      `UPDATE reembed_jobs SET cursor_seq = greatest(cursor_seq, $3::bigint), lease_until = now() + $4 * interval '1 millisecond'
+       WHERE id = $1 AND worker = $2 AND status = 'running' RETURNING id`,
+      [this.job.id, this.workerId, cursor, this.leaseMs],
+    );
+    if (owned === undefined) throw new LeaseLost();
+  }
+
+  private async dropChunks(tx: Queryable, embedderId: string): Promise<void> {
+    const rows = await tx.query<{ id: string }>('SELECT id FROM guidance_entries WHERE library_id = $1', [this.job.library_id]);
+    const ids = rows.map((row) => row.id);
+    for (let start = 0; start < ids.length; start += DELETE_PAGE) {
+      await replaceChunks(tx, this.job.library_id, chunksOf(embedderId), ids.slice(start, start + DELETE_PAGE), []);
+    }
+  }
+
+  private async finish(tx: Queryable, status: 'done' | 'failed', error: string | null): Promise<void> {
+    await tx.query(
+      `UPDATE reembed_jobs j SET status = $2, error = $3, finished_at = now(), worker = NULL, lease_until = NULL,
+              done_entries = (SELECT count(*)::int FROM reembed_entries r JOIN guidance_entries e
+                              ON e.id = r.entry_id AND e.content_hash = r.content_hash WHERE r.job_id = j.id),
+              total_entries = (SELECT count(*)::int FROM guidance_entries e WHERE e.library_id = j.library_id)
+       WHERE id = $1`,
+      [this.job.id, status, error],
+    );
+    await tx.query('DELETE FROM reembed_entries WHERE job_id = $1', [this.job.id]);
+  }
+}

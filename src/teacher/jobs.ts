@@ -1,0 +1,235 @@
+import type { Principal } from '../auth/principal.js';
+import type { ModelPrice } from '../config.js';
+import type { Db } from '../db/db.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { Libraries } from '../library/libraries.js';
+import { TEACHING_ROLES, type TeachingModels } from './job-models.js';
+import type { JobKind, JobModels, JobOptions, JobStatus, Scenario, StepInput, StepKind, TeachingRole, Transcript } from './types.js';
+
+export interface TeachRequest {
+  kind: JobKind;
+  scenarios?: Scenario[];
+  generate?: { count: number };
+  transcripts?: Transcript[];
+  options?: Partial<JobOptions>;
+  models?: Partial<JobModels>;
+}
+
+export const DEFAULT_OPTIONS: JobOptions = { max_turns: 6, rounds: 2, auto_approve: false };
+
+export interface RoleUsage {
+  model: string;
+  calls: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  /** USD from MODEL_PRICES; null when the model has no price there. */
+  estimated_cost_usd: number | null;
+}
+
+export interface JobView {
+  id: string;
+  library_id: string;
+  kind: JobKind;
+  status: JobStatus;
+  options: JobOptions;
+  models: JobModels;
+  progress: { done: number; failed: number; total: number };
+  usage: Record<TeachingRole, RoleUsage>;
+  estimated_cost_usd: number | null;
+  produced_entry_ids: string[];
+  merged_entry_ids: string[];
+  errors: { step: number; source_id: string | null; error: string }[];
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export interface EvidenceView {
+  job_id: string;
+  entry_id: string;
+  entry_version: number;
+  action: 'created' | 'merged';
+  source_id: string;
+  decision_key: string;
+  retest_passed: boolean;
+  policy_conflict: boolean;
+  evidence: Record<string, unknown>;
+  created_at: Date;
+}
+
+interface JobRow {
+  id: string;
+  library_id: string;
+  kind: JobKind;
+  status: JobStatus;
+  options: JobOptions;
+  models: JobModels;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+function duplicateIds(items: { id: string }[], field: string): void {
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    if (seen.has(item.id)) throw new ValidationError(`body.${field}.${index}.id "${item.id}" appears twice`, { field: `${field}.${index}.id` });
+    seen.add(item.id);
+  });
+}
+
+/** The steps of a new job; a request that names the wrong inputs for its kind is refused by field. */
+function plannedSteps(request: TeachRequest): { kind: StepKind; input: StepInput }[] {
+  const { kind, scenarios, generate, transcripts } = request;
+  if (kind === 'scenarios') {
+    if (transcripts !== undefined) throw new ValidationError('body.transcripts is only for kind "transcripts"', { field: 'transcripts' });
+    if ((scenarios === undefined) === (generate === undefined)) {
+      throw new ValidationError('body.scenarios or body.generate is required for kind "scenarios", not both', { field: 'scenarios' });
+    }
+    if (generate !== undefined) return [{ kind: 'generate', input: generate }];
+    duplicateIds(scenarios!, 'scenarios');
+    return scenarios!.map((input) => ({ kind: 'scenario', input }));
+  }
+  if (scenarios !== undefined || generate !== undefined) {
+    throw new ValidationError(`body.${scenarios !== undefined ? 'scenarios' : 'generate'} is only for kind "scenarios"`, { field: scenarios !== undefined ? 'scenarios' : 'generate' });
+  }
+  if (transcripts === undefined) throw new ValidationError('body.transcripts is required for kind "transcripts"', { field: 'transcripts' });
+  duplicateIds(transcripts, 'transcripts');
+  transcripts.forEach((transcript, index) => {
+    if (!transcript.messages.some((m) => m.role === 'assistant')) {
+      throw new ValidationError(`body.transcripts.${index}.messages has no agent (assistant) message to learn from`, { field: `transcripts.${index}.messages` });
+    }
+  });
+  return transcripts.map((input) => ({ kind: 'transcript', input }));
+}
+
+function cost(price: ModelPrice | undefined, prompt: number, completion: number): number | null {
+  if (price === undefined) return null;
+  return Math.round(((prompt * price.input + completion * price.output) / 1e6) * 1e6) / 1e6;
+}
+
+/** Teacher jobs as the API sees them: submitted, watched, cancelled; the worker carries them out. */
+export class TeacherJobs {
+  constructor(
+    private readonly db: Db,
+    private readonly libraries: Libraries,
+    private readonly models: TeachingModels,
+    private readonly prices: Record<string, ModelPrice>,
+    /** Called after a job is queued or cancelled, so this instance's worker acts at once. */
+    private readonly notify: { queued(): void; cancelled(jobId: string): void },
+  ) {}
+
+  async submit(principal: Principal, libraryId: string, request: TeachRequest): Promise<{ job_id: string }> {
+    const library = await this.libraries.get(principal, libraryId);
+    const steps = plannedSteps(request);
+    const models = this.models.resolve(request.models);
+    const options = { ...DEFAULT_OPTIONS, ...request.options };
+    const jobId = await this.db.transaction(async (tx) => {
+      const [job] = await tx.query<{ id: string }>(
+        'INSERT INTO teacher_jobs (library_id, kind, options, models, requested_by) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+        [library.id, request.kind, JSON.stringify(options), JSON.stringify(models), principal.keyId],
+      );
+      await tx.query(
+        `INSERT INTO teacher_steps (job_id, ordinal, kind, input)
+         SELECT $1, s.ordinal, s.kind, s.input FROM jsonb_to_recordset($2::jsonb) AS s(ordinal int, kind text, input jsonb)`,
+        [job!.id, JSON.stringify(steps.map((step, ordinal) => ({ ordinal, ...step })))],
+      );
+      return job!.id;
+    });
+    this.notify.queued();
+    return { job_id: jobId };
+  }
+
+  async get(principal: Principal, id: string): Promise<JobView> {
+    const job = await this.job(principal, id);
+    const [steps, usage, entries] = await Promise.all([
+      this.db.query<{ ordinal: number; status: string; error: string | null; source_id: string | null }>(
+        `SELECT ordinal, status, error, input->>'id' AS source_id FROM teacher_steps WHERE job_id = $1 ORDER BY ordinal`,
+        [id],
+      ),
+      this.db.query<{ role: TeachingRole; model: string; calls: number; prompt_tokens: string; completion_tokens: string }>(
+        'SELECT role, model, calls, prompt_tokens::text, completion_tokens::text FROM teacher_usage WHERE job_id = $1',
+        [id],
+      ),
+      this.db.query<{ entry_id: string; action: 'created' | 'merged' }>(
+        'SELECT entry_id, action, min(created_at) AS first FROM teacher_evidence WHERE job_id = $1 GROUP BY entry_id, action ORDER BY first',
+        [id],
+      ),
+    ]);
+    const roles = Object.fromEntries(
+      TEACHING_ROLES.map((role) => {
+        const rows = usage.filter((u) => u.role === role);
+        const prompt = rows.reduce((sum, r) => sum + Number(r.prompt_tokens), 0);
+        const completion = rows.reduce((sum, r) => sum + Number(r.completion_tokens), 0);
+        const model = job.models[role];
+        const view: RoleUsage = {
+          model,
+          calls: rows.reduce((sum, r) => sum + r.calls, 0),
+          prompt_tokens: prompt,
+          completion_tokens: completion,
+          total_tokens: prompt + completion,
+          estimated_cost_usd: cost(this.prices[model], prompt, completion),
+        };
+        return [role, view];
+      }),
+    ) as Record<TeachingRole, RoleUsage>;
+    const costs = Object.values(roles).map((r) => (r.calls === 0 ? 0 : r.estimated_cost_usd));
+    return {
+      ...job,
+      progress: {
+        done: steps.filter((s) => s.status === 'done' || s.status === 'failed').length,
+        failed: steps.filter((s) => s.status === 'failed').length,
+        total: steps.length,
+      },
+      usage: roles,
+      estimated_cost_usd: costs.includes(null) ? null : Math.round(costs.reduce((a, b) => a! + b!, 0)! * 1e6) / 1e6,
+      produced_entry_ids: entries.filter((e) => e.action === 'created').map((e) => e.entry_id),
+      merged_entry_ids: entries.filter((e) => e.action === 'merged').map((e) => e.entry_id),
+      errors: steps.filter((s) => s.error !== null).map((s) => ({ step: s.ordinal, source_id: s.source_id, error: s.error! })),
+    };
+  }
+
+  /** Stops the job: steps not started are cancelled, running ones stop at their next model call. */
+  async cancel(principal: Principal, id: string): Promise<JobView> {
+    await this.job(principal, id);
+    const cancelled = await this.db.transaction(async (tx) => {
+      const [job] = await tx.query<{ status: JobStatus }>(
+        `UPDATE teacher_jobs SET status = 'cancelled', finished_at = now() WHERE id = $1 AND status IN ('pending', 'running') RETURNING status`,
+        [id],
+      );
+      if (job === undefined) return false;
+      await tx.query(
+        `UPDATE teacher_steps SET status = 'cancelled', worker = NULL, lease_until = NULL, finished_at = now()
+         WHERE job_id = $1 AND status IN ('pending', 'running')`,
+        [id],
+      );
+      return true;
+    });
+    const view = await this.get(principal, id);
+    if (!cancelled) throw new ConflictError(`job ${id} is already ${view.status}`, { status: view.status });
+    this.notify.cancelled(id);
+    return view;
+  }
+
+  /** Why the teacher wrote or changed an entry, newest first. */
+  async evidence(principal: Principal, libraryId: string, entryId: string): Promise<EvidenceView[]> {
+    await this.libraries.get(principal, libraryId);
+    const [entry] = await this.db.query('SELECT 1 FROM guidance_entries WHERE library_id = $1 AND id = $2', [libraryId, entryId]);
+    if (entry === undefined) throw new NotFoundError('guidance entry', entryId);
+    return this.db.query<EvidenceView>(
+      `SELECT job_id, entry_id, entry_version, action, source_id, decision_key, retest_passed, policy_conflict, evidence, created_at
+       FROM teacher_evidence WHERE entry_id = $1 ORDER BY created_at DESC, decision_key`,
+      [entryId],
+    );
+  }
+
+  /** The job, if the caller's key may see its library; otherwise 404 either way. */
+  private async job(principal: Principal, id: string): Promise<JobRow> {
+    const [job] = await this.db.query<JobRow>(
+      'SELECT id, library_id, kind, status, options, models, created_at, started_at, finished_at FROM teacher_jobs WHERE id = $1',
+      [id],
+    );
+    if (job === undefined || (principal.libraryIds !== null && !principal.libraryIds.includes(job.library_id))) throw new NotFoundError('job', id);
+    return job;
+  }
+}

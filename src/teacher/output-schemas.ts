@@ -1,0 +1,61 @@
+import { Type, type Static } from 'typebox';
+
+/** JSON schemas the teacher answers in (response_format), also used to validate its answers. */
+const Kinds = Type.Array(Type.Union([Type.Literal('missed_step'), Type.Literal('wrong_order'), Type.Literal('policy_risk'), Type.Literal('tone')]));
+
+const Judged = {
+  turn: Type.Integer({ minimum: 0 }),
+  teacher_reply: Type.String({ minLength: 1 }),
+  shortfall: Type.Boolean(),
+  kinds: Kinds,
+  explanation: Type.String(),
+};
+
+export const ContrastOutput = Type.Object({ turns: Type.Array(Type.Object(Judged, { additionalProperties: false })) }, { additionalProperties: false });
+export const DecisionPointsOutput = Type.Object(
+  { decision_points: Type.Array(Type.Object(Judged, { additionalProperties: false })) },
+  { additionalProperties: false },
+);
+
+export const EntryOutput = Type.Object(
+  {
+    scenario: Type.String({ minLength: 1, maxLength: 2_000 }),
+    guidance: Type.String({ minLength: 1, maxLength: 2_000 }),
+    policy_refs: Type.Array(Type.String({ minLength: 1 }), { maxItems: 20 }),
+    tags: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 5 }),
+    rationale: Type.String({ minLength: 1, maxLength: 2_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const JudgeOutput = Type.Object({ passed: Type.Boolean(), explanation: Type.String() }, { additionalProperties: false });
+
+export const PolicyCheckOutput = Type.Object(
+  { conflict: Type.Boolean(), clauses: Type.Array(Type.String()), explanation: Type.String() },
+  { additionalProperties: false },
+);
+
+export const GenerateOutput = Type.Object(
+  {
+    scenarios: Type.Array(
+      Type.Object(
+        {
+          id: Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9-]*$' }),
+          description: Type.String({ minLength: 1 }),
+          customer_goal: Type.String({ minLength: 1 }),
+          persona: Type.String(),
+          opening: Type.String({ minLength: 1 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Contrast = Static<typeof ContrastOutput>;
+export type DecisionPoints = Static<typeof DecisionPointsOutput>;
+export type EntryText = Static<typeof EntryOutput>;
+export type Judge = Static<typeof JudgeOutput>;
+export type PolicyCheck = Static<typeof PolicyCheckOutput>;
+export type Generated = Static<typeof GenerateOutput>;

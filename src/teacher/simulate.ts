@@ -1,0 +1,60 @@
+import type { ConversationMessage } from '../chat/composer.js';
+import type { Library } from '../library/types.js';
+import type { ModelMessage } from '../models/chat-model.js';
+import type { ModelCalls } from './model-calls.js';
+import type { Prompt } from './prompts.js';
+import type { StudentServer } from './student.js';
+import type { Scenario } from './types.js';
+
+const END = '[END]';
+
+export interface Simulation {
+  /** The conversation as the agent sees it: user = the simulated customer, assistant = the student. */
+  messages: ConversationMessage[];
+  /** Guidance composed into the student's prompt, by the index of the student's message. */
+  guidance: Record<number, string[]>;
+}
+
+function customerBrief(prompt: Prompt, scenario: Scenario): string {
+  return [
+    prompt.text,
+    `# Your situation\n${scenario.description}`,
+    `# Your goal\n${scenario.customer_goal}`,
+    scenario.persona === undefined ? '' : `# Your persona\n${scenario.persona}`,
+  ]
+    .filter((part) => part !== '')
+    .join('\n\n');
+}
+
+/** The customer simulator sees the conversation from its side: its own turns are the assistant's. */
+function customerView(brief: string, messages: ConversationMessage[]): ModelMessage[] {
+  const turns: ModelMessage[] = messages.map((m) => ({ role: m.role === 'user' ? 'assistant' : 'user', content: m.content }));
+  if (turns.length === 0) turns.push({ role: 'user', content: '(The support agent is waiting for your first message.)' });
+  return [{ role: 'system', content: brief }, ...turns];
+}
+
+/** The customer simulator plays the scenario against the student, up to `maxTurns` student replies. */
+export async function simulate(
+  calls: ModelCalls,
+  student: StudentServer,
+  library: Library,
+  prompt: Prompt,
+  scenario: Scenario,
+  maxTurns: number,
+): Promise<Simulation> {
+  const brief = customerBrief(prompt, scenario);
+  const messages: ConversationMessage[] = [];
+  const guidance: Record<number, string[]> = {};
+  let said = scenario.opening ?? (await calls.text('customer', customerView(brief, messages)));
+  for (let turn = 0; turn < maxTurns; turn++) {
+    const ended = said.includes(END);
+    const text = said.replace(END, '').trim();
+    if (text !== '') messages.push({ role: 'user', content: text });
+    if (ended || text === '') break;
+    const reply = await student.reply(calls, library, messages);
+    guidance[messages.length] = reply.guidance;
+    messages.push({ role: 'assistant', content: reply.content });
+    if (turn + 1 < maxTurns) said = await calls.text('customer', customerView(brief, messages));
+  }
+  return { messages, guidance };
+}

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/db.js';
+import type { Log } from '../logger.js';
+import { StepLease, StepLost, Stopped, type ClaimedStep } from './step-lease.js';
+import type { StepRunner } from './step-runner.js';
+
+const IDLE_POLL_MS = 1_000;
+// Renewed by a heartbeat and at every checkpoint; only a crashed instance lets it lapse.
+const DEFAULT_LEASE_MS = 30_000;
+// A step that took its instance down this many times is not tried again.
+const MAX_ATTEMPTS = 3;
+
+export interface TeacherWorkerOptions {
+  concurrency: number;
+  leaseMs?: number;
+}
+
+/**
+ * Runs teacher steps in the background, up to `concurrency` at once per instance. Steps are
+ * claimed with `FOR UPDATE SKIP LOCKED` and held by a lease, so instances share the queue and a
+ * step whose instance died is resumed (from its checkpoint) once the lease lapses; a clean stop
+ * hands running steps back at once.
+ */
+export class TeacherWorker {
+  private readonly id = randomUUID();
+  private readonly leaseMs: number;
+  private readonly active = new Map<string, { jobId: string; controller: AbortController; done: Promise<void> }>();
+  private timer: NodeJS.Timeout | undefined;
+  private filling: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly runner: StepRunner,
+    private readonly log: Log,
+    private readonly options: TeacherWorkerOptions,
+  ) {
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** A job was queued: look now rather than at the next poll. */
+  wake(): void {
+    this.schedule(0);
+  }
+
+  /** A job was cancelled: stop its steps running here now rather than at their next checkpoint. */
+  cancelled(jobId: string): void {
+    for (const run of this.active.values()) if (run.jobId === jobId) run.controller.abort(new StepLost());
+  }
+
+  /** Abandons the model calls in flight (redone on resume) and hands the steps back. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    for (const run of this.active.values()) run.controller.abort(new Stopped());
+    await this.filling;
+    await Promise.all([...this.active.values()].map((run) => run.done));
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.fill(), delay);
+  }
+
+  private async fill(): Promise<void> {
+    if (this.filling !== undefined) return;
+    let delay = IDLE_POLL_MS;
+    this.filling = (async () => {
+      try {
+        while (!this.stopped && this.active.size < this.options.concurrency) {
+          const step = await this.claim();
+          if (step === undefined) break;
+          // Stopped while claiming: hand it straight back.
+          if (this.stopped) await new StepLease(this.db, step, this.id, this.leaseMs).release();
+          else this.launch(step);
+        }
+      } catch (err) {
+        // The database is unreachable or restarting: leases lapse and steps are resumed later.
+        this.log.warn({ err }, 'teacher worker failed to claim work; will retry');
+        delay = IDLE_POLL_MS * 5;
+      }
+    })();
+    await this.filling;
+    this.filling = undefined;
+    this.schedule(delay);
+  }
+
+  private async claim(): Promise<ClaimedStep | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [step] = await tx.query<ClaimedStep>(
+        `WITH next AS (
+           SELECT s.job_id, s.ordinal FROM teacher_steps s JOIN teacher_jobs j ON j.id = s.job_id
+           WHERE j.status IN ('pending', 'running') AND s.status IN ('pending', 'running') AND (s.lease_until IS NULL OR s.lease_until < now())
+           ORDER BY j.created_at, s.ordinal LIMIT 1 FOR UPDATE OF s SKIP LOCKED)
+         UPDATE teacher_steps s SET status = 'running', worker = $1, lease_until = now() + $2 * interval '1 millisecond',
+                attempts = s.attempts + 1, started_at = coalesce(s.started_at, now())
+         FROM next WHERE s.job_id = next.job_id AND s.ordinal = next.ordinal
+         RETURNING s.job_id, s.ordinal, s.kind, s.input, s.checkpoint, s.attempts`,
+        [this.id, this.leaseMs],
+      );
+      if (step !== undefined) {
+        await tx.query(`UPDATE teacher_jobs SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = $1 AND status = 'pending'`, [step.job_id]);
+      }
+      return step;
+    });
+  }
+
+  private launch(step: ClaimedStep): void {
+    const key = `${step.job_id}:${step.ordinal}`;
+    const controller = new AbortController();
+    const done = this.work(new StepLease(this.db, step, this.id, this.leaseMs), controller).finally(() => {
+      this.active.delete(key);
+      this.schedule(0);
+    });
+    this.active.set(key, { jobId: step.job_id, controller, done });
+  }
+
+  private async work(lease: StepLease, controller: AbortController): Promise<void> {
+    const { step } = lease;
+    const where = { job: step.job_id, step: step.ordinal };
+    // Keeps the lease while a model call is slow; notices a cancellation from another instance.
+    const heartbeat = setInterval(() => {
+      lease.renew().then(
+        (owned) => {
+          if (!owned) controller.abort(new StepLost());
+        },
+        (err: unknown) => this.log.warn({ err, ...where }, 'renewing a teacher step lease failed'),
+      );
+    }, this.leaseMs / 3);
+    try {
+      if (step.attempts > MAX_ATTEMPTS) {
+        await lease.finish('failed', `gave up after ${MAX_ATTEMPTS} attempts: the instance running it stopped each time`);
+        return;
+      }
+      const result = await this.runner.run(lease, controller.signal);
+      await lease.finish('done', null, result.next);
+    } catch (err) {
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
+      if (reason instanceof Stopped) {
+        await lease.release().catch((releaseErr: unknown) => this.log.warn({ err: releaseErr, ...where }, 'releasing a teacher step failed; its lease will lapse'));
+      }
+      else if (reason instanceof StepLost) this.log.info(where, 'teacher step stopped: cancelled or taken over');
+      else {
+        this.log.warn({ err: reason, ...where }, 'teacher step failed');
+        await lease.finish('failed', (reason as Error).message).catch((finishErr: unknown) => {
+          if (!(finishErr instanceof StepLost)) this.log.error({ err: finishErr, ...where }, 'recording a failed teacher step failed');
+        });
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import t from 'tap';
+import { UpstreamError } from '../src/errors.js';
+import { LocalEmbedder } from '../src/retrieval/local-embedder.js';
+import { OpenAIEmbedder, type OpenAIEmbedderOptions } from '../src/retrieval/openai-embedder.js';
+import { admin, testApp } from './helpers/app.js';
+import { FakeEmbeddings } from './helpers/fake-embeddings.js';
+import { createLibrary, importEntries, SAMPLE_ENTRIES } from './helpers/library.js';
+
+function embedder(fake: FakeEmbeddings, options: Partial<OpenAIEmbedderOptions> = {}): OpenAIEmbedder {
+  return new OpenAIEmbedder({ baseUrl: fake.baseUrl, model: 'fake-embed', apiKey: 'none', dimension: fake.dimension, batchSize: 128, timeoutMs: 5_000, maxRetries: 3, ...options });
+}
+
+const TEXTS = ['refund after thirty days', 'forgot my password', 'change shipping address', 'cancel my subscription', 'broken item arrived', 'invoice copy', 'gift card balance'];
+
+t.test('requests are split by the batch size, sent as floats, and vectors come back in input order', async (t) => {
+  const fake = await FakeEmbeddings.start(t);
+  const vectors = await embedder(fake, { batchSize: 3 }).embed(TEXTS);
+  t.same(fake.requests.map((r) => r.inputs), [TEXTS.slice(0, 3), TEXTS.slice(3, 6), TEXTS.slice(6)]);
+  for (const request of fake.requests) {
+    t.equal(request.body.encoding_format, 'float', 'base64 (the SDK default) yields empty vectors on several servers');
+    t.equal(request.body.model, 'fake-embed');
+  }
+  // The fake answers in reverse order with indexes; its vectors are the local embedder's, scaled.
+  const local = new LocalEmbedder({ dimension: fake.dimension });
+  t.equal(vectors.length, TEXTS.length);
+  vectors.forEach((vector, i) => {
+    const expected = local.embedOne(TEXTS[i]!);
+    t.ok(vector.every((x, d) => Math.abs(x - expected[d]!) < 1e-9), `vector ${i} belongs to its own text, normalised`);
+  });
+});
+
+t.test('429 and 5xx are retried, honouring Retry-After; attempts are bounded', async (t) => {
+  const fake = await FakeEmbeddings.start(t);
+  fake.script({ type: 'error', status: 429, retryAfterMs: 10 }, { type: 'error', status: 500, retryAfterMs: 10 }, { type: 'error', status: 503, retryAfterMs: 10 });
+  const vectors = await embedder(fake).embed(['forgot my password']);
+  t.equal(fake.requests.length, 4, 'three failures, then success on the fourth attempt');
+  t.equal(vectors[0]!.length, fake.dimension);
+
+  const slowRetry = await FakeEmbeddings.start(t);
+  slowRetry.script({ type: 'error', status: 429, retryAfterSeconds: 1 });
+  const started = Date.now();
+  await embedder(slowRetry).embed(['forgot my password']);
+  t.equal(slowRetry.requests.length, 2);
+  t.ok(Date.now() - started >= 900, 'waited the Retry-After seconds before the second attempt');
+
+  const down = await FakeEmbeddings.start(t);
+  down.otherwise({ type: 'error', status: 502, retryAfterMs: 5 });
+  const err = await embedder(down, { maxRetries: 2 }).embed(['x']).catch((e: unknown) => e);
+  t.ok(err instanceof UpstreamError);
+  t.match((err as Error).message, /embedding server failed: 502/);
+  t.equal(down.requests.length, 3, 'one attempt plus EMBEDDINGS_MAX_RETRIES');
+
+  const badRequest = await FakeEmbeddings.start(t);
+  badRequest.otherwise({ type: 'error', status: 400 });
+  await t.rejects(embedder(badRequest).embed(['x']), /400/);
+  t.equal(badRequest.requests.length, 1, 'a 4xx other than 408/409/429 is not retried');
+});
+
+t.test('a vector of the wrong dimension is a clear error, not a corrupt write', async (t) => {
+  const fake = await FakeEmbeddings.start(t);
+  fake.script({ type: 'dimension', dimension: 1536 });
+  await t.rejects(embedder(fake).embed(['forgot my password']), {
+    name: 'UpstreamError',
+    message: /fake-embed returned dimension 1536, expected 256 \(set EMBEDDINGS_DIMENSIONS\)/,
+  });
+});
+
+t.test('a slow server times out per EMBEDDINGS_TIMEOUT_MS, each attempt', async (t) => {
+  const fake = await FakeEmbeddings.start(t);
+  fake.otherwise({ type: 'slow', delayMs: 5_000 });
+  const started = Date.now();
+  await t.rejects(embedder(fake, { timeoutMs: 200, maxRetries: 1 }).embed(['x']), /timed out/i);
+  t.equal(fake.requests.length, 2);
+  t.ok(Date.now() - started < 4_000, 'gave up long before the server answered');
+});
+
+t.test('with EMBEDDER=openai, a new library uses the server for import and retrieval through the app', async (t) => {
+  const fake = await FakeEmbeddings.start(t);
+  const { app } = await testApp(t, { env: fake.env({ EMBEDDINGS_BATCH_SIZE: '4' }) });
+  const lib = await createLibrary(app);
+  const got = (await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}`, headers: admin })).json();
+  t.match(got, { embedder: 'openai:fake-embed', embedding_dim: 256 });
+
+  const { ids } = await importEntries(app, lib.id, SAMPLE_ENTRIES);
+  const chunks = SAMPLE_ENTRIES.reduce((n, e) => n + 2 + e.examples.length, 0);
+  const sizes = Array.from({ length: Math.ceil(chunks / 4) }, (_, i) => Math.min(4, chunks - 4 * i));
+  t.same(fake.requests.map((r) => r.inputs.length), sizes, 'one import, split by EMBEDDINGS_BATCH_SIZE');
+  t.ok(fake.requests.flatMap((r) => r.inputs).includes(SAMPLE_ENTRIES[1]!.scenario));
+
+  const res = await app.inject({
+    method: 'POST',
+    url: `/v1/libraries/${lib.id}/retrieve`,
+    headers: admin,
+    payload: { messages: [{ role: 'user', content: 'I forgot my password and cannot sign in' }], k: 2 },
+  });
+  t.equal(res.statusCode, 200);
+  t.equal(res.json().results[0].id, ids[1]);
+  t.ok(res.json().results[0].explanation.best_similarity > 0.5, 'matched by vector, not only by text');
+  t.equal(fake.requests.at(-1)!.inputs.length, 1, 'the query was embedded by the server too');
+});
+
+t.test('with the embedding server down, a write answers 502 and stores nothing', async (t) => {
+  const fake = await FakeEmbeddings.start(t);
+  const { app } = await testApp(t, { env: fake.env({ EMBEDDINGS_MAX_RETRIES: '1' }) });
+  const lib = await createLibrary(app);
+  fake.otherwise({ type: 'error', status: 500, retryAfterMs: 5 });
+  const res = await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/guidance/import`, headers: admin, payload: SAMPLE_ENTRIES });
+  t.equal(res.statusCode, 502);
+  t.equal(res.json().error.code, 'upstream_error');
+  const list = await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance`, headers: admin });
+  t.same(list.json().items, []);
+});

@@ -1,0 +1,171 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What the fake does with the next request it receives. */
+export type FakeBehaviour =
+  | { type: 'reply'; content: string; chunks?: string[]; model?: string; finishReason?: string; usage?: FakeUsage; delayMs?: number }
+  | { type: 'error'; status: number; message?: string; retryAfterMs?: number }
+  /** Never answers; the request stays open until the client gives up. */
+  | { type: 'hang' }
+  /** Sends these stream chunks, then goes quiet with the connection open. */
+  | { type: 'stream-then-hang'; chunks: string[] };
+
+export interface FakeUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: {
+    model?: string;
+    stream?: boolean;
+    stream_options?: { include_usage?: boolean };
+    messages?: { role: string; content: string }[];
+    [key: string]: unknown;
+  };
+  /** True once the connection closed before the fake finished its answer. */
+  closedEarly: boolean;
+  /** Resolves when the fake's response closes, finished or not. */
+  closed: Promise<void>;
+}
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+const DEFAULT: FakeBehaviour = { type: 'reply', content: 'Happy to help with that.' };
+
+function usageFor(body: ReceivedRequest['body'], content: string): FakeUsage {
+  const prompt = Math.ceil(JSON.stringify(body.messages ?? []).length / 4);
+  const completion = content.split(/\s+/).filter(Boolean).length;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+const sse = (data: unknown) => `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+
+/**
+ * An OpenAI-compatible chat server on 127.0.0.1 for tests: answers /v1/chat/completions as JSON or
+ * as SSE chunks ending in `data: [DONE]`, follows a per-test script of behaviours (falling back to
+ * a fixed reply), records every request, and can fail with a status, hang, or stall mid-stream.
+ */
+export class FakeOpenAI {
+  readonly requests: ReceivedRequest[] = [];
+  private readonly queue: FakeBehaviour[] = [];
+  private server!: http.Server;
+
+  static async start(t: Teardown): Promise<FakeOpenAI> {
+    const fake = new FakeOpenAI();
+    fake.server = http.createServer((req, res) => fake.handle(req, res));
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => fake.close());
+    return fake;
+  }
+
+  /** The base URL an OpenAI client takes, ending in /v1. */
+  get baseUrl(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+  }
+
+  /** Behaviours for the next requests, in order. */
+  script(...behaviours: FakeBehaviour[]): this {
+    this.queue.push(...behaviours);
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (raw += chunk));
+    req.on('end', () => {
+      let closed!: () => void;
+      const record: ReceivedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: raw === '' ? {} : JSON.parse(raw),
+        closedEarly: false,
+        closed: new Promise<void>((resolve) => (closed = resolve)),
+      };
+      res.on('close', () => {
+        record.closedEarly = !res.writableFinished;
+        closed();
+      });
+      this.requests.push(record);
+      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
+        return;
+      }
+      this.respond(record, this.queue.shift() ?? DEFAULT, res);
+    });
+  }
+
+  private respond(record: ReceivedRequest, behaviour: FakeBehaviour, res: http.ServerResponse): void {
+    const { body } = record;
+    switch (behaviour.type) {
+      case 'hang':
+        return;
+      case 'error': {
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        // The SDK honours retry-after-ms, which keeps retry tests fast.
+        if (behaviour.retryAfterMs !== undefined) headers['retry-after-ms'] = String(behaviour.retryAfterMs);
+        res.writeHead(behaviour.status, headers).end(JSON.stringify({ error: { message: behaviour.message ?? `fake failure ${behaviour.status}`, type: 'server_error' } }));
+        return;
+      }
+      case 'stream-then-hang':
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (const content of behaviour.chunks) res.write(sse(this.chunk(body, { content }, null)));
+        return;
+      case 'reply': {
+        const send = () => (body.stream === true ? this.stream(body, behaviour, res) : this.json(body, behaviour, res));
+        if (behaviour.delayMs === undefined) send();
+        else {
+          const timer = setTimeout(send, behaviour.delayMs);
+          res.on('close', () => clearTimeout(timer));
+        }
+      }
+    }
+  }
+
+  private json(body: ReceivedRequest['body'], reply: Extract<FakeBehaviour, { type: 'reply' }>, res: http.ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        id: 'chatcmpl-fake',
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: reply.model ?? body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: reply.content, refusal: null }, logprobs: null, finish_reason: reply.finishReason ?? 'stop' }],
+        usage: reply.usage ?? usageFor(body, reply.content),
+      }),
+    );
+  }
+
+  private stream(body: ReceivedRequest['body'], reply: Extract<FakeBehaviour, { type: 'reply' }>, res: http.ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(sse(this.chunk(body, { role: 'assistant', content: '' }, null, reply.model)));
+    for (const content of reply.chunks ?? reply.content.split(/(?<= )/)) res.write(sse(this.chunk(body, { content }, null, reply.model)));
+    res.write(sse(this.chunk(body, {}, reply.finishReason ?? 'stop', reply.model)));
+    if (body.stream_options?.include_usage === true) {
+      res.write(sse({ ...this.chunk(body, {}, null, reply.model), choices: [], usage: reply.usage ?? usageFor(body, reply.content) }));
+    }
+    res.end(sse('[DONE]'));
+  }
+
+  private chunk(body: ReceivedRequest['body'], delta: object, finishReason: string | null, model?: string) {
+    return {
+      id: 'chatcmpl-fake',
+      object: 'chat.completion.chunk',
+      created: Math.floor(Date.now() / 1000),
+      model: model ?? body.model,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    };
+  }
+}
