@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { PollingLoop } from '../background/polling-loop.js';
 import type { Db } from '../db/db.js';
 import type { Log } from '../logger.js';
 import type { Embedders } from '../retrieval/embedders.js';
 import { LeaseLost, ReembedRun, Stopped, type ClaimedJob } from './reembed-run.js';
 
-const IDLE_POLL_MS = 1_000;
 // Renewed every batch and by a heartbeat; only a crashed instance lets it lapse.
 const DEFAULT_LEASE_MS = 30_000;
 
@@ -22,10 +22,8 @@ export interface ReembedWorkerOptions {
 export class ReembedWorker {
   private readonly id = randomUUID();
   private readonly leaseMs: number;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly loop: PollingLoop;
   private current: AbortController | undefined;
-  private stopped = false;
 
   constructor(
     private readonly db: Db,
@@ -34,49 +32,31 @@ export class ReembedWorker {
     private readonly options: ReembedWorkerOptions,
   ) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    // A failed pass (database unreachable or restarting) lets the lease lapse; the job resumes later.
+    this.loop = new PollingLoop(() => this.runNextJob(), log, { name: 're-embed worker', idleMs: 1_000, errorBackoffMs: 5_000 });
   }
 
   start(): void {
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** A job was queued: look now rather than at the next poll. */
   wake(): void {
-    if (this.running === undefined) this.schedule(0);
+    this.loop.wake();
   }
 
   /** Abandons the batch in flight (it is redone on resume) and releases the job. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    const stopped = this.loop.stop();
     this.current?.abort(new Stopped());
-    await this.running;
+    await stopped;
   }
 
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.drain().finally(() => {
-        this.running = undefined;
-      });
-    }, delay);
-  }
-
-  private async drain(): Promise<void> {
-    let delay = IDLE_POLL_MS;
-    try {
-      while (!this.stopped) {
-        const job = await this.claim();
-        if (job === undefined) break;
-        await this.work(job);
-      }
-    } catch (err) {
-      // The database is unreachable or restarting: the lease lapses and the job is resumed later.
-      this.log.warn({ err }, 're-embed worker failed; will retry');
-      delay = IDLE_POLL_MS * 5;
-    }
-    this.schedule(delay);
+  private async runNextJob(): Promise<boolean> {
+    const job = await this.claim();
+    if (job === undefined) return false;
+    await this.work(job);
+    return true;
   }
 
   private async claim(): Promise<ClaimedJob | undefined> {

@@ -1,33 +1,35 @@
+import { PollingLoop } from '../background/polling-loop.js';
 import type { Db } from '../db/db.js';
 import type { Log } from '../logger.js';
-
-const IDLE_POLL_MS = 500;
 
 /**
  * Moves chunks from guidance_chunks_pending into the HNSW-indexed guidance_chunks, a batch per
  * transaction, so bulk writes never wait for index maintenance. Rows are claimed with SKIP LOCKED,
- * so several service instances share the work.
+ * so several service instances share the work; a failed batch (database restarting, entry deleted
+ * mid-move) is simply retried.
  */
 export class ChunkIndexer {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly db: Db,
-    private readonly log: Log,
+    log: Log,
     /** Rows per transaction. PGlite is one connection: smaller batches keep other queries waiting less. */
     private readonly batchSize: number,
-  ) {}
-
-  start(): void {
-    this.schedule(0);
+  ) {
+    this.loop = new PollingLoop(async () => (await this.moveBatch()) > 0, log, {
+      name: 'moving pending chunks into the vector index',
+      idleMs: 500,
+      errorBackoffMs: 2_000,
+    });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Moves one batch; returns how many rows moved. */
@@ -47,27 +49,5 @@ export class ChunkIndexer {
       [this.batchSize],
     );
     return rows[0]?.moved ?? 0;
-  }
-
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.drain().finally(() => {
-        this.running = undefined;
-      });
-    }, delay);
-  }
-
-  private async drain(): Promise<void> {
-    let delay = IDLE_POLL_MS;
-    try {
-      while (!this.stopped && (await this.moveBatch()) > 0);
-    } catch (err) {
-      // A failed batch (database restarting, entry deleted mid-move) is retried on the next pass.
-      this.log.warn({ err }, 'moving pending chunks into the vector index failed; will retry');
-      delay = IDLE_POLL_MS * 4;
-    }
-    this.schedule(delay);
   }
 }
