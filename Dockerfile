@@ -17,6 +17,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # The service finds migrations/ by walking up from dist/src/db/: /app/migrations.
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
+# The teacher's versioned prompt files, read at start-up (tsc does not copy them into dist/).
+COPY src/teacher/prompts ./src/teacher/prompts
 # Embedded PGlite keeps its data here when DATABASE_URL is not set; mount a volume on it.
 RUN mkdir -p /data && chown node:node /data
 ENV HOST=0.0.0.0 PORT=8080 COACH_DATA_DIR=/data

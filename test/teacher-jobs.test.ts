@@ -117,7 +117,7 @@ t.test('invalid JSON from the teacher is repaired once, or reported', async (t) 
 });
 
 t.test('cancel stops a running job at once; finished jobs cannot be cancelled', async (t) => {
-  const { fake, app, teach, job, entries } = await teacherSetup(t);
+  const { fake, app, teach, job, entries } = await teacherSetup(t, { TEACHER_CONCURRENCY: '1' });
   fake.fault('customer', { hang: true });
   const { job_id } = (await teach({ kind: 'scenarios', scenarios: [NO_OPENING, { ...NO_OPENING, id: 'second' }] })).json();
   while (fake.count('customer') === 0) await new Promise((resolve) => setTimeout(resolve, 20));

@@ -69,6 +69,13 @@ export function openPostgres({ url, poolMax, logger }: PostgresOptions): Db {
       } catch (err) {
         throw asUnavailable(err);
       }
+      // A checked-out client whose server goes away emits 'error'; unheard, it would crash the process.
+      let broken: Error | undefined;
+      const onError = (err: Error) => {
+        broken = err;
+        logger.warn({ err }, 'database connection failed during a transaction');
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(queryable(client));
@@ -78,7 +85,9 @@ export function openPostgres({ url, poolMax, logger }: PostgresOptions): Db {
         await client.query('ROLLBACK').catch(() => undefined);
         throw asUnavailable(err);
       } finally {
-        client.release();
+        client.off('error', onError);
+        // A broken connection is discarded rather than handed to the next caller.
+        client.release(broken);
       }
     },
     async close() {

@@ -27,6 +27,9 @@ export interface SearchRow {
   value: number;
 }
 
+const MAX_MATCHED_TERMS = 8;
+const POSTINGS_BUDGET = 2_000;
+
 const ENTRY_FILTERS =
   'e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[])';
 
@@ -56,22 +59,33 @@ function statement(dim: number): string {
       ORDER BY distance
       LIMIT $8
     ),
-    -- BM25's IDF of each query lexeme in this library. Lexemes in more than half the entries
-    -- (IDF under ln 2) are skipped: they say little and cost the most to match.
+    -- BM25's IDF of the query's rarest lexemes in this library: they carry most of the rank, and
+    -- lexemes past half the entries (IDF under ln 2) say little.
     query_terms AS (
-      SELECT q.lexeme, ln(1 + (docs.df - s.df + 0.5) / (s.df + 0.5)) AS idf
+      SELECT q.lexeme, quote_literal(q.lexeme)::tsquery AS match, s.df,
+             ln(1 + (docs.df - s.df + 0.5) / (s.df + 0.5)) AS idf,
+             sum(s.df) OVER (ORDER BY s.df, q.lexeme) AS postings_so_far
       FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', $4))) q
       JOIN guidance_term_stats docs ON docs.library_id = $1 AND docs.term = ''
       JOIN guidance_term_stats s ON s.library_id = $1 AND s.term = q.lexeme
       WHERE s.df > 0 AND s.df * 2 <= docs.df
+      ORDER BY s.df, q.lexeme
+      LIMIT ${MAX_MATCHED_TERMS}
     ),
-    -- Entries ranked by the summed IDF of the query lexemes they contain, one GIN lookup per lexeme.
+    -- Entries found by full-text search alone, through the GIN index. Only lexemes within a budget of
+    -- postings (rarest first) open candidates, so a query of common words costs no more than a rare one.
+    text_candidates AS (
+      SELECT DISTINCT e.id
+      FROM query_terms t JOIN guidance_entries e ON e.search_tsv @@ t.match
+      WHERE t.postings_so_far <= ${POSTINGS_BUDGET} AND e.library_id = $1 AND ${ENTRY_FILTERS}
+    ),
+    -- Every candidate from either side ranked by the summed IDF of the query lexemes it contains.
     text_hits AS (
-      SELECT e.id AS entry_id, NULL::text AS kind, sum(t.idf) AS value
-      FROM query_terms t JOIN guidance_entries e ON e.search_tsv @@ quote_literal(t.lexeme)::tsquery
-      WHERE e.library_id = $1 AND ${ENTRY_FILTERS}
-      GROUP BY e.id
-      ORDER BY value DESC
+      SELECT e.id AS entry_id, NULL::text AS kind, ranked.value
+      FROM guidance_entries e
+      CROSS JOIN LATERAL (SELECT sum(t.idf) AS value FROM query_terms t WHERE e.search_tsv @@ t.match) ranked
+      WHERE e.id IN (SELECT entry_id FROM vector_hits UNION SELECT id FROM text_candidates) AND ranked.value > 0
+      ORDER BY ranked.value DESC
       LIMIT $8
     )
     SELECT 'vector' AS source, entry_id, kind, value FROM vector_hits

@@ -54,7 +54,6 @@ export const GenerateOutput = Type.Object(
 );
 
 export type Contrast = Static<typeof ContrastOutput>;
-export type DecisionPoints = Static<typeof DecisionPointsOutput>;
 export type EntryText = Static<typeof EntryOutput>;
 export type Judge = Static<typeof JudgeOutput>;
 export type PolicyCheck = Static<typeof PolicyCheckOutput>;

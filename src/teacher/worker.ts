@@ -90,24 +90,25 @@ export class TeacherWorker {
     this.schedule(delay);
   }
 
+  /** One statement (no transaction held open across round trips): claims a step and marks its job started. */
   private async claim(): Promise<ClaimedStep | undefined> {
-    return this.db.transaction(async (tx) => {
-      const [step] = await tx.query<ClaimedStep>(
-        `WITH next AS (
-           SELECT s.job_id, s.ordinal FROM teacher_steps s JOIN teacher_jobs j ON j.id = s.job_id
-           WHERE j.status IN ('pending', 'running') AND s.status IN ('pending', 'running') AND (s.lease_until IS NULL OR s.lease_until < now())
-           ORDER BY j.created_at, s.ordinal LIMIT 1 FOR UPDATE OF s SKIP LOCKED)
+    const [step] = await this.db.query<ClaimedStep>(
+      `WITH next AS (
+         SELECT s.job_id, s.ordinal FROM teacher_steps s JOIN teacher_jobs j ON j.id = s.job_id
+         WHERE j.status IN ('pending', 'running') AND s.status IN ('pending', 'running') AND (s.lease_until IS NULL OR s.lease_until < now())
+         ORDER BY j.created_at, s.ordinal LIMIT 1 FOR UPDATE OF s SKIP LOCKED),
+       claimed AS (
          UPDATE teacher_steps s SET status = 'running', worker = $1, lease_until = now() + $2 * interval '1 millisecond',
                 attempts = s.attempts + 1, started_at = coalesce(s.started_at, now())
          FROM next WHERE s.job_id = next.job_id AND s.ordinal = next.ordinal
-         RETURNING s.job_id, s.ordinal, s.kind, s.input, s.checkpoint, s.attempts`,
-        [this.id, this.leaseMs],
-      );
-      if (step !== undefined) {
-        await tx.query(`UPDATE teacher_jobs SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = $1 AND status = 'pending'`, [step.job_id]);
-      }
-      return step;
-    });
+         RETURNING s.job_id, s.ordinal, s.kind, s.input, s.checkpoint, s.attempts),
+       started AS (
+         UPDATE teacher_jobs j SET status = 'running', started_at = coalesce(j.started_at, now())
+         FROM claimed WHERE j.id = claimed.job_id AND j.status = 'pending')
+       SELECT job_id, ordinal, kind, input, checkpoint, attempts FROM claimed`,
+      [this.id, this.leaseMs],
+    );
+    return step;
   }
 
   private launch(step: ClaimedStep): void {

@@ -162,7 +162,8 @@ export const ENTRIES = {
   },
 };
 
-const last = (request: LlmRequest) => request.messages.at(-1)?.content ?? '';
+/** What the teacher was given: the first user message (a repair request comes after it). */
+const context = (request: LlmRequest) => request.messages.find((m) => m.role === 'user')?.content ?? '';
 const system = (request: LlmRequest) => request.messages.find((m) => m.role === 'system')?.content ?? '';
 const entryFor = (text: string) => (/address/i.test(text) ? ENTRIES.address : ENTRIES.cancel);
 
@@ -181,7 +182,7 @@ export function scriptSupportDesk(fake: FakeLlm): FakeLlm {
     })
     .on('teacher:contrast', (request) => ({
       json: {
-        turns: agentTurns(last(request)).map(({ turn, content }) => {
+        turns: agentTurns(context(request)).map(({ turn, content }) => {
           const verified = content.includes('full name');
           return { turn, teacher_reply: VERIFIED_REPLY, shortfall: !verified, kinds: verified ? [] : ['missed_step'], explanation: verified ? 'fine' : 'changed the order without verifying identity' };
         }),
@@ -189,7 +190,7 @@ export function scriptSupportDesk(fake: FakeLlm): FakeLlm {
     }))
     .on('teacher:decision_points', (request) => ({
       json: {
-        decision_points: agentTurns(last(request)).map(({ turn }) => ({
+        decision_points: agentTurns(context(request)).map(({ turn }) => ({
           turn,
           teacher_reply: VERIFIED_REPLY,
           shortfall: true,
@@ -199,27 +200,27 @@ export function scriptSupportDesk(fake: FakeLlm): FakeLlm {
       },
     }))
     .on('teacher:guidance_entry', (request) => ({
-      json: { ...entryFor(last(request)), policy_refs: [VERIFY_CLAUSE], tags: ['identity'], rationale: 'The agent acted before verifying identity.' },
+      json: { ...entryFor(context(request)), policy_refs: [VERIFY_CLAUSE], tags: ['identity'], rationale: 'The agent acted before verifying identity.' },
     }))
     .on('teacher:refined_entry', (request) => ({
-      json: { ...entryFor(last(request)), policy_refs: [VERIFY_CLAUSE], tags: ['identity'], rationale: 'Made the first step explicit.' },
+      json: { ...entryFor(context(request)), policy_refs: [VERIFY_CLAUSE], tags: ['identity'], rationale: 'Made the first step explicit.' },
     }))
     .on('teacher:merged_entry', (request) => ({
       json: {
-        ...entryFor(last(request)),
-        guidance: `Be polite. ${entryFor(last(request)).guidance}`,
+        ...entryFor(context(request)),
+        guidance: `Be polite. ${entryFor(context(request)).guidance}`,
         policy_refs: [VERIFY_CLAUSE],
         tags: ['identity'],
         rationale: 'Kept the courtesy step and added verification first.',
       },
     }))
     .on('teacher:retest_verdict', (request) => {
-      const reply = last(request).split("# The agent's new reply (with the coaching note)")[1] ?? '';
+      const reply = context(request).split("# The agent's new reply (with the coaching note)")[1] ?? '';
       return { json: { passed: reply.includes('full name'), explanation: 'checked for verification first' } };
     })
     .on('teacher:policy_check', () => ({ json: { conflict: false, clauses: [], explanation: 'consistent with the policy' } }))
     .on('teacher:scenarios', (request) => {
-      const count = Number(/# Number of scenarios\n(\d+)/.exec(last(request))?.[1] ?? 1);
+      const count = Number(/# Number of scenarios\n(\d+)/.exec(context(request))?.[1] ?? 1);
       const kinds = ['cancel', 'address'];
       return {
         json: {

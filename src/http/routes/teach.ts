@@ -4,7 +4,7 @@ import { requireRole } from '../../auth/principal.js';
 import type { GuidanceStore } from '../../library/guidance-store.js';
 import type { Libraries } from '../../library/libraries.js';
 import type { TeacherJobs, TeachRequest } from '../../teacher/jobs.js';
-import { JOB_STATUSES } from '../../teacher/types.js';
+import { JOB_KINDS, JOB_STATUSES } from '../../teacher/types.js';
 import { errorResponses, IdParams, Uuid } from '../schemas.js';
 import { EntryParams, GuidanceWriteResult } from './guidance-schemas.js';
 
@@ -38,10 +38,11 @@ const TranscriptBody = Type.Object(
 );
 
 const ModelName = Type.String({ minLength: 1, maxLength: 200 });
+const Kind = Type.Union(JOB_KINDS.map((k) => Type.Literal(k)));
 
 const TeachBody = Type.Object(
   {
-    kind: Type.Union([Type.Literal('scenarios'), Type.Literal('transcripts')]),
+    kind: Kind,
     scenarios: Type.Optional(Type.Array(ScenarioBody, { minItems: 1, maxItems: 200 })),
     generate: Type.Optional(
       Type.Object({ count: Type.Integer({ minimum: 1, maximum: 50 }) }, { additionalProperties: false, description: "Have the teacher write this many scenarios from the library's policy" }),
@@ -81,7 +82,7 @@ const TeacherJobView = Type.Object(
   {
     id: Uuid,
     library_id: Uuid,
-    kind: Type.Union([Type.Literal('scenarios'), Type.Literal('transcripts')]),
+    kind: Kind,
     status: Type.Union(JOB_STATUSES.map((s) => Type.Literal(s)), { description: 'pending → running → done (some steps may have failed), failed (all did) or cancelled' }),
     options: Type.Object({ max_turns: Type.Integer(), rounds: Type.Integer(), auto_approve: Type.Boolean() }),
     models: Type.Object({ teacher: Type.String(), student: Type.String(), customer: Type.String() }),

@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { ADMIN_KEY } from './helpers/app.js';
+import { CANCEL, teacherSetup } from './helpers/teacher.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/teach.ts', ...args], { cwd: ROOT, env: { ...process.env, COACH_API_KEY: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+t.test('npm run teach submits a job from a file, follows it, and prints the summary', async (t) => {
+  const { app, lib } = await teacherSetup(t);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'coach-teach-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'scenarios.json');
+  await writeFile(file, JSON.stringify([CANCEL]));
+
+  const ok = await runCli(['--library', lib.id, '--file', file, '--url', url, '--key', ADMIN_KEY, '--rounds', '1', '--interval', '100']);
+  t.equal(ok.code, 0, ok.stderr);
+  t.match(ok.stdout, /job [0-9a-f-]{36}: done/);
+  t.match(ok.stdout, /steps: 1\/1 finished, 0 failed/);
+  t.match(ok.stdout, /entries created: 1\n  [0-9a-f-]{36}/);
+  t.match(ok.stdout, /teacher +teacher-model: 4 calls/);
+
+  const missing = await runCli(['--file', file, '--url', url, '--key', ADMIN_KEY]);
+  t.equal(missing.code, 2);
+  t.match(missing.stderr, /--library is required/);
+  const refused = await runCli(['--library', lib.id, '--file', file, '--url', url, '--key', 'not-a-key']);
+  t.equal(refused.code, 1);
+  t.match(refused.stderr, /answered 401/);
+});
