@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { PollingLoop } from '../background/polling-loop.js';
 import type { Db } from '../db/db.js';
 import type { Log } from '../logger.js';
 import { StepLease, StepLost, Stopped, type ClaimedStep } from './step-lease.js';
 import type { StepRunner } from './step-runner.js';
 
-const IDLE_POLL_MS = 1_000;
 // Renewed by a heartbeat and at every checkpoint; only a crashed instance lets it lapse.
 const DEFAULT_LEASE_MS = 30_000;
 // A step that took its instance down this many times is not tried again.
@@ -25,8 +25,7 @@ export class TeacherWorker {
   private readonly id = randomUUID();
   private readonly leaseMs: number;
   private readonly active = new Map<string, { jobId: string; controller: AbortController; done: Promise<void> }>();
-  private timer: NodeJS.Timeout | undefined;
-  private filling: Promise<void> | undefined;
+  private readonly loop: PollingLoop;
   private stopped = false;
 
   constructor(
@@ -36,15 +35,17 @@ export class TeacherWorker {
     private readonly options: TeacherWorkerOptions,
   ) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    // A failed claim (database unreachable or restarting) lets leases lapse; steps resume later.
+    this.loop = new PollingLoop(() => this.claimOne(), log, { name: 'teacher worker', idleMs: 1_000, errorBackoffMs: 5_000 });
   }
 
   start(): void {
-    this.schedule(0);
+    this.loop.start();
   }
 
-  /** A job was queued: look now rather than at the next poll. */
+  /** A job was queued or a step finished: look now rather than at the next poll. */
   wake(): void {
-    this.schedule(0);
+    this.loop.wake();
   }
 
   /** A job was cancelled: stop its steps running here now rather than at their next checkpoint. */
@@ -55,39 +56,24 @@ export class TeacherWorker {
   /** Abandons the model calls in flight (redone on resume) and hands the steps back. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    const claiming = this.loop.stop();
     for (const run of this.active.values()) run.controller.abort(new Stopped());
-    await this.filling;
+    await claiming;
     await Promise.all([...this.active.values()].map((run) => run.done));
   }
 
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.fill(), delay);
-  }
-
-  private async fill(): Promise<void> {
-    if (this.filling !== undefined) return;
-    let delay = IDLE_POLL_MS;
-    this.filling = (async () => {
-      try {
-        while (!this.stopped && this.active.size < this.options.concurrency) {
-          const step = await this.claim();
-          if (step === undefined) break;
-          // Stopped while claiming: hand it straight back.
-          if (this.stopped) await new StepLease(this.db, step, this.id, this.leaseMs).release();
-          else this.launch(step);
-        }
-      } catch (err) {
-        // The database is unreachable or restarting: leases lapse and steps are resumed later.
-        this.log.warn({ err }, 'teacher worker failed to claim work; will retry');
-        delay = IDLE_POLL_MS * 5;
-      }
-    })();
-    await this.filling;
-    this.filling = undefined;
-    this.schedule(delay);
+  /** Claims and starts one step while there is capacity; true when it did. */
+  private async claimOne(): Promise<boolean> {
+    if (this.active.size >= this.options.concurrency) return false;
+    const step = await this.claim();
+    if (step === undefined) return false;
+    // Stopped while claiming: hand it straight back.
+    if (this.stopped) {
+      await new StepLease(this.db, step, this.id, this.leaseMs).release();
+      return false;
+    }
+    this.launch(step);
+    return true;
   }
 
   /** One statement (no transaction held open across round trips): claims a step and marks its job started. */
@@ -116,7 +102,7 @@ export class TeacherWorker {
     const controller = new AbortController();
     const done = this.work(new StepLease(this.db, step, this.id, this.leaseMs), controller).finally(() => {
       this.active.delete(key);
-      this.schedule(0);
+      this.loop.wake();
     });
     this.active.set(key, { jobId: step.job_id, controller, done });
   }
