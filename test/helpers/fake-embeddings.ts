@@ -1,5 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { LocalServer } from './local-server.js';
 import { LocalEmbedder } from '../../src/retrieval/local-embedder.js';
 
 /** What the fake does with one request. */
@@ -33,7 +33,7 @@ export class FakeEmbeddings {
   private readonly held: (() => void)[] = [];
   private readonly waiters: { count: number; resolve: () => void }[] = [];
   private readonly embedder: LocalEmbedder;
-  private server!: http.Server;
+  private server!: LocalServer;
 
   private constructor(readonly dimension: number) {
     this.embedder = new LocalEmbedder({ dimension });
@@ -41,14 +41,13 @@ export class FakeEmbeddings {
 
   static async start(t: Teardown, dimension = 256): Promise<FakeEmbeddings> {
     const fake = new FakeEmbeddings(dimension);
-    fake.server = http.createServer((req, res) => fake.handle(req, res));
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    fake.server = await LocalServer.start((req, res, body) => fake.handle(req, res, body));
     t.teardown(() => fake.close());
     return fake;
   }
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+    return this.server.baseUrl;
   }
 
   /** The environment of an app whose embedder is this server. */
@@ -94,33 +93,27 @@ export class FakeEmbeddings {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.close();
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    let raw = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (raw += chunk));
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/embeddings') {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
-        return;
-      }
-      const body = JSON.parse(raw) as EmbeddingsRequest['body'];
-      const inputs = typeof body.input === 'string' ? [body.input] : (body.input ?? []);
-      this.requests.push({ body, inputs });
-      for (const waiter of this.waiters.filter((w) => this.requests.length >= w.count)) {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        waiter.resolve();
-      }
-      const behaviour = this.queue.shift() ?? this.fallback;
-      const answer = () => this.respond(behaviour, body, inputs, res);
-      if (this.permits > 0) {
-        this.permits--;
-        answer();
-      } else this.held.push(answer);
-    });
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
+    if (req.method !== 'POST' || req.url !== '/v1/embeddings') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
+      return;
+    }
+    const body = JSON.parse(raw) as EmbeddingsRequest['body'];
+    const inputs = typeof body.input === 'string' ? [body.input] : (body.input ?? []);
+    this.requests.push({ body, inputs });
+    for (const waiter of this.waiters.filter((w) => this.requests.length >= w.count)) {
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+    const behaviour = this.queue.shift() ?? this.fallback;
+    const answer = () => this.respond(behaviour, body, inputs, res);
+    if (this.permits > 0) {
+      this.permits--;
+      answer();
+    } else this.held.push(answer);
   }
 
   private respond(behaviour: EmbeddingsBehaviour, body: EmbeddingsRequest['body'], inputs: string[], res: http.ServerResponse): void {

@@ -1,5 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { LocalServer } from './local-server.js';
 
 /**
  * A scripted OpenAI-compatible server for teacher jobs: requests are routed by `model` to the
@@ -37,18 +37,17 @@ export class FakeLlm {
   readonly requests: LlmRequest[] = [];
   readonly handlers = new Map<string, Handler>();
   private readonly faults = new Map<string, Answer[]>();
-  private server!: http.Server;
+  private server!: LocalServer;
 
   static async start(t: Teardown): Promise<FakeLlm> {
     const fake = new FakeLlm();
-    fake.server = http.createServer((req, res) => fake.handle(req, res));
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    fake.server = await LocalServer.start((req, res, body) => fake.handle(req, res, body));
     t.teardown(() => fake.close());
     return fake;
   }
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+    return this.server.baseUrl;
   }
 
   /** Environment for the three roles, with short timeouts and quick retries. */
@@ -85,40 +84,34 @@ export class FakeLlm {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.close();
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    let raw = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (raw += chunk));
-    req.on('end', () => {
-      const body = JSON.parse(raw || '{}') as { model?: string; messages?: LlmRequest['messages']; response_format?: { json_schema?: { name?: string } } };
-      const role = ROLE_OF[body.model ?? ''];
-      if (role === undefined) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `unknown model ${body.model}` } }));
-        return;
-      }
-      let closed!: () => void;
-      const request: LlmRequest = {
-        role,
-        schema: body.response_format?.json_schema?.name ?? '',
-        messages: body.messages ?? [],
-        closedEarly: false,
-        closed: new Promise<void>((resolve) => (closed = resolve)),
-      };
-      res.on('close', () => {
-        request.closedEarly = !res.writableFinished;
-        closed();
-      });
-      this.requests.push(request);
-      const route = request.schema === '' ? role : `${role}:${request.schema}`;
-      const queued = this.faults.get(route)?.shift() ?? this.faults.get(role)?.shift();
-      const handler = this.handlers.get(route) ?? this.handlers.get(role);
-      const answer = queued ?? handler?.(request) ?? { status: 500 };
-      this.respond(body.model!, answer, res);
+  private handle(_req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
+    const body = JSON.parse(raw || '{}') as { model?: string; messages?: LlmRequest['messages']; response_format?: { json_schema?: { name?: string } } };
+    const role = ROLE_OF[body.model ?? ''];
+    if (role === undefined) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `unknown model ${body.model}` } }));
+      return;
+    }
+    let closed!: () => void;
+    const request: LlmRequest = {
+      role,
+      schema: body.response_format?.json_schema?.name ?? '',
+      messages: body.messages ?? [],
+      closedEarly: false,
+      closed: new Promise<void>((resolve) => (closed = resolve)),
+    };
+    res.on('close', () => {
+      request.closedEarly = !res.writableFinished;
+      closed();
     });
+    this.requests.push(request);
+    const route = request.schema === '' ? role : `${role}:${request.schema}`;
+    const queued = this.faults.get(route)?.shift() ?? this.faults.get(role)?.shift();
+    const handler = this.handlers.get(route) ?? this.handlers.get(role);
+    const answer = queued ?? handler?.(request) ?? { status: 500 };
+    this.respond(body.model!, answer, res);
   }
 
   private respond(model: string, answer: Answer, res: http.ServerResponse): void {

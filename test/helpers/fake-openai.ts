@@ -1,5 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { LocalServer } from './local-server.js';
 
 /** What the fake does with the next request it receives. */
 export type FakeBehaviour =
@@ -55,19 +55,18 @@ const sse = (data: unknown) => `data: ${typeof data === 'string' ? data : JSON.s
 export class FakeOpenAI {
   readonly requests: ReceivedRequest[] = [];
   private readonly queue: FakeBehaviour[] = [];
-  private server!: http.Server;
+  private server!: LocalServer;
 
   static async start(t: Teardown): Promise<FakeOpenAI> {
     const fake = new FakeOpenAI();
-    fake.server = http.createServer((req, res) => fake.handle(req, res));
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    fake.server = await LocalServer.start((req, res, body) => fake.handle(req, res, body));
     t.teardown(() => fake.close());
     return fake;
   }
 
   /** The base URL an OpenAI client takes, ending in /v1. */
   get baseUrl(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+    return this.server.baseUrl;
   }
 
   /** Behaviours for the next requests, in order. */
@@ -77,35 +76,29 @@ export class FakeOpenAI {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.close();
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    let raw = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (raw += chunk));
-    req.on('end', () => {
-      let closed!: () => void;
-      const record: ReceivedRequest = {
-        method: req.method ?? '',
-        path: req.url ?? '',
-        headers: req.headers,
-        body: raw === '' ? {} : JSON.parse(raw),
-        closedEarly: false,
-        closed: new Promise<void>((resolve) => (closed = resolve)),
-      };
-      res.on('close', () => {
-        record.closedEarly = !res.writableFinished;
-        closed();
-      });
-      this.requests.push(record);
-      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
-        return;
-      }
-      this.respond(record, this.queue.shift() ?? DEFAULT, res);
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
+    let closed!: () => void;
+    const record: ReceivedRequest = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: req.headers,
+      body: raw === '' ? {} : JSON.parse(raw),
+      closedEarly: false,
+      closed: new Promise<void>((resolve) => (closed = resolve)),
+    };
+    res.on('close', () => {
+      record.closedEarly = !res.writableFinished;
+      closed();
     });
+    this.requests.push(record);
+    if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
+      return;
+    }
+    this.respond(record, this.queue.shift() ?? DEFAULT, res);
   }
 
   private respond(record: ReceivedRequest, behaviour: FakeBehaviour, res: http.ServerResponse): void {
