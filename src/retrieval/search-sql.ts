@@ -27,7 +27,6 @@ export interface SearchRow {
   value: number;
 }
 
-const MAX_MATCHED_TERMS = 8;
 const POSTINGS_BUDGET = 2_000;
 
 const ENTRY_FILTERS =
@@ -59,8 +58,8 @@ function statement(dim: number): string {
       ORDER BY distance
       LIMIT $8
     ),
-    -- BM25's IDF of the query's rarest lexemes in this library: they carry most of the rank, and
-    -- lexemes past half the entries (IDF under ln 2) say little.
+    -- BM25's IDF of the query's lexemes in this library; lexemes past half the entries (IDF under
+    -- ln 2) say little. The conversation gives at most MAX_FULL_TEXT_TERMS words.
     query_terms AS (
       SELECT q.lexeme, quote_literal(q.lexeme)::tsquery AS match, s.df,
              ln(1 + (docs.df - s.df + 0.5) / (s.df + 0.5)) AS idf,
@@ -69,8 +68,6 @@ function statement(dim: number): string {
       JOIN guidance_term_stats docs ON docs.library_id = $1 AND docs.term = ''
       JOIN guidance_term_stats s ON s.library_id = $1 AND s.term = q.lexeme
       WHERE s.df > 0 AND s.df * 2 <= docs.df
-      ORDER BY s.df, q.lexeme
-      LIMIT ${MAX_MATCHED_TERMS}
     ),
     -- Entries found by full-text search alone, through the GIN index. Only lexemes within a budget of
     -- postings (rarest first) open candidates, so a query of common words costs no more than a rare one.

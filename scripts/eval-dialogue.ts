@@ -1,0 +1,57 @@
+/**
+ * Dialogue evaluation: simulated customers play held-out scenarios against each arm (student alone,
+ * student + generic guidance, student + Coach retrieval, teacher alone, optionally a fine-tuned
+ * student); an LLM judge scores every conversation and compares each arm with the student alone.
+ * The coach arm is served by a running Coach (its compose route), exactly as production serves it.
+ *
+ *   npm run eval:dialogue -- --library ID --scenarios tau:../shared/data/tau_bench/derived/tasks_retail_dev.json
+ *
+ * Output (--out, default eval-runs/<library>): conversations.jsonl and pairwise.jsonl (appended as
+ * work finishes; a rerun skips what is done), run.json, report.json, summary.md, chart.svg.
+ */
+import { SingleBar, Presets } from 'cli-progress';
+import { parseCli, UsageError } from '../src/evaluation/cli-options.js';
+import { evaluate, type ProgressEvent } from '../src/evaluation/runner.js';
+import { evaluationSetup } from '../src/evaluation/setup.js';
+
+const controller = new AbortController();
+process.once('SIGINT', () => {
+  console.error('\ninterrupted: finished conversations are kept; rerun the same command to resume');
+  controller.abort();
+});
+
+/** One bar per phase; failures are counted on the bar and printed in full beneath it. */
+function progressBar(): { onProgress: (event: ProgressEvent) => void; stop: () => void } {
+  let bar: SingleBar | undefined;
+  let failed = 0;
+  const onProgress = (event: ProgressEvent) => {
+    if (event.type === 'start') {
+      bar?.stop();
+      failed = 0;
+      bar = new SingleBar({ format: `${event.phase.padEnd(13)} [{bar}] {value}/{total} | ETA {eta_formatted} | failed {failed}`, etaBuffer: 20 }, Presets.shades_classic);
+      bar.start(event.total, event.done, { failed });
+      return;
+    }
+    if (event.failed !== undefined) {
+      failed += 1;
+      console.error(`\nfailed ${event.failed.key}: ${event.failed.error}`);
+    }
+    bar?.increment({ failed });
+  };
+  return { onProgress, stop: () => bar?.stop() };
+}
+
+try {
+  const options = await evaluationSetup(parseCli(process.argv.slice(2)), process.env, controller.signal);
+  const progress = progressBar();
+  const { failures, files } = await evaluate({ ...options, onProgress: progress.onProgress });
+  progress.stop();
+  console.log(`\nreport: ${files.report}\nsummary: ${files.summary}\nchart: ${files.chart}`);
+  if (failures.length > 0) {
+    console.error(`${failures.length} conversation(s) or comparison(s) failed; rerun to retry them`);
+    process.exitCode = 1;
+  }
+} catch (err) {
+  console.error(err instanceof UsageError ? err.message : `eval:dialogue failed: ${(err as Error).message}`);
+  process.exitCode = err instanceof UsageError ? 2 : 1;
+}

@@ -1,0 +1,87 @@
+import type { ConversationMessage } from '../chat/composer.js';
+
+/** What the harness needs of a library: its policy and every entry with its provenance. */
+export interface LibrarySnapshot {
+  id: string;
+  name: string;
+  policy: string;
+  entries: LibraryEntry[];
+}
+
+export interface LibraryEntry {
+  id: string;
+  version: number;
+  scenario: string;
+  guidance: string;
+  status: 'draft' | 'approved' | 'retired';
+  provenance: Record<string, unknown>;
+}
+
+export interface ComposedPrompt {
+  messages: ConversationMessage[];
+  guidance: { id: string; version: number; score: number }[];
+}
+
+export class CoachRequestError extends Error {
+  constructor(readonly status: number, what: string, body: string) {
+    super(`Coach answered ${status} to ${what}: ${body.slice(0, 500)}`);
+    this.name = 'CoachRequestError';
+  }
+}
+
+/**
+ * A running Coach over HTTP. The coach arm goes through the compose route, so its prompts are the
+ * ones production serves (retrieval, budget, composition), traced like any frontend's.
+ */
+export class CoachClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly apiKey: string | undefined,
+    private readonly timeoutMs = 60_000,
+  ) {}
+
+  async library(id: string): Promise<LibrarySnapshot> {
+    const library = (await this.json('GET', `/v1/libraries/${encodeURIComponent(id)}`)) as { id: string; name: string; policy: string };
+    const entries: LibraryEntry[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+      const page = (await this.json('GET', `/v1/libraries/${encodeURIComponent(id)}/guidance?limit=500${query}`)) as { items: LibraryEntry[]; next_cursor: string | null };
+      entries.push(...page.items);
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+    return { id: library.id, name: library.name, policy: library.policy, entries };
+  }
+
+  /** Every version's provenance of an entry: a merged entry keeps earlier sources only in its history. */
+  async provenanceHistory(libraryId: string, entryId: string): Promise<Record<string, unknown>[]> {
+    const { items } = (await this.json('GET', `/v1/libraries/${encodeURIComponent(libraryId)}/guidance/${encodeURIComponent(entryId)}/history`)) as {
+      items: { provenance: Record<string, unknown> }[];
+    };
+    return items.map((v) => v.provenance);
+  }
+
+  async compose(libraryId: string, messages: ConversationMessage[], conversationId: string): Promise<ComposedPrompt> {
+    const body = (await this.json('POST', `/v1/libraries/${encodeURIComponent(libraryId)}/compose`, { messages, conversation_id: conversationId })) as ComposedPrompt;
+    return { messages: body.messages, guidance: body.guidance };
+  }
+
+  private async json(method: string, route: string, body?: unknown): Promise<unknown> {
+    return JSON.parse(await this.text(method, route, body));
+  }
+
+  private async text(method: string, route: string, body?: unknown): Promise<string> {
+    const headers: Record<string, string> = {};
+    if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(new URL(route, this.baseUrl), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new CoachRequestError(res.status, `${method} ${route}`, text);
+    return text;
+  }
+}

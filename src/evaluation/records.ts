@@ -1,0 +1,38 @@
+import type { ConversationMessage } from '../chat/composer.js';
+import type { ArmName } from './arms.js';
+import type { PairwiseVerdict, Rating, Scores } from './output-schemas.js';
+import type { ConversationUsage } from './usage-tally.js';
+
+/** One finished, rated and judged conversation: a line of conversations.jsonl. */
+export interface ConversationRecord {
+  scenario_id: string;
+  seed: number;
+  arm: ArmName;
+  /** The model that answered as the agent. */
+  agent_model: string;
+  messages: ConversationMessage[];
+  /** Guidance entries in the agent's prompt, by the index of the agent's message. */
+  guidance: Record<number, string[]>;
+  agent_turns: number;
+  /** False when the conversation hit --max-turns before the customer ended it. */
+  ended_by_customer: boolean;
+  rating: Rating;
+  scores: Scores;
+  usage: ConversationUsage;
+  duration_ms: number;
+}
+
+/** Both orders of one comparison against the baseline arm: a line of pairwise.jsonl. */
+export interface PairwiseRecord {
+  scenario_id: string;
+  seed: number;
+  arm: ArmName;
+  baseline: ArmName;
+  /** The arm's conversation shown second (B), then first (A). */
+  arm_second: PairwiseVerdict;
+  arm_first: PairwiseVerdict;
+  /** The judge's tokens for both orders. */
+  usage: ConversationUsage;
+}
+
+export const recordKey = (r: { scenario_id: string; seed: number; arm: string }): string => JSON.stringify([r.scenario_id, r.seed, r.arm]);

@@ -1,0 +1,41 @@
+import { readFile, writeFile } from 'node:fs/promises';
+
+/** What must not change between a run and its resumption, or the resumed records would mix setups. */
+export interface RunManifest {
+  library_id: string;
+  models: Record<string, string>;
+  prompts: Record<string, string>;
+  max_turns: number;
+}
+
+export class ManifestMismatchError extends Error {
+  constructor(file: string, field: string) {
+    super(`${file} belongs to a run with a different ${field}; resume it with the same settings, or choose another --out`);
+    this.name = 'ManifestMismatchError';
+  }
+}
+
+/**
+ * Records the setup on the first run and checks it on every later one. Arms and models added later
+ * are fine (their conversations are new); a changed model, prompt or library is not.
+ */
+export async function checkManifest(file: string, manifest: RunManifest): Promise<void> {
+  let previous: RunManifest | undefined;
+  try {
+    previous = JSON.parse(await readFile(file, 'utf8')) as RunManifest;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (previous !== undefined) {
+    if (previous.library_id !== manifest.library_id) throw new ManifestMismatchError(file, 'library');
+    if (previous.max_turns !== manifest.max_turns) throw new ManifestMismatchError(file, 'max turns');
+    for (const [key, value] of Object.entries(manifest.models)) {
+      if (previous.models[key] !== undefined && previous.models[key] !== value) throw new ManifestMismatchError(file, `${key} model`);
+    }
+    for (const [key, value] of Object.entries(manifest.prompts)) {
+      if (previous.prompts[key] !== undefined && previous.prompts[key] !== value) throw new ManifestMismatchError(file, `${key} prompt`);
+    }
+  }
+  const merged = { ...manifest, models: { ...previous?.models, ...manifest.models }, prompts: { ...previous?.prompts, ...manifest.prompts } };
+  await writeFile(file, JSON.stringify(merged, null, 2) + '\n');
+}

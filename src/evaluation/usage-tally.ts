@@ -1,0 +1,46 @@
+import type { ModelPrice } from '../config.js';
+import type { Usage } from '../models/chat-model.js';
+import type { UsageSink } from '../teacher/model-calls.js';
+import type { TeachingRole } from '../teacher/types.js';
+
+/** Who spent tokens in one conversation: the arm's agent, the simulated customer, the judge. */
+export type UsageLabel = 'agent' | 'customer' | 'judge';
+
+export interface LabelUsage {
+  model: string;
+  calls: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export type ConversationUsage = Partial<Record<UsageLabel, LabelUsage>>;
+
+/**
+ * Counts tokens in memory by label. ModelCalls reports the slot a call used (its structured calls
+ * always use the teacher slot), so each sink maps slots to what the call was for.
+ */
+export class UsageTally {
+  readonly usage: ConversationUsage = {};
+
+  sink(labels: Record<TeachingRole, UsageLabel>): UsageSink {
+    return {
+      add: async (role: TeachingRole, model: string, usage: Usage | null) => {
+        const label = labels[role];
+        const entry = (this.usage[label] ??= { model, calls: 0, prompt_tokens: 0, completion_tokens: 0 });
+        entry.calls += 1;
+        entry.prompt_tokens += usage?.prompt_tokens ?? 0;
+        entry.completion_tokens += usage?.completion_tokens ?? 0;
+      },
+    };
+  }
+}
+
+/** USD for one label's tokens; null when the model has no price (unknown is not free). */
+export function costOf(usage: LabelUsage | undefined, prices: Record<string, ModelPrice>): number | null {
+  if (usage === undefined) return 0;
+  const price = prices[usage.model];
+  if (price === undefined) return null;
+  return (usage.prompt_tokens * price.input + usage.completion_tokens * price.output) / 1_000_000;
+}
+
+export const tokensOf = (usage: LabelUsage | undefined): number => (usage === undefined ? 0 : usage.prompt_tokens + usage.completion_tokens);

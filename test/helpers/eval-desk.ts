@@ -1,0 +1,105 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Test } from 'tap';
+import { parseCli } from '../../src/evaluation/cli-options.js';
+import { evaluate } from '../../src/evaluation/runner.js';
+import { evaluationSetup } from '../../src/evaluation/setup.js';
+import { ADMIN_KEY, testApp } from './app.js';
+import { ENTRIES, FakeLlm, POLICY, SKIPPING_REPLY, VERIFIED_REPLY, type LlmRequest } from './fake-llm.js';
+import { createLibrary, importEntries, SAMPLE_ENTRIES } from './library.js';
+
+/**
+ * A scripted support desk for the dialogue evaluation, on the teacher tests' fake server: a student
+ * that verifies identity only when a coaching note tells it to, a teacher that always does, a
+ * customer who leaves after the first answer and is happy only when verified, and a judge that
+ * scores on that one policy step.
+ */
+export const VERIFYING = 'full name and order number';
+
+const system = (r: LlmRequest) => r.messages.find((m) => m.role === 'system')?.content ?? '';
+const firstUser = (r: LlmRequest) => r.messages.find((m) => m.role === 'user')?.content ?? '';
+/** In a numbered transcript, whether an agent turn asked for verification. */
+const verifiedIn = (transcript: string) => /^\[\d+\] agent: .*full name/m.test(transcript);
+
+export const GOOD_SCORES = { resolution: 6, policy_correctness: 7, empathy: 5, efficiency: 6, violations: [], explanation: 'verified first' };
+export const BAD_SCORES = { resolution: 3, policy_correctness: 2, empathy: 4, efficiency: 5, violations: ['changed the order before verifying identity'], explanation: 'skipped verification' };
+
+export type PairwiseJudge = 'fair' | 'always-A';
+
+export function scriptEvalDesk(fake: FakeLlm, options: { pairwise?: PairwiseJudge } = {}): FakeLlm {
+  return fake
+    .on('student', (r) => ({ content: (system(r).split('<coaching_notes>')[1] ?? '').includes(VERIFYING) ? VERIFIED_REPLY : SKIPPING_REPLY }))
+    .on('teacher', () => ({ content: VERIFIED_REPLY }))
+    // The agent's messages are the customer model's `user` turns.
+    .on('customer', (r) => ({ content: /full name/.test(r.messages.at(-1)?.content ?? '') ? 'Jane Doe, order 123. Thanks, bye. [END]' : 'Thanks, bye. [END]' }))
+    .on('customer:customer_rating', (r) => ({ json: verifiedIn(firstUser(r)) ? { satisfaction: 5, reason: 'checked and done' } : { satisfaction: 2, reason: 'too careless' } }))
+    .on('teacher:dialogue_scores', (r) => ({ json: verifiedIn(firstUser(r)) ? GOOD_SCORES : BAD_SCORES }))
+    .on('teacher:pairwise_verdict', (r) => {
+      if (options.pairwise === 'always-A') return { json: { winner: 'A', explanation: 'first is better' } };
+      const [, a = '', b = ''] = firstUser(r).split(/# Conversation [AB]\n/);
+      const [va, vb] = [verifiedIn(a), verifiedIn(b)];
+      return { json: { winner: va === vb ? 'tie' : va ? 'A' : 'B', explanation: 'the one that verified identity' } };
+    });
+}
+
+/** A fine-tuned student that has learnt to verify: served as `student-model` on its own fake server. */
+export function scriptFineTuned(fake: FakeLlm): FakeLlm {
+  return fake.on('student', () => ({ content: VERIFIED_REPLY }));
+}
+
+// ---- A running Coach with that desk, and runs of the harness against it ----
+
+export const TEST_SCENARIOS = ['cancel-1', 'cancel-2'].map((id) => ({
+  id,
+  hidden_goal: 'Cancel order 123 before it ships.',
+  known_info: 'Your name is Jane Doe; the order number is 123.',
+  persona: 'Busy and a little impatient.',
+  policy_facts: ["Identity (full name and order number) must be verified before the order is touched."],
+  opening: 'Hi, please cancel my order.',
+}));
+export const TRAINING_SCENARIO = { ...TEST_SCENARIOS[0]!, id: 'train-cancel-1' };
+export const ALL_ARMS = 'student,generic,coach,teacher,sft';
+
+export interface Desk {
+  fake: FakeLlm;
+  sft: FakeLlm;
+  libraryId: string;
+  env: Record<string, string>;
+  dir: string;
+  scenarios: (list: object[]) => Promise<string>;
+}
+
+/** A running Coach with a library taught on `train-cancel-1`, and the scripted models. */
+export async function desk(t: Test, pairwise: PairwiseJudge = 'fair'): Promise<Desk> {
+  const fake = scriptEvalDesk(await FakeLlm.start(t), { pairwise });
+  const sft = scriptFineTuned(await FakeLlm.start(t));
+  const { app } = await testApp(t);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const library = await createLibrary(app, { policy: POLICY });
+  await importEntries(app, library.id, [{ ...ENTRIES.cancel, external_id: 'taught-cancel', provenance: { source: 'teacher', source_id: 'train-cancel-1' } }, ...SAMPLE_ENTRIES]);
+  const dir = t.testdir();
+  const env = fake.env({
+    COACH_URL: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    COACH_API_KEY: ADMIN_KEY,
+    MODEL_PRICES: JSON.stringify({ 'student-model': { input: 1, output: 2 } }),
+    LOG_LEVEL: 'silent',
+  });
+  const scenarios = async (list: object[]) => {
+    const file = path.join(dir, `scenarios-${Math.random().toString(36).slice(2)}.jsonl`);
+    await writeFile(file, list.map((s) => JSON.stringify(s)).join('\n') + '\n');
+    return file;
+  };
+  return { fake, sft, libraryId: library.id, env, dir, scenarios };
+}
+
+export async function run(d: Desk, file: string, extra: string[] = []) {
+  const cli = parseCli(['--library', d.libraryId, '--scenarios', file, '--out', path.join(d.dir, 'out'), '--bootstrap', '400', ...extra]);
+  return evaluate(await evaluationSetup(cli, d.env, new AbortController().signal));
+}
+
+export const lines = async <T>(file: string): Promise<T[]> =>
+  (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as T);
