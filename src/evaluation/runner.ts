@@ -15,7 +15,6 @@ import { recordKey, type ConversationRecord, type PairwiseRecord } from './recor
 import { buildReport, type Report } from './report.js';
 import { ResultsFile } from './results-file.js';
 import { checkManifest } from './run-manifest.js';
-import { withScopedSignal } from './scoped-signal.js';
 import type { EvalScenario } from './scenarios.js';
 import { enforceSplit, trainingSourceIds } from './split.js';
 import { renderSummary } from './summary.js';
@@ -115,7 +114,7 @@ class Run {
       if (signal.aborted) return;
       const key = keyOf(unit);
       try {
-        await withScopedSignal(signal, (scoped) => work(unit, key, scoped));
+        await work(unit, key, signal);
         progress({ type: 'tick', phase });
       } catch (err) {
         if (signal.aborted) return;

@@ -67,7 +67,9 @@ export class ChatModel {
     try {
       const response = await this.client.chat.completions.create(
         { ...params, model: this.model, messages: messages as ChatCompletionMessageParam[], stream: false },
-        { signal },
+        // The SDK adds an abort listener to the signal it is given and never removes it: a per-call
+        // signal that follows the caller's keeps a long-lived one (a whole teacher job) from collecting them.
+        { signal: signal === undefined ? undefined : AbortSignal.any([signal]) },
       );
       const choice = response.choices[0];
       return {
