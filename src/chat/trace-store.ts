@@ -48,14 +48,7 @@ export interface TraceView {
   created_at: Date;
 }
 
-interface TraceRow {
-  id: string;
-  library_id: string;
-  conversation_id: string | null;
-  endpoint: Endpoint;
-  stream: boolean;
-  model: string | null;
-  guidance: GuidanceRef[];
+interface TraceRow extends Pick<TraceView, 'id' | 'library_id' | 'conversation_id' | 'endpoint' | 'stream' | 'model' | 'guidance' | 'finish_reason' | 'status' | 'created_at'> {
   retrieval_status: 'ok' | 'failed';
   retrieval_error: string | null;
   retrieval_ms: number;
@@ -63,11 +56,8 @@ interface TraceRow {
   prompt_tokens: number | null;
   completion_tokens: number | null;
   total_tokens: number | null;
-  finish_reason: string | null;
-  status: TraceStatus;
   error_code: string | null;
   error_message: string | null;
-  created_at: Date;
 }
 
 const SELECT = `

@@ -58,17 +58,7 @@ export interface EvidenceView {
   created_at: Date;
 }
 
-interface JobRow {
-  id: string;
-  library_id: string;
-  kind: JobKind;
-  status: JobStatus;
-  options: JobOptions;
-  models: JobModels;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
-}
+type JobRow = Pick<JobView, 'id' | 'library_id' | 'kind' | 'status' | 'options' | 'models' | 'created_at' | 'started_at' | 'finished_at'>;
 
 function duplicateIds(items: { id: string }[], field: string): void {
   const seen = new Set<string>();
