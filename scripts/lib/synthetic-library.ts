@@ -69,7 +69,8 @@ export function syntheticEntry(i: number): SyntheticEntry {
   return {
     external_id: `synthetic-${i}`,
     scenario: `${persona} customer ${action} a ${product} ${condition}`,
-    guidance: steps.join(' '),
+    // Specific to the situation, as real guidance is: identical texts would be identical vectors.
+    guidance: `When ${persona.replace(/^an? /, 'the ')} customer ${action} a ${product} ${condition}: ${steps.join(' ')}`,
     examples: [`hi, my ${product} ${condition}, and I ${action.replace(/^(wants|asks|reports|complains|was|cannot|received|disputes)/, 'need')} it`],
     tags: [action.split(' ')[0]!, product.replace(/ /g, '-')],
   };
