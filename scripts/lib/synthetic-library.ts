@@ -1,3 +1,5 @@
+import { seededRandom } from '../../src/evaluation/stats.js';
+
 /**
  * Deterministic synthetic customer-service guidance for load tests: combinations of situations,
  * products, conditions and personas, so 100k entries are distinct but share vocabulary as a real
@@ -37,17 +39,6 @@ const STEPS = [
   'Do not reveal account details before verification.', 'Summarise what will happen next and by when.',
 ];
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const pick = <T>(list: readonly T[], random: () => number): T => list[Math.floor(random() * list.length)]!;
 
 export interface SyntheticEntry {
@@ -64,7 +55,7 @@ export function syntheticEntry(i: number): SyntheticEntry {
   const product = PRODUCTS[Math.floor(i / ACTIONS.length) % PRODUCTS.length]!;
   const condition = CONDITIONS[Math.floor(i / (ACTIONS.length * PRODUCTS.length)) % CONDITIONS.length]!;
   const persona = PERSONAS[Math.floor(i / (ACTIONS.length * PRODUCTS.length * CONDITIONS.length)) % PERSONAS.length]!;
-  const random = mulberry32(i + 1);
+  const random = seededRandom(i + 1);
   const steps = [pick(STEPS, random), pick(STEPS, random), pick(STEPS, random)];
   return {
     external_id: `synthetic-${i}`,
@@ -78,7 +69,7 @@ export function syntheticEntry(i: number): SyntheticEntry {
 
 /** A customer conversation about a random situation of the same vocabulary, for queries. */
 export function syntheticConversation(seed: number): { role: 'user' | 'assistant'; content: string }[] {
-  const random = mulberry32(seed * 7919 + 13);
+  const random = seededRandom(seed * 7919 + 13);
   const product = pick(PRODUCTS, random);
   return [
     { role: 'assistant', content: 'Hello, how can I help you today?' },
