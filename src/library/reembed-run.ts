@@ -1,23 +1,8 @@
+import { LeaseLost } from '../background/abort-reasons.js';
 import type { Db, Queryable } from '../db/db.js';
 import type { Embedder } from '../retrieval/embedder.js';
 import { embedEntries, replaceChunks } from './chunk-writer.js';
 import type { GuidanceContent } from './types.js';
-
-/** The job was claimed by another instance (our lease lapsed) or deleted with its library. */
-export class LeaseLost extends Error {
-  constructor() {
-    super('the re-embed job is no longer ours');
-    this.name = 'LeaseLost';
-  }
-}
-
-/** This instance is shutting down; the job stays running for the next one to resume. */
-export class Stopped extends Error {
-  constructor() {
-    super('the re-embed worker stopped');
-    this.name = 'Stopped';
-  }
-}
 
 export interface ClaimedJob {
   id: string;
@@ -48,7 +33,7 @@ function chunksOf(embedderId: string): Embedder {
   return { id: embedderId, dimension: 0, embed: () => Promise.reject(new Error(`${embedderId} only names chunks to delete`)) };
 }
 
-/** Settles with `work`, or rejects with the signal's reason (Stopped, LeaseLost) as soon as it aborts. */
+/** Settles with `work`, or rejects with the signal's reason (WorkerStopped, LeaseLost) as soon as it aborts. */
 async function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   let onAbort!: () => void;
   const aborted = new Promise<never>((_, reject) => (onAbort = () => reject(signal.reason)));
@@ -97,7 +82,7 @@ export class ReembedRun {
   async fail(error: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       const [library] = await tx.query<{ embedder: string }>('SELECT embedder FROM libraries WHERE id = $1 FOR NO KEY UPDATE', [this.job.library_id]);
-      if (library === undefined) throw new LeaseLost();
+      if (library === undefined) throw new LeaseLost('the re-embed job');
       await this.fence(tx);
       // Never the chunks search is using, whatever went wrong.
       if (library.embedder !== this.job.target_embedder) await this.dropChunks(tx, this.job.target_embedder);
@@ -145,7 +130,7 @@ export class ReembedRun {
   private trySwitch(): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const [library] = await tx.query<{ embedder: string }>('SELECT embedder FROM libraries WHERE id = $1 FOR NO KEY UPDATE', [this.job.library_id]);
-      if (library === undefined) throw new LeaseLost();
+      if (library === undefined) throw new LeaseLost('the re-embed job');
       await this.fence(tx);
       if (library.embedder !== this.job.source_embedder) {
         throw new Error(`the library's embedder changed from ${this.job.source_embedder} to ${library.embedder} during the job`);
@@ -169,7 +154,7 @@ export class ReembedRun {
        WHERE id = $1 AND worker = $2 AND status = 'running' RETURNING id`,
       [this.job.id, this.workerId, cursor, this.leaseMs],
     );
-    if (owned === undefined) throw new LeaseLost();
+    if (owned === undefined) throw new LeaseLost('the re-embed job');
   }
 
   private async dropChunks(tx: Queryable, embedderId: string): Promise<void> {

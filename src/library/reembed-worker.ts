@@ -3,7 +3,8 @@ import { PollingLoop } from '../background/polling-loop.js';
 import type { Db } from '../db/db.js';
 import type { Log } from '../logger.js';
 import type { Embedders } from '../retrieval/embedders.js';
-import { LeaseLost, ReembedRun, Stopped, type ClaimedJob } from './reembed-run.js';
+import { LeaseLost, WorkerStopped } from '../background/abort-reasons.js';
+import { ReembedRun, type ClaimedJob } from './reembed-run.js';
 
 // Renewed every batch and by a heartbeat; only a crashed instance lets it lapse.
 const DEFAULT_LEASE_MS = 30_000;
@@ -48,7 +49,7 @@ export class ReembedWorker {
   /** Abandons the batch in flight (it is redone on resume) and releases the job. */
   async stop(): Promise<void> {
     const stopped = this.loop.stop();
-    this.current?.abort(new Stopped());
+    this.current?.abort(new WorkerStopped());
     await stopped;
   }
 
@@ -79,7 +80,7 @@ export class ReembedWorker {
     const heartbeat = setInterval(() => {
       this.renew(job.id).then(
         (owned) => {
-          if (!owned) controller.abort(new LeaseLost());
+          if (!owned) controller.abort(new LeaseLost('the re-embed job'));
         },
         (err: unknown) => this.log.warn({ err, job: job.id }, 'renewing the re-embed lease failed'),
       );
@@ -90,7 +91,7 @@ export class ReembedWorker {
       await run.run(this.embedders.get(job.target_embedder), controller.signal);
       this.log.info({ job: job.id, library: job.library_id }, 're-embed job done: library switched');
     } catch (err) {
-      if (err instanceof Stopped) await this.release(job.id);
+      if (err instanceof WorkerStopped) await this.release(job.id);
       else if (err instanceof LeaseLost) this.log.warn({ job: job.id }, 're-embed job lost: taken over by another instance, or its library deleted');
       else {
         this.log.error({ err, job: job.id, library: job.library_id }, 're-embed job failed; library unchanged');

@@ -1,21 +1,6 @@
+import { LeaseLost } from '../background/abort-reasons.js';
 import type { Db } from '../db/db.js';
 import type { StepInput, StepKind } from './types.js';
-
-/** The step is no longer this worker's: its job was cancelled, or its lease lapsed and another took it. */
-export class StepLost extends Error {
-  constructor() {
-    super('the teacher step is no longer ours');
-    this.name = 'StepLost';
-  }
-}
-
-/** This instance is shutting down; the step is released for the next one to resume. */
-export class Stopped extends Error {
-  constructor() {
-    super('the teacher worker stopped');
-    this.name = 'Stopped';
-  }
-}
 
 export interface ClaimedStep {
   job_id: string;
@@ -58,7 +43,7 @@ export class StepLease {
       `UPDATE teacher_steps SET checkpoint = $5, ${LEASE} WHERE job_id = $1 AND ordinal = $2 AND worker = $3 AND status = 'running' RETURNING ordinal`,
       [...this.key, JSON.stringify(checkpoint)],
     );
-    if (rows.length === 0) throw new StepLost();
+    if (rows.length === 0) throw new LeaseLost('the teacher step');
   }
 
   /**
@@ -74,7 +59,7 @@ export class StepLease {
          WHERE job_id = $1 AND ordinal = $2 AND worker = $3 AND status = 'running' RETURNING ordinal`,
         [this.step.job_id, this.step.ordinal, this.workerId, status, error],
       );
-      if (ended === undefined) throw new StepLost();
+      if (ended === undefined) throw new LeaseLost('the teacher step');
       if (next.length > 0) {
         await tx.query(
           `INSERT INTO teacher_steps (job_id, ordinal, kind, input)

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { PollingLoop } from '../background/polling-loop.js';
 import type { Db } from '../db/db.js';
 import type { Log } from '../logger.js';
-import { StepLease, StepLost, Stopped, type ClaimedStep } from './step-lease.js';
+import { LeaseLost, WorkerStopped } from '../background/abort-reasons.js';
+import { StepLease, type ClaimedStep } from './step-lease.js';
 import type { StepRunner } from './step-runner.js';
 
 // Renewed by a heartbeat and at every checkpoint; only a crashed instance lets it lapse.
@@ -50,14 +51,14 @@ export class TeacherWorker {
 
   /** A job was cancelled: stop its steps running here now rather than at their next checkpoint. */
   cancelled(jobId: string): void {
-    for (const run of this.active.values()) if (run.jobId === jobId) run.controller.abort(new StepLost());
+    for (const run of this.active.values()) if (run.jobId === jobId) run.controller.abort(new LeaseLost('the teacher step'));
   }
 
   /** Abandons the model calls in flight (redone on resume) and hands the steps back. */
   async stop(): Promise<void> {
     this.stopped = true;
     const claiming = this.loop.stop();
-    for (const run of this.active.values()) run.controller.abort(new Stopped());
+    for (const run of this.active.values()) run.controller.abort(new WorkerStopped());
     await claiming;
     await Promise.all([...this.active.values()].map((run) => run.done));
   }
@@ -114,7 +115,7 @@ export class TeacherWorker {
     const heartbeat = setInterval(() => {
       lease.renew().then(
         (owned) => {
-          if (!owned) controller.abort(new StepLost());
+          if (!owned) controller.abort(new LeaseLost('the teacher step'));
         },
         (err: unknown) => this.log.warn({ err, ...where }, 'renewing a teacher step lease failed'),
       );
@@ -128,14 +129,14 @@ export class TeacherWorker {
       await lease.finish('done', null, result.next);
     } catch (err) {
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
-      if (reason instanceof Stopped) {
+      if (reason instanceof WorkerStopped) {
         await lease.release().catch((releaseErr: unknown) => this.log.warn({ err: releaseErr, ...where }, 'releasing a teacher step failed; its lease will lapse'));
       }
-      else if (reason instanceof StepLost) this.log.info(where, 'teacher step stopped: cancelled or taken over');
+      else if (reason instanceof LeaseLost) this.log.info(where, 'teacher step stopped: cancelled or taken over');
       else {
         this.log.warn({ err: reason, ...where }, 'teacher step failed');
         await lease.finish('failed', (reason as Error).message).catch((finishErr: unknown) => {
-          if (!(finishErr instanceof StepLost)) this.log.error({ err: finishErr, ...where }, 'recording a failed teacher step failed');
+          if (!(finishErr instanceof LeaseLost)) this.log.error({ err: finishErr, ...where }, 'recording a failed teacher step failed');
         });
       }
     } finally {
