@@ -108,7 +108,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const embedders = new Embedders(config.embedder);
     const libraries = new Libraries(db, embedders);
     libraryRoutes(app, libraries);
-    guidanceRoutes(app, libraries, new GuidanceStore(db, embedders, config.retrieval.duplicateThreshold));
+    const guidance = new GuidanceStore(db, embedders, config.retrieval.duplicateThreshold);
+    guidanceRoutes(app, libraries, guidance);
     const retriever = new Retriever(db, embedders, config.retrieval);
     retrievalRoutes(app, libraries, retriever);
     // Re-embedding libraries in the background. onClose hooks run last-registered first: the worker stops before the db closes.
@@ -123,15 +124,15 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     openaiCompatRoutes(app, libraries, new LibraryResolver(db, libraries), models, chat);
     traceRoutes(app, traces);
     feedbackRoutes(app, libraries, new FeedbackStore(db), new GuidanceStatsStore(db));
-    // Teacher jobs (issue 4): a background worker, started once the app is ready, stopped before the db closes.
-    const teacherStore = new GuidanceStore(db, embedders, config.retrieval.duplicateThreshold);
-    const teacher = createTeacher({ db, config, libraries, store: teacherStore, embedders, retriever, log: app.log });
-    app.addHook('onReady', async () => teacher.worker.start());
+    // Teacher jobs: a background worker, stopped before the db closes.
+    const teacher = createTeacher({ db, config, libraries, store: guidance, embedders, retriever, log: app.log });
     app.addHook('onClose', () => teacher.worker.stop());
-    teachRoutes(app, libraries, teacherStore, teacher.jobs);
+    teachRoutes(app, libraries, guidance, teacher.jobs);
     await app.ready();
+    // Background workers start once every route and hook is in place.
     indexer.start();
     reembedWorker.start();
+    teacher.worker.start();
   } catch (err) {
     await app.close();
     throw err;
