@@ -9,6 +9,8 @@ export interface Principal {
   role: Role;
   /** null: every library. */
   libraryIds: string[] | null;
+  /** null: never. */
+  expiresAt: Date | null;
 }
 
 export function requireRole(principal: Principal, allowed: readonly Role[], action: string): void {

@@ -25,8 +25,6 @@ export function installAuth(app: FastifyInstance, keys: ApiKeys): void {
     if (header === undefined) throw new UnauthorizedError();
     const match = BEARER.exec(header);
     if (match === null) throw new UnauthorizedError('the Authorization header must be "Bearer <key>"');
-    const principal = await keys.authenticate(match[1]!);
-    if (principal === null) throw new UnauthorizedError('the API key is invalid or revoked');
-    request.principal = principal;
+    request.principal = await keys.authenticate(match[1]!);
   });
 }
