@@ -2,7 +2,7 @@ import t from 'tap';
 import { admin, bearer, createKey, testApp } from './helpers/app.js';
 import { ENTRIES, FakeLlm, VERIFY_CLAUSE } from './helpers/fake-llm.js';
 import { createLibrary } from './helpers/library.js';
-import { CANCEL, teacherSetup } from './helpers/teacher.js';
+import { ADDRESS, CANCEL, teacherSetup } from './helpers/teacher.js';
 
 const NO_OPENING = { id: 'no-opening', description: 'Wants an order cancelled', customer_goal: 'cancel' };
 
@@ -94,6 +94,16 @@ t.test('a model that keeps failing fails the step with the upstream error, repor
   const job = await run({ kind: 'scenarios', scenarios: [CANCEL] });
   t.match(job, { status: 'failed', progress: { done: 1, failed: 1, total: 1 }, produced_entry_ids: [] });
   t.match(job.errors, [{ step: 0, source_id: 'cancel-1', error: /student model student-model answered 503/ }]);
+});
+
+t.test('a job some of whose steps failed ends partial, never done', async (t) => {
+  const { fake, run } = await teacherSetup(t);
+  fake.fault('student', { status: 503 });
+  const job = await run({ kind: 'scenarios', scenarios: [CANCEL, ADDRESS] });
+  t.match(job, { status: 'partial', progress: { done: 2, failed: 1, total: 2 } });
+  t.equal(job.errors.length, 1);
+  t.match(job.errors[0].error, /student model student-model answered 503/);
+  t.equal(job.produced_entry_ids.length, 1, 'the step that succeeded wrote its entry');
 });
 
 t.test('invalid JSON from the teacher is repaired once, or reported', async (t) => {

@@ -48,8 +48,9 @@ export class StepLease {
 
   /**
    * Ends the step, adds the steps it produced (scenarios the teacher generated), and ends the job
-   * when no step is left. The job row is locked first, so two steps finishing at once cannot both
-   * see the other still running and leave the job open.
+   * when no step is left: done when every step succeeded, failed when all failed, else partial.
+   * The job row is locked first, so two steps finishing at once cannot both see the other still
+   * running and leave the job open.
    */
   async finish(status: 'done' | 'failed', error: string | null, next: { kind: StepKind; input: StepInput }[] = []): Promise<void> {
     await this.db.transaction(async (tx) => {
@@ -70,7 +71,9 @@ export class StepLease {
       }
       await tx.query(
         `UPDATE teacher_jobs j SET finished_at = now(),
-                status = CASE WHEN EXISTS (SELECT 1 FROM teacher_steps s WHERE s.job_id = j.id AND s.status = 'done') THEN 'done' ELSE 'failed' END
+                status = CASE WHEN NOT EXISTS (SELECT 1 FROM teacher_steps s WHERE s.job_id = j.id AND s.status = 'failed') THEN 'done'
+                              WHEN NOT EXISTS (SELECT 1 FROM teacher_steps s WHERE s.job_id = j.id AND s.status = 'done') THEN 'failed'
+                              ELSE 'partial' END
          WHERE j.id = $1 AND j.status = 'running'
            AND NOT EXISTS (SELECT 1 FROM teacher_steps s WHERE s.job_id = j.id AND s.status IN ('pending', 'running'))`,
         [this.step.job_id],

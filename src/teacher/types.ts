@@ -2,7 +2,7 @@ import type { ConversationMessage } from '../chat/composer.js';
 
 export const JOB_KINDS = ['scenarios', 'transcripts'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
-export const JOB_STATUSES = ['pending', 'running', 'done', 'failed', 'cancelled'] as const;
+export const JOB_STATUSES = ['pending', 'running', 'done', 'partial', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export type StepKind = 'generate' | 'scenario' | 'transcript';
 export type TeachingRole = 'teacher' | 'student' | 'customer';

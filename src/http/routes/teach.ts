@@ -83,7 +83,7 @@ const TeacherJobView = Type.Object(
     id: Uuid,
     library_id: Uuid,
     kind: Kind,
-    status: Type.Union(JOB_STATUSES.map((s) => Type.Literal(s)), { description: 'pending → running → done (some steps may have failed), failed (all did) or cancelled' }),
+    status: Type.Union(JOB_STATUSES.map((s) => Type.Literal(s)), { description: 'pending → running → done (every step succeeded), partial (some steps failed), failed (all did) or cancelled' }),
     options: Type.Object({ max_turns: Type.Integer(), rounds: Type.Integer(), auto_approve: Type.Boolean() }),
     models: Type.Object({ teacher: Type.String(), student: Type.String(), customer: Type.String() }),
     progress: Type.Object({
