@@ -1,11 +1,20 @@
+import { createHash } from 'node:crypto';
 import type { ModelEndpointConfig, ModelRole } from '../config.js';
 import type { Db } from '../db/db.js';
 import { ModelNotConfiguredError } from '../errors.js';
 import { ChatModel, type Usage } from '../models/chat-model.js';
 import type { UsageSink } from './model-calls.js';
-import type { JobModels, TeachingRole } from './types.js';
+import type { JobEndpoints, JobModels, TeachingRole } from './types.js';
 
 export const TEACHING_ROLES: readonly TeachingRole[] = ['teacher', 'student', 'customer'];
+
+/**
+ * Which endpoint serves a role, comparable across instances. Hashed, because a base URL may carry
+ * credentials; the API key is left out, since another key for the same server serves the same models.
+ */
+function fingerprint(endpoint: ModelEndpointConfig): string {
+  return createHash('sha256').update(new URL(endpoint.baseUrl).href.replace(/\/+$/, '')).digest('hex');
+}
 
 /**
  * The model endpoint of each role, configured like the student's; a job may name another model on
@@ -16,14 +25,24 @@ export class TeachingModels {
 
   constructor(private readonly endpoints: Partial<Record<ModelRole, ModelEndpointConfig>>) {}
 
-  /** The model of each role for a new job; an unconfigured role is a 503 naming its variables. */
-  resolve(overrides: Partial<JobModels> = {}): JobModels {
+  /**
+   * The model of each role for a new job, and the endpoints an instance needs to run it; an
+   * unconfigured role is a 503 naming its variables.
+   */
+  resolve(overrides: Partial<JobModels> = {}): { models: JobModels; endpoints: JobEndpoints } {
     const name = (role: TeachingRole) => {
       const endpoint = this.endpoints[role];
       if (endpoint === undefined) throw new ModelNotConfiguredError(role);
       return overrides[role] ?? endpoint.model;
     };
-    return { teacher: name('teacher'), student: name('student'), customer: name('customer') };
+    return { models: { teacher: name('teacher'), student: name('student'), customer: name('customer') }, endpoints: this.served()! };
+  }
+
+  /** The endpoints this instance serves the roles with; undefined when a role is not configured (it can run no job). */
+  served(): JobEndpoints | undefined {
+    const { teacher, student, customer } = this.endpoints;
+    if (teacher === undefined || student === undefined || customer === undefined) return undefined;
+    return { teacher: fingerprint(teacher), student: fingerprint(student), customer: fingerprint(customer) };
   }
 
   /** Clients for a job's models; throws when a role has lost its configuration since submission. */

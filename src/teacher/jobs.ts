@@ -112,12 +112,12 @@ export class TeacherJobs {
   async submit(principal: Principal, libraryId: string, request: TeachRequest): Promise<{ job_id: string }> {
     const library = await this.libraries.get(principal, libraryId);
     const steps = plannedSteps(request);
-    const models = this.models.resolve(request.models);
+    const { models, endpoints } = this.models.resolve(request.models);
     const options = { ...DEFAULT_OPTIONS, ...request.options };
     const jobId = await this.db.transaction(async (tx) => {
       const [job] = await tx.query<{ id: string }>(
-        'INSERT INTO teacher_jobs (library_id, kind, options, models, requested_by) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-        [library.id, request.kind, JSON.stringify(options), JSON.stringify(models), principal.keyId],
+        'INSERT INTO teacher_jobs (library_id, kind, options, models, endpoints, requested_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
+        [library.id, request.kind, JSON.stringify(options), JSON.stringify(models), JSON.stringify(endpoints), principal.keyId],
       );
       await tx.query(
         `INSERT INTO teacher_steps (job_id, ordinal, kind, input)

@@ -35,7 +35,7 @@ export function createTeacher(deps: TeacherDeps): { jobs: TeacherJobs; worker: T
     similar: new SimilarEntries(db, deps.embedders, config.retrieval.duplicateThreshold),
     store: deps.store,
   });
-  const worker = new TeacherWorker(db, runner, deps.log, { concurrency: config.teacher.concurrency });
+  const worker = new TeacherWorker(db, runner, deps.log, { concurrency: config.teacher.concurrency, endpoints: models.served() });
   const jobs = new TeacherJobs(db, deps.libraries, models, config.teacher.prices, {
     queued: () => worker.wake(),
     cancelled: (jobId) => worker.cancelled(jobId),

@@ -30,6 +30,9 @@ export interface JobOptions {
 /** Model name per role for one job. */
 export type JobModels = Record<TeachingRole, string>;
 
+/** Fingerprint of the endpoint serving each role; only an instance with the same ones runs the job. */
+export type JobEndpoints = Record<TeachingRole, string>;
+
 export type StepInput = { count: number } | Scenario | Transcript;
 
 export type ShortfallKind = 'missed_step' | 'wrong_order' | 'policy_risk' | 'tone';

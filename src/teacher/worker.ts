@@ -5,6 +5,7 @@ import type { Log } from '../logger.js';
 import { LeaseLost, WorkerStopped } from '../background/abort-reasons.js';
 import { StepLease, type ClaimedStep } from './step-lease.js';
 import type { StepRunner } from './step-runner.js';
+import type { JobEndpoints } from './types.js';
 
 // Renewed by a heartbeat and at every checkpoint; only a crashed instance lets it lapse.
 const DEFAULT_LEASE_MS = 30_000;
@@ -13,6 +14,8 @@ const MAX_ATTEMPTS = 3;
 
 export interface TeacherWorkerOptions {
   concurrency: number;
+  /** The endpoints this instance serves the roles with; undefined: a role is unconfigured, so it runs nothing. */
+  endpoints: JobEndpoints | undefined;
   leaseMs?: number;
 }
 
@@ -20,7 +23,8 @@ export interface TeacherWorkerOptions {
  * Runs teacher steps in the background, up to `concurrency` at once per instance. Steps are
  * claimed with `FOR UPDATE SKIP LOCKED` and held by a lease, so instances share the queue and a
  * step whose instance died is resumed (from its checkpoint) once the lease lapses; a clean stop
- * hands running steps back at once.
+ * hands running steps back at once. Instances configured differently share one database, so a
+ * worker claims only steps of jobs whose endpoints are its own: any other would fail them.
  */
 export class TeacherWorker {
   private readonly id = randomUUID();
@@ -41,12 +45,16 @@ export class TeacherWorker {
   }
 
   start(): void {
+    if (this.options.endpoints === undefined) {
+      this.log.info({}, 'teacher worker not started: the teacher, student and customer models are not all configured');
+      return;
+    }
     this.loop.start();
   }
 
   /** A job was queued or a step finished: look now rather than at the next poll. */
   wake(): void {
-    this.loop.wake();
+    if (this.options.endpoints !== undefined) this.loop.wake();
   }
 
   /** A job was cancelled: stop its steps running here now rather than at their next checkpoint. */
@@ -82,7 +90,8 @@ export class TeacherWorker {
     const [step] = await this.db.query<ClaimedStep>(
       `WITH next AS (
          SELECT s.job_id, s.ordinal FROM teacher_steps s JOIN teacher_jobs j ON j.id = s.job_id
-         WHERE j.status IN ('pending', 'running') AND s.status IN ('pending', 'running') AND (s.lease_until IS NULL OR s.lease_until < now())
+         WHERE j.status IN ('pending', 'running') AND (j.endpoints IS NULL OR j.endpoints = $3::jsonb)
+           AND s.status IN ('pending', 'running') AND (s.lease_until IS NULL OR s.lease_until < now())
          ORDER BY j.created_at, s.ordinal LIMIT 1 FOR UPDATE OF s SKIP LOCKED),
        claimed AS (
          UPDATE teacher_steps s SET status = 'running', worker = $1, lease_until = now() + $2 * interval '1 millisecond',
@@ -93,7 +102,7 @@ export class TeacherWorker {
          UPDATE teacher_jobs j SET status = 'running', started_at = coalesce(j.started_at, now())
          FROM claimed WHERE j.id = claimed.job_id AND j.status = 'pending')
        SELECT job_id, ordinal, kind, input, checkpoint, attempts FROM claimed`,
-      [this.id, this.leaseMs],
+      [this.id, this.leaseMs, JSON.stringify(this.options.endpoints)],
     );
     return step;
   }
