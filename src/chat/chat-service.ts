@@ -41,7 +41,7 @@ export interface ChatAnswer {
 
 export type ChatStreamEvent =
   | { type: 'delta'; content: string }
-  | { type: 'done'; model: string; finishReason: string | null; usage: Usage | null }
+  | { type: 'done'; model: string; finishReason: string; usage: Usage | null }
   | { type: 'error'; code: string; message: string };
 
 export interface ChatStream {

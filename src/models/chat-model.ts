@@ -1,7 +1,7 @@
 import OpenAI, { APIUserAbortError } from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ModelEndpointConfig, ModelRole } from '../config.js';
-import { UpstreamTimeoutError } from '../errors.js';
+import { UpstreamError, UpstreamTimeoutError } from '../errors.js';
 import { toModelError } from './model-errors.js';
 
 export interface ModelMessage {
@@ -38,7 +38,7 @@ export interface Completion {
 
 export type StreamPart =
   | { type: 'delta'; content: string }
-  | { type: 'end'; model: string; finishReason: string | null; usage: Usage | null; latencyMs: number };
+  | { type: 'end'; model: string; finishReason: string; usage: Usage | null; latencyMs: number };
 
 function usageOf(usage: OpenAI.CompletionUsage | null | undefined): Usage | null {
   if (usage === null || usage === undefined) return null;
@@ -87,6 +87,7 @@ export class ChatModel {
   /**
    * Resolves once the model has accepted the request (so connection, 5xx and timeout failures are
    * thrown before any byte reaches the caller), then yields text deltas and one final `end` part.
+   * Only a stream that gave a finish reason ends with `end`; anything else is an UpstreamError.
    */
   async stream(messages: ModelMessage[], params: SamplingParams = {}, signal?: AbortSignal): Promise<AsyncGenerator<StreamPart>> {
     const started = performance.now();
@@ -94,11 +95,16 @@ export class ChatModel {
     const idle = new AbortController();
     const combined = signal === undefined ? idle.signal : AbortSignal.any([signal, idle.signal]);
     let response;
+    let contentType;
     try {
-      response = await this.client.chat.completions.create(
-        { ...params, model: this.model, messages: messages as ChatCompletionMessageParam[], stream: true, stream_options: { include_usage: true } },
-        { signal: combined },
-      );
+      const created = await this.client.chat.completions
+        .create(
+          { ...params, model: this.model, messages: messages as ChatCompletionMessageParam[], stream: true, stream_options: { include_usage: true } },
+          { signal: combined },
+        )
+        .withResponse();
+      response = created.data;
+      contentType = created.response.headers.get('content-type');
     } catch (err) {
       throw toModelError(err, this.role, this.model);
     }
@@ -109,8 +115,10 @@ export class ChatModel {
       let answeredBy = model;
       let finishReason: string | null = null;
       let usage: Usage | null = null;
+      let chunks = 0;
       try {
         for await (const chunk of response) {
+          chunks++;
           clearTimeout(timer);
           timer = setTimeout(() => idle.abort(), config.timeoutMs);
           answeredBy = chunk.model ?? answeredBy;
@@ -122,6 +130,12 @@ export class ChatModel {
         }
         // The SDK ends an aborted stream quietly rather than throwing.
         if (combined.aborted) throw new APIUserAbortError();
+        // The SDK also ends quietly when the connection closes early, and reads a body that is no
+        // event stream at all (an HTML error page, plain JSON) as an empty stream.
+        if (finishReason === null) {
+          const problem = chunks === 0 ? `answered a stream request with no stream events (content-type ${contentType ?? 'none'})` : 'ended its stream without a finish reason';
+          throw new UpstreamError(`the ${role} model ${model} ${problem}`, { role, model, chunks });
+        }
       } catch (err) {
         if (idle.signal.aborted) throw new UpstreamTimeoutError(`the ${role} model ${model} stopped sending for ${config.timeoutMs} ms`, { role, model });
         throw toModelError(err, role, model);
