@@ -10,6 +10,7 @@ import { openDb } from './db/open-db.js';
 import { projectRoot } from './project-root.js';
 import { Readiness } from './db/readiness.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { IdempotencyKeys } from './http/idempotency.js';
 import { validationOptions } from './http/validation.js';
 import { installAuth } from './http/plugins/auth.js';
 import { registerMetrics } from './http/plugins/metrics.js';
@@ -109,7 +110,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const libraries = new Libraries(db, embedders);
     libraryRoutes(app, libraries);
     const guidance = new GuidanceStore(db, embedders, config.retrieval.duplicateThreshold);
-    guidanceRoutes(app, libraries, guidance);
+    const idempotency = new IdempotencyKeys(db);
+    guidanceRoutes(app, libraries, guidance, idempotency);
     const retriever = new Retriever(db, embedders, config.retrieval);
     retrievalRoutes(app, libraries, retriever);
     // Re-embedding libraries in the background. onClose hooks run last-registered first: the worker stops before the db closes.
@@ -123,7 +125,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     chatRoutes(app, libraries, chat);
     openaiCompatRoutes(app, libraries, new LibraryResolver(db, libraries), models, chat);
     traceRoutes(app, traces);
-    feedbackRoutes(app, libraries, new FeedbackStore(db), new GuidanceStatsStore(db));
+    feedbackRoutes(app, libraries, new FeedbackStore(db), new GuidanceStatsStore(db), idempotency);
     // Teacher jobs: a background worker, stopped before the db closes.
     const teacher = createTeacher({ db, config, libraries, store: guidance, embedders, retriever, log: app.log });
     app.addHook('onClose', () => teacher.worker.stop());

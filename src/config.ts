@@ -36,6 +36,8 @@ export interface ChatConfig {
   onRetrievalError: 'fail' | 'continue';
   /** Estimated tokens of coaching notes the composer may add to one prompt. */
   guidanceTokenBudget: number;
+  /** Time from receiving a chat request to the end of its answer (the whole stream), retries included. */
+  deadlineMs: number;
 }
 
 export interface TeacherConfig {
@@ -177,7 +179,11 @@ function chatConfig(env: Env): ChatConfig {
   if (onRetrievalError !== 'fail' && onRetrievalError !== 'continue') {
     throw new ConfigError('CHAT_ON_RETRIEVAL_ERROR', `must be "fail" or "continue", got "${onRetrievalError}"`);
   }
-  return { onRetrievalError, guidanceTokenBudget: integer(env, 'CHAT_GUIDANCE_TOKEN_BUDGET', 2_000, 0, 1_000_000) };
+  return {
+    onRetrievalError,
+    guidanceTokenBudget: integer(env, 'CHAT_GUIDANCE_TOKEN_BUDGET', 2_000, 0, 1_000_000),
+    deadlineMs: integer(env, 'CHAT_DEADLINE_MS', 120_000, 100, 3_600_000),
+  };
 }
 
 // ---- teacher jobs (issue 4): the teacher and customer-simulator roles, concurrency, prices ----

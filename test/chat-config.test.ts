@@ -23,10 +23,16 @@ t.test('invalid chat configuration names the variable', async (t) => {
     [{ STUDENT_BASE_URL: 'http://h/v1', STUDENT_MODEL: 'm', STUDENT_MAX_RETRIES: 'two' }, 'STUDENT_MAX_RETRIES'],
     [{ CHAT_ON_RETRIEVAL_ERROR: 'ignore' }, 'CHAT_ON_RETRIEVAL_ERROR'],
     [{ CHAT_GUIDANCE_TOKEN_BUDGET: '-1' }, 'CHAT_GUIDANCE_TOKEN_BUDGET'],
+    [{ CHAT_DEADLINE_MS: '10' }, 'CHAT_DEADLINE_MS'],
+    [{ CHAT_DEADLINE_MS: '30s' }, 'CHAT_DEADLINE_MS'],
   ];
   for (const [env, variable] of cases) {
     t.throws(() => loadConfig(env), { name: 'ConfigError', variable }, JSON.stringify(env));
   }
-  t.same(loadConfig({}).chat, { onRetrievalError: 'continue', guidanceTokenBudget: 2000 });
-  t.same(loadConfig({ CHAT_ON_RETRIEVAL_ERROR: 'fail', CHAT_GUIDANCE_TOKEN_BUDGET: '500' }).chat, { onRetrievalError: 'fail', guidanceTokenBudget: 500 });
+  t.same(loadConfig({}).chat, { onRetrievalError: 'continue', guidanceTokenBudget: 2000, deadlineMs: 120_000 });
+  t.same(loadConfig({ CHAT_ON_RETRIEVAL_ERROR: 'fail', CHAT_GUIDANCE_TOKEN_BUDGET: '500', CHAT_DEADLINE_MS: '5000' }).chat, {
+    onRetrievalError: 'fail',
+    guidanceTokenBudget: 500,
+    deadlineMs: 5000,
+  });
 });

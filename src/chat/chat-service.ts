@@ -3,6 +3,7 @@ import type { ChatConfig } from '../config.js';
 import { AppError, RetrievalFailedError } from '../errors.js';
 import type { Library } from '../library/types.js';
 import type { SamplingParams, StreamPart, Usage } from '../models/chat-model.js';
+import { Deadline } from '../models/deadline.js';
 import { ModelCallAbortedError } from '../models/model-errors.js';
 import type { ModelClients } from '../models/model-clients.js';
 import type { RetrievedGuidance, Retriever } from '../retrieval/retriever.js';
@@ -41,7 +42,7 @@ export interface ChatAnswer {
 
 export type ChatStreamEvent =
   | { type: 'delta'; content: string }
-  | { type: 'done'; model: string; finishReason: string | null; usage: Usage | null }
+  | { type: 'done'; model: string; finishReason: string; usage: Usage | null }
   | { type: 'error'; code: string; message: string };
 
 export interface ChatStream {
@@ -64,7 +65,10 @@ function failure(err: unknown): { status: 'error' | 'aborted'; error: { code: st
 
 const elapsed = (since: number) => Math.round(performance.now() - since);
 
-/** One chat turn: retrieve guidance, compose the student's prompt, call the student, record a trace. */
+/**
+ * One chat turn: retrieve guidance, compose the student's prompt, call the student, record a trace.
+ * The turn's deadline (CHAT_DEADLINE_MS) starts before retrieval, so retrieval time counts against it too.
+ */
 export class ChatService {
   constructor(
     private readonly retriever: Retriever,
@@ -82,11 +86,12 @@ export class ChatService {
   }
 
   async complete(turn: Turn): Promise<ChatAnswer> {
+    const deadline = new Deadline(this.config.deadlineMs);
     const student = this.models.get('student');
     const prepared = await this.prepare(turn);
     const started = performance.now();
     try {
-      const answer = await student.complete(prepared.composition.messages, turn.params, turn.signal);
+      const answer = await student.complete(prepared.composition.messages, turn.params, turn.signal, deadline);
       await this.traces.record(
         this.trace(turn, prepared, { status: 'ok', model: answer.model, modelMs: answer.latencyMs, usage: answer.usage, finishReason: answer.finishReason }),
       );
@@ -103,12 +108,13 @@ export class ChatService {
    * failures before the first token still become ordinary error responses.
    */
   async stream(turn: Turn): Promise<ChatStream> {
+    const deadline = new Deadline(this.config.deadlineMs);
     const student = this.models.get('student');
     const prepared = await this.prepare(turn);
     const started = performance.now();
     let parts;
     try {
-      parts = await student.stream(prepared.composition.messages, turn.params, turn.signal);
+      parts = await student.stream(prepared.composition.messages, turn.params, turn.signal, deadline);
     } catch (err) {
       await this.recordFailure(turn, prepared, student.model, started, err);
       throw err;

@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal.js';
-import type { Db } from '../db/db.js';
+import type { Db, Queryable } from '../db/db.js';
 import { NotFoundError } from '../errors.js';
 
 export interface FeedbackInput {
@@ -36,18 +36,26 @@ interface Target {
 export class FeedbackStore {
   constructor(private readonly db: Db) {}
 
-  async add(principal: Principal, input: FeedbackInput & ({ trace_id: string } | { conversation_id: string })): Promise<Feedback> {
+  /** `alsoStore` runs in the insert's transaction (an idempotent request's response commits with it). */
+  async add(
+    principal: Principal,
+    input: FeedbackInput & ({ trace_id: string } | { conversation_id: string }),
+    alsoStore?: (tx: Queryable, libraryId: string, feedback: Feedback) => Promise<void>,
+  ): Promise<Feedback> {
     const target = await this.target(principal, input);
-    const [row] = await this.db.query<Feedback>(
-      `INSERT INTO chat_feedback (library_id, trace_id, conversation_id, rating, resolved, policy_violation, comment, key_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       RETURNING id, library_id, trace_id, conversation_id, rating, resolved, policy_violation, comment, created_at`,
-      [
-        target.library_id, target.id, target.conversation_id, input.rating ?? null, input.resolved ?? null,
-        input.policy_violation ?? null, input.comment ?? null, principal.keyId,
-      ],
-    );
-    return row!;
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.query<Feedback>(
+        `INSERT INTO chat_feedback (library_id, trace_id, conversation_id, rating, resolved, policy_violation, comment, key_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         RETURNING id, library_id, trace_id, conversation_id, rating, resolved, policy_violation, comment, created_at`,
+        [
+          target.library_id, target.id, target.conversation_id, input.rating ?? null, input.resolved ?? null,
+          input.policy_violation ?? null, input.comment ?? null, principal.keyId,
+        ],
+      );
+      await alsoStore?.(tx, row!.library_id, row!);
+      return row!;
+    });
   }
 
   private async target(principal: Principal, input: FeedbackInput): Promise<Target> {

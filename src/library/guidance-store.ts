@@ -12,6 +12,11 @@ const ENTRY_COLUMNS =
 // Statements stay a few MB even with large vectors.
 const WRITE_BATCH = 500;
 
+export interface CreatedEntry {
+  entry: GuidanceEntry;
+  near_duplicates: NearDuplicate[];
+}
+
 export interface ImportResult {
   created: number;
   updated: number;
@@ -76,12 +81,21 @@ export class GuidanceStore {
     private readonly duplicateThreshold: number,
   ) {}
 
-  async create(library: Library, input: GuidanceInput, actor: Actor): Promise<{ entry: GuidanceEntry; near_duplicates: NearDuplicate[] }> {
+  /** The answer is read in the write's transaction, so `alsoStore` (an idempotent request's response) commits with it. */
+  async create(
+    library: Library,
+    input: GuidanceInput,
+    actor: Actor,
+    alsoStore?: (tx: Queryable, libraryId: string, created: CreatedEntry) => Promise<void>,
+  ): Promise<CreatedEntry> {
     const embedder = this.embedders.get(library.embedder);
-    const result = await this.write(library, [input], actor);
-    const entry = await this.get(library.id, result.ids[0]!);
-    const near = await findNearDuplicates(this.db, library, embedder, entry, this.duplicateThreshold);
-    return { entry, near_duplicates: near };
+    let created: CreatedEntry | undefined;
+    await this.write(library, [input], actor, async (tx, [id]) => {
+      const [entry] = await tx.query<GuidanceEntry>(`SELECT ${ENTRY_COLUMNS} FROM guidance_entries WHERE library_id = $1 AND id = $2`, [library.id, id]);
+      created = { entry: entry!, near_duplicates: await findNearDuplicates(tx, library, embedder, entry!, this.duplicateThreshold) };
+      await alsoStore?.(tx, library.id, created);
+    });
+    return created!;
   }
 
   /** Creates, updates (as a new version) or leaves alone each item; all or nothing. */
@@ -89,7 +103,12 @@ export class GuidanceStore {
     return this.write(library, inputs, actor);
   }
 
-  private async write(library: Library, inputs: GuidanceInput[], actor: Actor): Promise<ImportResult> {
+  private async write(
+    library: Library,
+    inputs: GuidanceInput[],
+    actor: Actor,
+    lastInTransaction?: (tx: Queryable, ids: string[]) => Promise<void>,
+  ): Promise<ImportResult> {
     const seen = new Set<string>();
     inputs.forEach((input, index) => {
       const key = input.external_id ?? undefined;
@@ -134,6 +153,7 @@ export class GuidanceStore {
           const batchIds = new Set(batch.map((p) => p.id));
           await replaceChunks(tx, library.id, embedder, [...batchIds], chunks.filter((c) => batchIds.has(c.entryId)));
         }
+        await lastInTransaction?.(tx, ids);
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError('an entry with the same external_id was written concurrently; retry the request');

@@ -4,11 +4,17 @@ import { LocalServer } from './local-server.js';
 /** What the fake does with the next request it receives. */
 export type FakeBehaviour =
   | { type: 'reply'; content: string; chunks?: string[]; model?: string; finishReason?: string; usage?: FakeUsage; delayMs?: number }
-  | { type: 'error'; status: number; message?: string; retryAfterMs?: number }
+  | { type: 'error'; status: number; message?: string; retryAfterMs?: number; retryAfterSeconds?: number }
   /** Never answers; the request stays open until the client gives up. */
   | { type: 'hang' }
   /** Sends these stream chunks, then goes quiet with the connection open. */
-  | { type: 'stream-then-hang'; chunks: string[] };
+  | { type: 'stream-then-hang'; chunks: string[] }
+  /** Sends these stream chunks, then ends the response cleanly: no finish reason, no `[DONE]`. */
+  | { type: 'stream-then-close'; chunks: string[] }
+  /** Sends one stream chunk every `intervalMs`, never finishing, until the client goes away. */
+  | { type: 'trickle'; content: string; intervalMs: number }
+  /** Answers 200 with this body whatever was asked (a proxy's HTML page, a truncated JSON body). */
+  | { type: 'raw'; contentType: string; body: string };
 
 export interface FakeUsage {
   prompt_tokens: number;
@@ -110,12 +116,27 @@ export class FakeOpenAI {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         // The SDK honours retry-after-ms, which keeps retry tests fast.
         if (behaviour.retryAfterMs !== undefined) headers['retry-after-ms'] = String(behaviour.retryAfterMs);
+        if (behaviour.retryAfterSeconds !== undefined) headers['retry-after'] = String(behaviour.retryAfterSeconds);
         res.writeHead(behaviour.status, headers).end(JSON.stringify({ error: { message: behaviour.message ?? `fake failure ${behaviour.status}`, type: 'server_error' } }));
         return;
       }
       case 'stream-then-hang':
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         for (const content of behaviour.chunks) res.write(sse(this.chunk(body, { content }, null)));
+        return;
+      case 'stream-then-close':
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (const content of behaviour.chunks) res.write(sse(this.chunk(body, { content }, null)));
+        res.end();
+        return;
+      case 'trickle': {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const timer = setInterval(() => res.write(sse(this.chunk(body, { content: behaviour.content }, null))), behaviour.intervalMs);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      case 'raw':
+        res.writeHead(200, { 'content-type': behaviour.contentType }).end(behaviour.body);
         return;
       case 'reply': {
         const send = () => (body.stream === true ? this.stream(body, behaviour, res) : this.json(body, behaviour, res));

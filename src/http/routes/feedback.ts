@@ -4,6 +4,7 @@ import { ValidationError } from '../../errors.js';
 import type { FeedbackInput, FeedbackStore } from '../../chat/feedback-store.js';
 import type { GuidanceStatsStore } from '../../chat/guidance-stats.js';
 import type { Libraries } from '../../library/libraries.js';
+import { IdempotencyHeaders, type IdempotencyKeys } from '../idempotency.js';
 import { errorResponses, IdParams, Uuid } from '../schemas.js';
 import { ConversationId, Nullable } from './chat-schemas.js';
 import { EntryParams } from './guidance-schemas.js';
@@ -74,7 +75,13 @@ function requireTarget(body: FeedbackInput): asserts body is FeedbackInput & ({ 
 }
 
 /** Feedback by any key that may see the turn's library; effectiveness stats likewise. */
-export function feedbackRoutes(app: FastifyInstance, libraries: Libraries, feedback: FeedbackStore, stats: GuidanceStatsStore): void {
+export function feedbackRoutes(
+  app: FastifyInstance,
+  libraries: Libraries,
+  feedback: FeedbackStore,
+  stats: GuidanceStatsStore,
+  idempotency: IdempotencyKeys,
+): void {
   app.addSchema(Outcome);
   app.addSchema(EntryStats);
 
@@ -84,15 +91,15 @@ export function feedbackRoutes(app: FastifyInstance, libraries: Libraries, feedb
       schema: {
         tags: ['traces'],
         summary: 'Feedback on a turn (trace_id) or a conversation (conversation_id)',
+        headers: IdempotencyHeaders,
         body: FeedbackBody,
-        response: { 201: FeedbackView, ...errorResponses() },
+        response: { 201: FeedbackView, ...errorResponses(409) },
       },
     },
     async (request, reply) => {
       const body = request.body;
       requireTarget(body);
-      reply.code(201);
-      return feedback.add(request.principal, body);
+      return idempotency.run(request, reply, 201, (alsoStore) => feedback.add(request.principal, body, alsoStore));
     },
   );
 

@@ -6,6 +6,7 @@ import { ValidationError } from '../../errors.js';
 import type { GuidancePatch, GuidanceStore } from '../../library/guidance-store.js';
 import type { Libraries } from '../../library/libraries.js';
 import type { GuidanceInput, GuidanceStatus } from '../../library/types.js';
+import { IdempotencyHeaders, type IdempotencyKeys } from '../idempotency.js';
 import { errorResponses, IdParams } from '../schemas.js';
 import {
   EntryParams,
@@ -43,7 +44,7 @@ function parseNdjson(_request: FastifyRequest, body: string, done: (err: Error |
   done(null, items);
 }
 
-export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store: GuidanceStore): void {
+export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store: GuidanceStore, idempotency: IdempotencyKeys): void {
   app.addSchema(GuidanceEntryView);
   app.addSchema(GuidanceInputBody);
   app.addContentTypeParser(NDJSON, { parseAs: 'string' }, parseNdjson);
@@ -58,6 +59,7 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
         summary: 'Add one guidance entry (admin, teacher); reports near-duplicates',
         description: 'With an external_id that exists, the entry is updated as a new version when its content changed.',
         params: IdParams,
+        headers: IdempotencyHeaders,
         body: Type.Ref('GuidanceInput'),
         response: { 201: GuidanceWriteResult, ...errorResponses(409) },
       },
@@ -65,8 +67,7 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
     async (request, reply) => {
       requireWriter(request.principal);
       const library = await libraries.get(request.principal, request.params.id);
-      reply.code(201);
-      return store.create(library, request.body, actor(request));
+      return idempotency.run(request, reply, 201, (alsoStore) => store.create(library, request.body, actor(request), alsoStore));
     },
   );
 

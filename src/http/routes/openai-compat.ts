@@ -145,7 +145,7 @@ async function* completionChunks(stream: ChatStream, library: Library, includeUs
     } else if (event.type === 'done') {
       const coach = provenance(stream.traceId, library, stream.guidance, stream.retrieval.status);
       const finished = { ...base, model: event.model };
-      yield sseEvent({ ...finished, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: event.finishReason ?? 'stop' }], coach });
+      yield sseEvent({ ...finished, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: event.finishReason }], coach });
       if (includeUsage && event.usage !== null) yield sseEvent({ ...finished, choices: [], usage: event.usage });
       yield sseEvent('[DONE]');
     } else {
