@@ -216,13 +216,14 @@ export class GuidanceStore {
     if (query.tags !== undefined && query.tags.length > 0) add((n) => `tags @> ${n}::text[]`, query.tags);
     if (query.q !== undefined && query.q.trim() !== '') add((n) => `search_tsv @@ websearch_to_tsquery('english', ${n})`, query.q);
     params.push(query.limit + 1);
-    const rows = await this.db.query<GuidanceEntry & { seq: string }>(
-      `SELECT ${ENTRY_COLUMNS}, seq::text AS seq FROM guidance_entries WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${params.length}`,
+    // The text copy must not be called seq: ORDER BY seq would then sort by it, as text (10 < 9).
+    const rows = await this.db.query<GuidanceEntry & { page_seq: string }>(
+      `SELECT ${ENTRY_COLUMNS}, seq::text AS page_seq FROM guidance_entries WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${params.length}`,
       params,
     );
     const page = rows.slice(0, query.limit);
-    const next = rows.length > query.limit ? encodeCursor(page[page.length - 1]!.seq) : null;
-    return { items: page.map(({ seq: _seq, ...entry }) => entry), next_cursor: next };
+    const next = rows.length > query.limit ? encodeCursor(page[page.length - 1]!.page_seq) : null;
+    return { items: page.map(({ page_seq: _seq, ...entry }) => entry), next_cursor: next };
   }
 
   /** Every entry of the library in insertion order, a page at a time. */
