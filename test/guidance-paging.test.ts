@@ -123,6 +123,29 @@ t.test('an export takes the same filters as the list', async (t) => {
   t.match(bad.json().error.message, /querystring\.status/);
 });
 
+const forged = (text: string) => Buffer.from(text).toString('base64url');
+
+t.test('a malformed cursor is refused with 400 naming query.cursor', async (t) => {
+  const issued: string = (await app.inject({ method: 'GET', url: `/v1/libraries/${small.id}/guidance?limit=10`, headers: admin })).json().next_cursor;
+  const malformed = {
+    'not base64': '*-*',
+    empty: '',
+    'cut off': issued.slice(0, -1),
+    'with junk appended': `${issued}!`,
+    'not a number': forged('s:ten'),
+    negative: forged('s:-1'),
+    'beyond bigint': forged('s:9223372036854775808'),
+    'far beyond bigint': forged(`s:${'9'.repeat(40)}`),
+  };
+  for (const [what, cursor] of Object.entries(malformed)) {
+    const res = await app.inject({ method: 'GET', url: `/v1/libraries/${small.id}/guidance?cursor=${encodeURIComponent(cursor)}`, headers: admin });
+    t.equal(res.statusCode, 400, what);
+    t.match(res.json().error, { code: 'validation_error', message: /query\.cursor/, details: [{ field: 'query.cursor' }] }, what);
+  }
+  const last = await app.inject({ method: 'GET', url: `/v1/libraries/${small.id}/guidance?cursor=${forged('s:9223372036854775807')}`, headers: admin });
+  t.same(last.json(), { items: [], next_cursor: null }, 'the largest seq is a cursor past every entry');
+});
+
 // Last, as it edits the large library.
 t.test('an export is one snapshot: an import committed while it is read does not show in it', async (t) => {
   const first = entry(0);

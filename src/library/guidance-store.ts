@@ -54,14 +54,21 @@ interface Existing {
   status: GuidanceStatus;
 }
 
+// seq is a bigint: a larger number would reach Postgres and fail there.
+const MAX_SEQ = 2n ** 63n - 1n;
+
 function encodeCursor(seq: string): string {
   return Buffer.from(`s:${seq}`).toString('base64url');
 }
 
 function decodeCursor(cursor: string): string {
-  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^s:\d+$/.test(decoded)) throw new ValidationError('query.cursor is not a cursor this service issued', { field: 'cursor' });
-  return decoded.slice(2);
+  const seq = /^s:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))?.[1];
+  // Base64 decoding skips what it cannot read, so only a cursor that re-encodes to itself is one we issued.
+  if (seq === undefined || BigInt(seq) > MAX_SEQ || encodeCursor(seq) !== cursor) {
+    const problem = 'is not a cursor this service issued';
+    throw new ValidationError(`query.cursor ${problem}`, [{ field: 'query.cursor', message: problem }]);
+  }
+  return seq;
 }
 
 /** The entries of a library matching the filters, after seq `after`, in seq order. */
