@@ -82,15 +82,21 @@ export const GuidanceVersionView = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
 });
 
+const filterFields = {
+  status: Type.Optional(Type.String({ pattern: '^(draft|approved|retired)(,(draft|approved|retired))*$', description: 'Comma-separated statuses' })),
+  tags: Type.Optional(Type.String({ maxLength: 2_000, description: 'Comma-separated; entries having all of them' })),
+  q: Type.Optional(Type.String({ maxLength: 2_000, description: 'Full-text query (web search syntax)' })),
+};
+
 export const ListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
-    status: Type.Optional(Type.String({ pattern: '^(draft|approved|retired)(,(draft|approved|retired))*$', description: 'Comma-separated statuses' })),
-    tags: Type.Optional(Type.String({ maxLength: 2_000, description: 'Comma-separated; entries having all of them' })),
-    q: Type.Optional(Type.String({ maxLength: 2_000, description: 'Full-text query (web search syntax)' })),
+    ...filterFields,
   },
   { additionalProperties: false },
 );
+
+export const ExportQuery = Type.Object(filterFields, { additionalProperties: false });
 
 export const EntryParams = Type.Object({ id: Uuid, gid: Uuid });
