@@ -9,7 +9,7 @@ import { defaultMigrationsDir, migrate, migrationFiles } from './db/migrate.js';
 import { openDb } from './db/open-db.js';
 import { projectRoot } from './project-root.js';
 import { Readiness } from './db/readiness.js';
-import { installErrorHandler } from './http/error-handler.js';
+import { frameworkErrorOptions, installErrorHandler } from './http/error-handler.js';
 import { validationOptions } from './http/validation.js';
 import { installAuth } from './http/plugins/auth.js';
 import { registerMetrics } from './http/plugins/metrics.js';
@@ -78,6 +78,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     keepAliveTimeout: 5_000,
     requestTimeout: 60_000,
     ...validationOptions(),
+    ...frameworkErrorOptions(),
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
