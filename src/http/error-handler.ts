@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError, FastifyServerOptions } from 'fastify';
 import { AppError, type ErrorCode } from '../errors.js';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -61,6 +61,34 @@ function validationField(instancePath: string, params: Record<string, unknown>):
   return [base, child].filter((part) => part !== undefined && part !== '').join('.');
 }
 
+/**
+ * TypeBox unions compile to anyOf, and AJV reports every failed branch and then the anyOf: "must be
+ * equal to constant" once per allowed value. One message instead, listing what is allowed. Only a
+ * run of branches 0..n-1 failing on the same keyword right before the anyOf is merged: a branch
+ * that failed deeper, or in a referenced schema, breaks the run and the errors stay as they are.
+ */
+function mergeUnionBranches(errors: FastifySchemaValidationError[]): FastifySchemaValidationError[] {
+  const merged: FastifySchemaValidationError[] = [];
+  for (const error of errors) {
+    let run = 0;
+    while (error.keyword === 'anyOf' && run < merged.length) {
+      const branch = merged[merged.length - 1 - run]!;
+      if (branch.instancePath !== error.instancePath || !['const', 'type'].includes(branch.keyword)) break;
+      run++;
+    }
+    const branches = merged.slice(merged.length - run);
+    const keyword = branches[0]?.keyword;
+    if (run > 0 && branches.every((b, i) => b.schemaPath === `${error.schemaPath}/${i}/${keyword}`)) {
+      const message =
+        keyword === 'const'
+          ? `must be one of ${branches.map((b) => String(b.params.allowedValue)).join(', ')}`
+          : `must be ${branches.map((b) => String(b.params.type)).join(' or ')}`;
+      merged.splice(merged.length - run, run, { ...error, message });
+    } else merged.push(error);
+  }
+  return merged;
+}
+
 function describe(err: FastifyError | AppError | Error): ErrorPayload {
   if (err instanceof AppError) {
     return { status: STATUS[err.code], code: err.code, message: err.message, details: err.details };
@@ -68,7 +96,7 @@ function describe(err: FastifyError | AppError | Error): ErrorPayload {
   const fastifyError = err as FastifyError;
   if (fastifyError.validation !== undefined) {
     const context = fastifyError.validationContext ?? 'body';
-    const problems = fastifyError.validation.map((v): FieldProblem => {
+    const problems = mergeUnionBranches(fastifyError.validation).map((v): FieldProblem => {
       const field = validationField(v.instancePath, v.params as Record<string, unknown>);
       const hint = (v.params as { additionalProperty?: string }).additionalProperty !== undefined ? ' (unknown field)' : '';
       return { field: `${context}${field === '' ? '' : '.' + field}`, message: `${v.message ?? 'is invalid'}${hint}` };
