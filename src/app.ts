@@ -10,7 +10,7 @@ import { openDb } from './db/open-db.js';
 import { projectRoot } from './project-root.js';
 import { Readiness } from './db/readiness.js';
 import { frameworkErrorOptions, installErrorHandler } from './http/error-handler.js';
-import { validationOptions } from './http/validation.js';
+import { rejectUndeclaredQuery, validationOptions } from './http/validation.js';
 import { installAuth } from './http/plugins/auth.js';
 import { registerMetrics } from './http/plugins/metrics.js';
 import { installNotFound } from './http/plugins/not-found.js';
@@ -100,6 +100,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     else app.log.warn('COACH_ADMIN_KEY is not set: no admin key is bootstrapped');
 
     installErrorHandler(app);
+    rejectUndeclaredQuery(app);
     installNotFound(app);
     installAuth(app, keys);
     await registerOpenApi(app, VERSION);

@@ -95,7 +95,8 @@ function describe(err: FastifyError | AppError | Error): ErrorPayload {
   }
   const fastifyError = err as FastifyError;
   if (fastifyError.validation !== undefined) {
-    const context = fastifyError.validationContext ?? 'body';
+    // Named as the README and domain errors name it: query.<param>, not Fastify's querystring.<param>.
+    const context = fastifyError.validationContext === 'querystring' ? 'query' : (fastifyError.validationContext ?? 'body');
     const problems = mergeUnionBranches(fastifyError.validation).map((v): FieldProblem => {
       const field = validationField(v.instancePath, v.params as Record<string, unknown>);
       const hint = (v.params as { additionalProperty?: string }).additionalProperty !== undefined ? ' (unknown field)' : '';
