@@ -10,6 +10,7 @@ import { openDb } from './db/open-db.js';
 import { projectRoot } from './project-root.js';
 import { Readiness } from './db/readiness.js';
 import { frameworkErrorOptions, installErrorHandler } from './http/error-handler.js';
+import { installInputGuards } from './http/input-guards.js';
 import { rejectUndeclaredQuery, validationOptions } from './http/validation.js';
 import { installAuth } from './http/plugins/auth.js';
 import { registerMetrics } from './http/plugins/metrics.js';
@@ -100,6 +101,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     else app.log.warn('COACH_ADMIN_KEY is not set: no admin key is bootstrapped');
 
     installErrorHandler(app);
+    installInputGuards(app);
     rejectUndeclaredQuery(app);
     installNotFound(app);
     installAuth(app, keys);

@@ -40,6 +40,11 @@ export class ValidationError extends AppError {
   constructor(message: string, details?: unknown) {
     super('validation_error', message, details);
   }
+
+  /** One problem with one field, in the shape schema validation errors have. */
+  static at(field: string, problem: string): ValidationError {
+    return new ValidationError(`${field} ${problem}`, [{ field, message: problem }]);
+  }
 }
 
 export class UnauthorizedError extends AppError {

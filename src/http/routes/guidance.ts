@@ -6,6 +6,7 @@ import { ValidationError } from '../../errors.js';
 import type { GuidancePatch, GuidanceStore } from '../../library/guidance-store.js';
 import type { Libraries } from '../../library/libraries.js';
 import type { GuidanceInput, GuidanceStatus } from '../../library/types.js';
+import { jsonTooDeep, TOO_DEEP } from '../input-guards.js';
 import { errorResponses, IdParams } from '../schemas.js';
 import {
   EntryParams,
@@ -33,10 +34,14 @@ function parseNdjson(_request: FastifyRequest, body: string, done: (err: Error |
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '') continue;
+    if (jsonTooDeep(line)) {
+      done(ValidationError.at('body', `line ${i + 1} ${TOO_DEEP}`));
+      return;
+    }
     try {
       items.push(JSON.parse(line));
     } catch {
-      done(new ValidationError(`body line ${i + 1} is not valid JSON`, { line: i + 1 }));
+      done(ValidationError.at('body', `line ${i + 1} is not valid JSON`));
       return;
     }
   }
