@@ -30,6 +30,9 @@ export const ErrorRef = Type.Ref('Error');
 export const Uuid = Type.String({ format: 'uuid' });
 export const IdParams = Type.Object({ id: Uuid });
 
+/** Integer columns are 32-bit; a larger number in a request is an error of the request, not of the database. */
+export const MAX_INT32 = 2 ** 31 - 1;
+
 /** Error responses every authenticated route can give, merged into each route's `response`. */
 export function errorResponses(...statuses: number[]): Record<number, ReturnType<typeof Type.Ref>> {
   const all = new Set([400, 401, 403, 404, ...statuses]);

@@ -7,7 +7,7 @@ import type { GuidancePatch, GuidanceStore } from '../../library/guidance-store.
 import type { Libraries } from '../../library/libraries.js';
 import type { GuidanceInput, GuidanceStatus } from '../../library/types.js';
 import { jsonTooDeep, TOO_DEEP } from '../input-guards.js';
-import { errorResponses, IdParams } from '../schemas.js';
+import { errorResponses, IdParams, MAX_INT32 } from '../schemas.js';
 import {
   EntryParams,
   GuidanceEntryView,
@@ -218,7 +218,7 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
         summary: 'Bring back an earlier version as a new version (admin, teacher)',
         params: EntryParams,
         body: Type.Object(
-          { version: Type.Integer({ minimum: 1 }), reason: Type.Optional(Type.String({ maxLength: 2_000 })) },
+          { version: Type.Integer({ minimum: 1, maximum: MAX_INT32 }), reason: Type.Optional(Type.String({ maxLength: 2_000 })) },
           { additionalProperties: false },
         ),
         response: { 200: EntryRef, ...errorResponses(409) },
