@@ -9,9 +9,10 @@ import { defaultMigrationsDir, migrate, migrationFiles } from './db/migrate.js';
 import { openDb } from './db/open-db.js';
 import { projectRoot } from './project-root.js';
 import { Readiness } from './db/readiness.js';
-import { installErrorHandler } from './http/error-handler.js';
+import { frameworkErrorOptions, installErrorHandler } from './http/error-handler.js';
 import { IdempotencyKeys } from './http/idempotency.js';
-import { validationOptions } from './http/validation.js';
+import { installInputGuards } from './http/input-guards.js';
+import { rejectUndeclaredQuery, validationOptions } from './http/validation.js';
 import { installAuth } from './http/plugins/auth.js';
 import { registerMetrics } from './http/plugins/metrics.js';
 import { installNotFound } from './http/plugins/not-found.js';
@@ -79,6 +80,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     keepAliveTimeout: 5_000,
     requestTimeout: 60_000,
     ...validationOptions(),
+    ...frameworkErrorOptions(),
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -100,6 +102,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     else app.log.warn('COACH_ADMIN_KEY is not set: no admin key is bootstrapped');
 
     installErrorHandler(app);
+    installInputGuards(app);
+    rejectUndeclaredQuery(app);
     installNotFound(app);
     installAuth(app, keys);
     await registerOpenApi(app, VERSION);

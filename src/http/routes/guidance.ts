@@ -7,7 +7,8 @@ import type { GuidancePatch, GuidanceStore, ListFilters } from '../../library/gu
 import type { Libraries } from '../../library/libraries.js';
 import type { GuidanceInput, GuidanceStatus } from '../../library/types.js';
 import { IdempotencyHeaders, type IdempotencyKeys } from '../idempotency.js';
-import { errorResponses, IdParams } from '../schemas.js';
+import { jsonTooDeep, TOO_DEEP } from '../input-guards.js';
+import { errorResponses, IdParams, MAX_INT32 } from '../schemas.js';
 import {
   EntryParams,
   ExportQuery,
@@ -43,10 +44,14 @@ function parseNdjson(_request: FastifyRequest, body: string, done: (err: Error |
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '') continue;
+    if (jsonTooDeep(line)) {
+      done(ValidationError.at('body', `line ${i + 1} ${TOO_DEEP}`));
+      return;
+    }
     try {
       items.push(JSON.parse(line));
     } catch {
-      done(new ValidationError(`body line ${i + 1} is not valid JSON`, { line: i + 1 }));
+      done(ValidationError.at('body', `line ${i + 1} is not valid JSON`));
       return;
     }
   }
@@ -230,7 +235,7 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
         summary: 'Bring back an earlier version as a new version (admin, teacher)',
         params: EntryParams,
         body: Type.Object(
-          { version: Type.Integer({ minimum: 1 }), reason: Type.Optional(Type.String({ maxLength: 2_000 })) },
+          { version: Type.Integer({ minimum: 1, maximum: MAX_INT32 }), reason: Type.Optional(Type.String({ maxLength: 2_000 })) },
           { additionalProperties: false },
         ),
         response: { 200: EntryRef, ...errorResponses(409) },
