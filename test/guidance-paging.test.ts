@@ -120,7 +120,7 @@ t.test('an export takes the same filters as the list', async (t) => {
   t.equal((await exportAll(app, large.id, '?status=draft')).entries.length, SIZE / 10);
   const bad = await app.inject({ method: 'GET', url: `/v1/libraries/${large.id}/guidance/export?status=gone`, headers: admin });
   t.equal(bad.statusCode, 400);
-  t.match(bad.json().error.message, /querystring\.status/);
+  t.match(bad.json().error.message, /query\.status/);
 });
 
 const forged = (text: string) => Buffer.from(text).toString('base64url');
