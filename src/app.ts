@@ -50,6 +50,12 @@ export interface AppOptions {
   logStream?: { write(msg: string): void };
 }
 
+// Keys are made through the API with an admin key, so without one the service is unusable.
+const NO_ADMIN_KEY =
+  'no admin API key exists and COACH_ADMIN_KEY is not set, so every route except health, metrics and docs answers 401: ' +
+  'set COACH_ADMIN_KEY to a secret of at least 16 characters (e.g. the output of `openssl rand -hex 32`) in the environment or in .env, ' +
+  'restart, and create the other keys with POST /v1/keys';
+
 const VERSION = (JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -99,7 +105,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
     const keys = new ApiKeys(db);
     if (config.adminKey !== undefined) await keys.bootstrapAdmin(config.adminKey);
-    else app.log.warn('COACH_ADMIN_KEY is not set: no admin key is bootstrapped');
+    else if (!(await keys.anyAdmin())) app.log.warn(NO_ADMIN_KEY);
 
     installErrorHandler(app);
     installInputGuards(app);

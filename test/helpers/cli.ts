@@ -10,14 +10,14 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 // By URL, so the commands can run in a directory of the test's own (where a .env may be).
 const TSX = import.meta.resolve('tsx');
 export const COMMANDS = [
-  ['teach.ts', 'teach'],
-  ['eval-retrieval.ts', 'eval:retrieval'],
-  ['eval-dialogue.ts', 'eval:dialogue'],
-  ['bench.ts', 'bench'],
-  ['write-openapi.ts', 'openapi'],
+  ['scripts/teach.ts', 'teach'],
+  ['scripts/eval-retrieval.ts', 'eval:retrieval'],
+  ['scripts/eval-dialogue.ts', 'eval:dialogue'],
+  ['scripts/bench.ts', 'bench'],
+  ['scripts/write-openapi.ts', 'openapi'],
 ] as const;
 // The developer's own settings must not reach the commands under test.
-const OWN_VARIABLES = ['COACH_URL', 'COACH_API_KEY', 'DATABASE_URL', 'STUDENT_BASE_URL', 'STUDENT_MODEL', 'TEACHER_BASE_URL', 'TEACHER_MODEL'];
+const OWN_VARIABLES = ['HOST', 'PORT', 'LOG_LEVEL', 'DATABASE_URL', 'COACH_DATA_DIR', 'COACH_ADMIN_KEY', 'COACH_URL', 'COACH_API_KEY', 'STUDENT_BASE_URL', 'STUDENT_MODEL', 'TEACHER_BASE_URL', 'TEACHER_MODEL'];
 
 export interface Run {
   code: number | null;
@@ -32,16 +32,23 @@ export async function scratch(t: Test): Promise<string> {
   return dir;
 }
 
-/** Runs scripts/<script> as a user would, in `cwd`, with the developer's own settings removed. */
+/** Runs a script of the repository (`scripts/teach.ts`) as a user would, in `cwd`, without the developer's own settings. */
 export function run(script: string, args: string[], { cwd, env = {} }: { cwd: string; env?: Record<string, string> }): Promise<Run> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const name of OWN_VARIABLES) delete childEnv[name];
-  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'scripts', script), ...args], { cwd, env: { ...childEnv, ...env } });
+  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, script), ...args], { cwd, env: { ...childEnv, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  // A command that wrongly keeps running (a server that starts) fails the test instead of hanging it.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
 }
 
 /** A port nothing listens on (it was free a moment ago, and nothing here takes it). */
