@@ -26,8 +26,10 @@ t.test('a start with no admin key at all says what to set; once an admin key exi
 
   t.same(await startWarnings(db, { COACH_ADMIN_KEY: ADMIN_KEY }), [], 'no warning while COACH_ADMIN_KEY is set');
   t.same(await startWarnings(db, {}), [], 'nor after, when the admin key it made is in the database');
-  await db.query("UPDATE api_keys SET revoked_at = now() WHERE role = 'admin'");
-  t.match(await startWarnings(db, {}), [/^no admin API key exists/], 'a revoked admin key does not count');
+  await db.query("UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE role = 'admin'");
+  t.match(await startWarnings(db, {}), [/^no admin API key exists/], 'an expired admin key does not count');
+  await db.query("UPDATE api_keys SET expires_at = NULL, revoked_at = now() WHERE role = 'admin'");
+  t.match(await startWarnings(db, {}), [/^no admin API key exists/], 'nor does a revoked one');
 });
 
 t.test('loadEnvFile fills in only what the environment does not set', async (t) => {

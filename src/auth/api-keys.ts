@@ -97,9 +97,11 @@ export class ApiKeys {
     return { keyId: row.id, role: row.role, libraryIds: row.library_ids, expiresAt: row.expires_at };
   }
 
-  /** Whether any unrevoked admin key exists, i.e. whether anyone can create keys. */
+  /** Whether any admin key still works, i.e. whether anyone can create keys. */
   async anyAdmin(): Promise<boolean> {
-    const rows = await this.db.query("SELECT 1 FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL LIMIT 1");
+    const rows = await this.db.query(
+      "SELECT 1 FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) LIMIT 1",
+    );
     return rows.length > 0;
   }
 
