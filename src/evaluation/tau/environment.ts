@@ -51,8 +51,9 @@ export class TauEnvironment {
   readonly db: Database;
   /** The agent's tool calls and (as `respond` actions) its messages, in order. */
   readonly actions: TauAction[] = [];
+  /** The calls that failed, with what the agent was told. */
+  readonly errors: { tool: string; observation: string }[] = [];
   toolCalls = 0;
-  toolErrors = 0;
   private readonly schemas: Map<string, ToolSchema>;
   private readonly tools: Record<string, ToolImplementation>;
 
@@ -71,13 +72,17 @@ export class TauEnvironment {
     this.toolCalls += 1;
     const observation = this.invoke(name, kwargs);
     const error = isError(observation);
-    if (error) this.toolErrors += 1;
+    if (error) this.errors.push({ tool: name, observation });
     return { observation, error, terminates: TERMINATING_TOOLS.has(name) };
   }
 
   /** A message of the agent to the user; the required outputs are looked for in these. */
   respond(content: string): void {
     this.actions.push({ name: RESPOND, kwargs: { content } });
+  }
+
+  get toolErrors(): number {
+    return this.errors.length;
   }
 
   get messages(): string[] {

@@ -26,12 +26,12 @@ export function goldFinalMessage(task: TauTask): string {
  * which ends the conversation: nothing after it is done). Its reward is 1 and it meets no tool error exactly when
  * the environment behaves as upstream's does for that task.
  */
-export function replayGold(data: DomainData, task: TauTask): GoldReplayResult & { detail: RewardResult; env: TauEnvironment } {
+export function replayGold(data: DomainData, task: TauTask): { line: GoldReplayResult; detail: RewardResult; env: TauEnvironment } {
   const env = new TauEnvironment(data);
   const end = task.actions.findIndex((a) => TERMINATING_TOOLS.has(a.name));
   for (const action of end === -1 ? task.actions : task.actions.slice(0, end)) env.callTool(action.name, action.kwargs);
   env.respond(goldFinalMessage(task));
   if (end !== -1) env.callTool(task.actions[end]!.name, task.actions[end]!.kwargs);
   const detail = reward(env, task);
-  return { task_id: task.task_id, reward: detail.reward, tool_errors: env.toolErrors, actions: env.toolCalls, changed: changedRecords(data.db, env.db), detail, env };
+  return { line: { task_id: task.task_id, reward: detail.reward, tool_errors: env.toolErrors, actions: env.toolCalls, changed: changedRecords(data.db, env.db) }, detail, env };
 }
