@@ -53,7 +53,6 @@ export class TauEnvironment {
   readonly actions: TauAction[] = [];
   /** The calls that failed, with what the agent was told. */
   readonly errors: { tool: string; observation: string }[] = [];
-  toolCalls = 0;
   private readonly schemas: Map<string, ToolSchema>;
   private readonly tools: Record<string, ToolImplementation>;
 
@@ -69,7 +68,6 @@ export class TauEnvironment {
     // The call's own copy: a tool may store its arguments, and the task's gold kwargs are shared by trials.
     const kwargs = cloneJson(args);
     this.actions.push({ name, kwargs: kwargs as Record<string, unknown> });
-    this.toolCalls += 1;
     const observation = this.invoke(name, kwargs);
     const error = isError(observation);
     if (error) this.errors.push({ tool: name, observation });
@@ -79,6 +77,10 @@ export class TauEnvironment {
   /** A message of the agent to the user; the required outputs are looked for in these. */
   respond(content: string): void {
     this.actions.push({ name: RESPOND, kwargs: { content } });
+  }
+
+  get toolCalls(): number {
+    return this.actions.filter((a) => a.name !== RESPOND).length;
   }
 
   get toolErrors(): number {

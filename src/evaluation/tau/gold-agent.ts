@@ -16,15 +16,15 @@ export interface GoldReplayResult {
 }
 
 /** What the gold agent says last: each required output on a line of its own. */
-export function goldFinalMessage(task: TauTask): string {
+function goldFinalMessage(task: TauTask): string {
   return task.outputs.length > 0 ? task.outputs.join('\n') : 'Your request has been handled.';
 }
 
 /**
  * The agent that knows the answer: it makes the task's gold tool calls through the environment in
  * order, as a model would, and states the required outputs in its last message (before a transfer,
- * which ends the conversation: nothing after it is done). Its reward is 1 and it meets no tool error exactly when
- * the environment behaves as upstream's does for that task.
+ * which ends the conversation: nothing after it is done). Upstream's environment gives every dev
+ * task a reward of 1 without a tool error this way, so anything else points at a difference.
  */
 export function replayGold(data: DomainData, task: TauTask): { line: GoldReplayResult; detail: RewardResult; env: TauEnvironment } {
   const env = new TauEnvironment(data);
