@@ -44,14 +44,15 @@ t.test('gold check of a task whose gold action fails: exit 1, the failure named'
   const out = t.testdir();
   const file = path.join(out, 'tasks.json');
   const retail = await tasks('retailDev');
-  const broken = { ...retail[0]!, task_id: 900, actions: [{ name: 'cancel_pending_order', kwargs: { order_id: '#W1770559', reason: 'no longer needed' } }] };
+  // Upstream's own task lists carry no ids; the second task is task 1 by position.
+  const broken = { instruction: 'Cancel the processed order.', actions: [{ name: 'cancel_pending_order', kwargs: { order_id: '#W1770559', reason: 'no longer needed' } }], outputs: [] };
   await writeFile(file, JSON.stringify([retail[0], broken]));
   const run = await evalTau(['--domain', 'retail', '--tasks', file, '--data', tauDataDir(), '--agent', 'gold', '--out', out]);
   t.equal(run.code, 1);
-  t.match(run.stderr, 'task 900: reward 1; cancel_pending_order: Error: non-pending order cannot be cancelled');
+  t.match(run.stderr, 'task 1: reward 1; cancel_pending_order: Error: non-pending order cannot be cancelled');
   t.match(run.stdout, 'tasks: 2, reward mean: 1.000, tool errors: 1');
   const [, line] = await lines(path.join(out, 'results.jsonl'));
-  t.same(line, { task_id: 900, reward: 1, tool_errors: 1, actions: 1, changed: { orders: [], products: [], users: [] } });
+  t.same(line, { task_id: 1, reward: 1, tool_errors: 1, actions: 1, changed: { orders: [], products: [], users: [] } });
 });
 
 t.test('--help, and usage or data errors exit 2 with a message', async (t) => {
@@ -66,7 +67,7 @@ t.test('--help, and usage or data errors exit 2 with a message', async (t) => {
     [['--domain', 'airline', '--tasks', retailDev, '--agent', 'gold'], /is a retail task, not airline: pass --domain retail/],
     [['--domain', 'retail', '--tasks', retailDev, '--agent', 'gold', '--trials', '3'], /--trials apply to --agent model/],
     [['--domain', 'retail', '--tasks', retailDev, '--agent', 'gold', '--task-ids', '0,999'], /--task-ids 999 not in/],
-    [['--domain', 'retail', '--tasks', '/nonexistent/tasks.json', '--agent', 'gold'], /--data is required when the task file is not in a tau_bench derived\/ folder/],
+    [['--domain', 'retail', '--tasks', '/nonexistent/tasks.json', '--data', tauDataDir(), '--agent', 'gold'], /cannot read task file \/nonexistent\/tasks\.json: ENOENT/],
     [['--domain', 'retail', '--tasks', retailDev, '--agent', 'gold', '--data', '/nonexistent'], /cannot read database \/nonexistent\/env\/retail\/db\.json: ENOENT/],
     [['--domain', 'retail', '--tasks', retailDev, '--agent', 'model'], /--agent model needs a model: --base-url and --model, or STUDENT_BASE_URL and STUDENT_MODEL/],
     [['--domain', 'retail', '--tasks', retailDev, '--agent', 'model', '--base-url', 'http://127.0.0.1:9/v1', '--model', 'm'], /needs a simulated user: CUSTOMER_BASE_URL and CUSTOMER_MODEL/],

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { projectRoot } from '../../project-root.js';
 import { DOMAINS, type Domain } from './domain-data.js';
 import { DEFAULT_MAX_STEPS } from './trial.js';
 
@@ -13,7 +15,7 @@ export const USAGE = `usage: npm run eval:tau -- --domain retail|airline --tasks
                  STUDENT_BASE_URL and STUDENT_MODEL) plays each task --trials times against the
                  simulated user (CUSTOMER_* or TEACHER_* variables), scored by reward and pass^k
   --data         the tau_bench data folder (env/, raw/); default: the folder above the task file's
-                 derived/ folder
+                 derived/ folder, else ../shared/data/tau_bench beside the repository
   --out          default eval-runs/tau-<domain>-<agent>; results.jsonl and summary.json are written there`;
 
 export class TauUsageError extends Error {
@@ -44,11 +46,13 @@ function whole(name: string, raw: string, max: number): number {
   return Number(raw);
 }
 
-/** The data folder a derived task file sits in: `<data>/derived/tasks_….json`. */
-function dataDirOf(tasksFile: string): string {
+/** The data folder a derived task file sits in (`<data>/derived/tasks_….json`), else the shared data beside the repository. */
+function defaultDataDir(tasksFile: string): string {
   const dir = path.dirname(tasksFile);
-  if (path.basename(dir) !== 'derived') throw new TauUsageError(`--data is required when the task file is not in a tau_bench derived/ folder (${tasksFile})`);
-  return path.dirname(dir);
+  if (path.basename(dir) === 'derived' && existsSync(path.join(dir, '..', 'env'))) return path.dirname(dir);
+  const shared = path.resolve(projectRoot(), '../shared/data/tau_bench');
+  if (existsSync(path.join(shared, 'env'))) return shared;
+  throw new TauUsageError(`--data is required: ${tasksFile} is not in a tau_bench derived/ folder and ${shared} does not exist`);
 }
 
 /** Returns null for --help. */
@@ -100,7 +104,7 @@ export function parseTauCli(argv: string[]): TauCliOptions | null {
     tasksFile,
     agent: values.agent,
     outDir: path.resolve(values.out ?? path.join('eval-runs', `tau-${domain}-${values.agent}`)),
-    dataDir: path.resolve(values.data ?? dataDirOf(tasksFile)),
+    dataDir: path.resolve(values.data ?? defaultDataDir(tasksFile)),
     taskIds,
     trials: whole('trials', values.trials, 1000),
     maxSteps: whole('max-steps', values['max-steps'], 1000),

@@ -92,14 +92,20 @@ export async function loadDomain(dataDir: string, domain: Domain): Promise<Domai
   return { domain, db, tools, policy };
 }
 
-/** A task file of `derived/` (`{source, tasks}`) or a bare array of tasks, checked against the domain. */
+/**
+ * A task file of `derived/` (`{source, tasks}`) or a bare array of tasks, checked against the
+ * domain. A task without `task_id` gets its position, as upstream numbers tasks.
+ */
 export async function loadTasks(file: string, domain: Domain): Promise<TauTask[]> {
   const raw = await readJson(file, 'task file');
   const tasks = (Array.isArray(raw) ? raw : (raw as { tasks?: unknown })?.tasks) as TauTask[] | undefined;
   if (!Array.isArray(tasks)) throw new TauDataError(`task file ${file} is not a τ-bench task file (an array, or an object with "tasks")`);
   tasks.forEach((task, i) => {
     const where = `task file ${file}, task ${i}`;
-    if (typeof task?.task_id !== 'number') throw new TauDataError(`${where} has no numeric "task_id"`);
+    if (typeof task !== 'object' || task === null) throw new TauDataError(`${where} is not an object`);
+    // Upstream's task lists have no ids: a task is known by its position.
+    task.task_id ??= i;
+    if (typeof task.task_id !== 'number') throw new TauDataError(`${where} has a "task_id" that is not a number`);
     if (typeof task.instruction !== 'string') throw new TauDataError(`${where} has no "instruction"`);
     if (!Array.isArray(task.actions) || !task.actions.every((a) => typeof a?.name === 'string' && typeof a.kwargs === 'object' && a.kwargs !== null)) {
       throw new TauDataError(`${where} has no list of "actions" ({name, kwargs})`);
