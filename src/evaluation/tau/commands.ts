@@ -73,7 +73,7 @@ function agentEndpoint(options: TauCliOptions, student: ModelEndpointConfig | un
     return {
       baseUrl: options.baseUrl,
       model: options.model,
-      apiKey: options.apiKey ?? env.STUDENT_API_KEY?.trim() ?? 'none',
+      apiKey: options.apiKey ?? (env.STUDENT_API_KEY?.trim() || 'none'),
       timeoutMs: student?.timeoutMs ?? 60_000,
       maxRetries: student?.maxRetries ?? 2,
     };
