@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { openPglite } from '../src/db/pglite-db.js';
 import { ServiceUnavailableError } from '../src/errors.js';
 import { contentTokens } from '../src/retrieval/local-embedder.js';
-import type { ChatMessage } from '../src/retrieval/messages.js';
+import type { TextMessage } from '../src/chat/messages.js';
 import {
   CHECKPOINTS,
   conversationPrefix,
@@ -81,7 +81,7 @@ await runCommand(spec, async (args) => {
   const coach: Ranked = new Map(CHECKPOINTS.map((c) => [c, []]));
   const bm25: Ranked = new Map(CHECKPOINTS.map((c) => [c, []]));
 
-  async function coachRanking(libraryId: string, messages: ChatMessage[]): Promise<string[]> {
+  async function coachRanking(libraryId: string, messages: TextMessage[]): Promise<string[]> {
     const res = await app.inject({ method: 'POST', url: `/v1/libraries/${libraryId}/retrieve`, headers, payload: { messages, k: 10 } });
     if (res.statusCode !== 200) throw new Error(`retrieve failed: ${res.statusCode} ${res.body}`);
     return res.json().results.map((r: { external_id: string }) => r.external_id);

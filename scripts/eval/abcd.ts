@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../src/cli.js';
-import type { ChatMessage } from '../../src/retrieval/messages.js';
+import type { TextMessage } from '../../src/chat/messages.js';
 
 export interface GuidanceDoc {
   intent: string;
@@ -85,8 +85,8 @@ export function docsToEntries(docs: GuidanceDoc[], examplesByIntent: ReadonlyMap
  * system text the customer never sees, so they are left out. Conversations with fewer customer
  * messages are returned whole, so every checkpoint scores the same set of conversations.
  */
-export function conversationPrefix(conversation: AbcdConversation, checkpoint: Checkpoint): ChatMessage[] {
-  const messages: ChatMessage[] = [];
+export function conversationPrefix(conversation: AbcdConversation, checkpoint: Checkpoint): TextMessage[] {
+  const messages: TextMessage[] = [];
   let customerMessages = 0;
   for (const turn of conversation.turns) {
     if (turn.speaker === 'action') continue;

@@ -25,7 +25,7 @@ import {
   type QueryWeighting,
 } from '../../src/retrieval/conversation-query.js';
 import type { Embedder } from '../../src/retrieval/embedder.js';
-import type { ChatMessage } from '../../src/retrieval/messages.js';
+import type { TextMessage } from '../../src/chat/messages.js';
 import { DEFAULT_FUSION, fuseHits, type ChunkKind, type FusionOptions, type VectorHit } from '../../src/retrieval/fusion.js';
 import { contentTokens, DEFAULT_DIMENSION, LocalEmbedder, type LocalEmbedderOptions } from '../../src/retrieval/local-embedder.js';
 
@@ -138,7 +138,7 @@ function dot(a: number[], b: number[]): number {
 }
 
 async function rankHybrid(
-  messages: ChatMessage[],
+  messages: TextMessage[],
   chunks: Chunk[],
   index: Bm25Index,
   termMatch: TermMatchRankers,
@@ -174,7 +174,7 @@ function reciprocalRankFusion(vectorHits: VectorHit[], textHits: { entryId: stri
   return [...scores].sort((a, b) => b[1] - a[1]).map(([id]) => id);
 }
 
-function rankBm25(messages: ChatMessage[], index: Bm25Index): string[] {
+function rankBm25(messages: TextMessage[], index: Bm25Index): string[] {
   const tokens = messages.flatMap((message) => contentTokens(message.content));
   return index.search(tokens).map((hit) => hit.id);
 }

@@ -2,24 +2,27 @@ import { randomUUID } from 'node:crypto';
 import type { ChatConfig } from '../config.js';
 import { AppError, RetrievalFailedError } from '../errors.js';
 import type { Library } from '../library/types.js';
-import type { SamplingParams, StreamPart, Usage } from '../models/chat-model.js';
+import type { CompletionParams, Logprobs, StreamPart, ToolCallDelta, Usage } from '../models/chat-model.js';
 import { Deadline } from '../models/deadline.js';
 import { ModelCallAbortedError } from '../models/model-errors.js';
 import type { ModelClients } from '../models/model-clients.js';
 import type { RetrievedGuidance, Retriever } from '../retrieval/retriever.js';
-import { composePrompt, type Composition, type ConversationMessage, type GuidanceRef } from './composer.js';
+import { composePrompt, type Composition, type GuidanceRef } from './composer.js';
+import type { ChatMessage, ToolCall } from './messages.js';
+import { namedTools, toolResultsGiven } from './tool-traces.js';
 import type { Endpoint, RetrievalOutcome, TraceRecord, TraceStore } from './trace-store.js';
 
 export interface Turn {
   library: Library;
   keyId: string;
   endpoint: Endpoint;
-  messages: ConversationMessage[];
+  messages: ChatMessage[];
   conversationId: string | null;
   k: number;
   /** Whether the answer is streamed (recorded in the trace; `stream()` is what streams). */
   stream: boolean;
-  params?: SamplingParams;
+  /** Passed to the student unchanged, tools included. */
+  params?: CompletionParams;
   /** Aborted when the caller disconnects; cancels the model call. */
   signal?: AbortSignal;
 }
@@ -28,11 +31,16 @@ export interface Prepared {
   traceId: string;
   composition: Composition;
   retrieval: RetrievalOutcome;
+  /** Per entry in the prompt, the offered tools its guidance names. */
+  namedTools: Record<string, string[]>;
 }
 
 export interface ChatAnswer {
   traceId: string;
-  content: string;
+  content: string | null;
+  toolCalls: ToolCall[];
+  refusal: string | null;
+  logprobs: Logprobs | null;
   model: string;
   finishReason: string | null;
   usage: Usage | null;
@@ -41,8 +49,8 @@ export interface ChatAnswer {
 }
 
 export type ChatStreamEvent =
-  | { type: 'delta'; content: string }
-  | { type: 'done'; model: string; finishReason: string; usage: Usage | null }
+  | { type: 'delta'; content?: string; refusal?: string; toolCalls?: ToolCallDelta[]; logprobs?: Logprobs }
+  | { type: 'done'; model: string; finishReason: string; usage: Usage | null; toolCalls: ToolCall[] }
   | { type: 'error'; code: string; message: string };
 
 export interface ChatStream {
@@ -92,11 +100,9 @@ export class ChatService {
     const started = performance.now();
     try {
       const answer = await student.complete(prepared.composition.messages, turn.params, turn.signal, deadline);
-      await this.traces.record(
-        this.trace(turn, prepared, { status: 'ok', model: answer.model, modelMs: answer.latencyMs, usage: answer.usage, finishReason: answer.finishReason }),
-      );
-      const { content, model, finishReason, usage } = answer;
-      return { traceId: prepared.traceId, content, model, finishReason, usage, guidance: prepared.composition.used, retrieval: prepared.retrieval };
+      const { content, toolCalls, refusal, logprobs, model, finishReason, usage } = answer;
+      await this.traces.record(this.trace(turn, prepared, { status: 'ok', model, modelMs: answer.latencyMs, usage, finishReason, toolCalls }));
+      return { traceId: prepared.traceId, content, toolCalls, refusal, logprobs, model, finishReason, usage, guidance: prepared.composition.used, retrieval: prepared.retrieval };
     } catch (err) {
       await this.recordFailure(turn, prepared, student.model, started, err);
       throw err;
@@ -138,10 +144,9 @@ export class ChatService {
           continue;
         }
         recorded = true;
-        await this.traces.record(
-          this.trace(turn, prepared, { status: 'ok', model: part.model, modelMs: part.latencyMs, usage: part.usage, finishReason: part.finishReason }),
-        );
-        yield { type: 'done', model: part.model, finishReason: part.finishReason, usage: part.usage };
+        const { model, finishReason, usage, toolCalls } = part;
+        await this.traces.record(this.trace(turn, prepared, { status: 'ok', model, modelMs: part.latencyMs, usage, finishReason, toolCalls }));
+        yield { type: 'done', model, finishReason, usage, toolCalls };
       }
     } catch (err) {
       recorded = true;
@@ -166,7 +171,7 @@ export class ChatService {
       if (this.config.onRetrievalError === 'fail') {
         const error = new RetrievalFailedError('guidance retrieval failed; the turn was not answered', { trace_id: traceId });
         const composition = { messages: [], used: [], dropped: [], guidanceTokens: 0 };
-        await this.traces.record(this.trace(turn, { traceId, composition, retrieval }, { status: 'error', model: null, error: failure(error).error }));
+        await this.traces.record(this.trace(turn, { traceId, composition, retrieval, namedTools: {} }, { status: 'error', model: null, error: failure(error).error }));
         throw error;
       }
     }
@@ -176,7 +181,8 @@ export class ChatService {
       messages: turn.messages,
       guidanceTokenBudget: this.config.guidanceTokenBudget,
     });
-    return { traceId, composition, retrieval };
+    const kept = new Set(composition.used.map((g) => g.id));
+    return { traceId, composition, retrieval, namedTools: namedTools(guidance.filter((g) => kept.has(g.id)), turn.params?.tools ?? []) };
   }
 
   private async recordFailure(turn: Turn, prepared: Prepared, model: string, started: number, err: unknown): Promise<void> {
@@ -191,7 +197,7 @@ export class ChatService {
   private trace(
     turn: Turn,
     prepared: Prepared,
-    outcome: Pick<TraceRecord, 'status' | 'model'> & Partial<Pick<TraceRecord, 'modelMs' | 'usage' | 'finishReason' | 'error'>>,
+    outcome: Pick<TraceRecord, 'status' | 'model'> & Partial<Pick<TraceRecord, 'modelMs' | 'usage' | 'finishReason' | 'error' | 'toolCalls'>>,
   ): TraceRecord {
     return {
       id: prepared.traceId,
@@ -201,7 +207,11 @@ export class ChatService {
       endpoint: turn.endpoint,
       stream: turn.stream,
       guidance: prepared.composition.used,
+      namedTools: prepared.namedTools,
       retrieval: prepared.retrieval,
+      toolsOffered: (turn.params?.tools ?? []).map((tool) => tool.function.name),
+      toolResults: toolResultsGiven(turn.messages),
+      toolCalls: [],
       modelMs: null,
       usage: null,
       finishReason: null,

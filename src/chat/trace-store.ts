@@ -3,6 +3,8 @@ import type { Db } from '../db/db.js';
 import { NotFoundError } from '../errors.js';
 import type { Usage } from '../models/chat-model.js';
 import type { GuidanceRef } from './composer.js';
+import type { ToolCall } from './messages.js';
+import { tracedToolCalls, type TracedToolResult } from './tool-traces.js';
 
 export type Endpoint = 'compose' | 'chat' | 'chat.completions';
 export type TraceStatus = 'ok' | 'error' | 'aborted';
@@ -22,12 +24,25 @@ export interface TraceRecord {
   stream: boolean;
   model: string | null;
   guidance: GuidanceRef[];
+  /** Per entry in the prompt, the offered tools its guidance names. */
+  namedTools: Record<string, string[]>;
   retrieval: RetrievalOutcome;
+  toolsOffered: string[];
+  toolResults: TracedToolResult[];
+  /** The calls the student answered with. */
+  toolCalls: ToolCall[];
   modelMs: number | null;
   usage: Usage | null;
   finishReason: string | null;
   status: TraceStatus;
   error: { code: string; message: string } | null;
+}
+
+export interface TraceTools {
+  offered: string[];
+  calls: { id: string; name: string; arguments: string }[];
+  results: TracedToolResult[];
+  named_by_guidance: Record<string, string[]>;
 }
 
 /** A trace as the API shows it. */
@@ -39,6 +54,7 @@ export interface TraceView {
   stream: boolean;
   model: string | null;
   guidance: GuidanceRef[];
+  tools: TraceTools;
   retrieval: { status: 'ok' | 'failed'; error: string | null; latency_ms: number };
   model_latency_ms: number | null;
   usage: Usage | null;
@@ -58,14 +74,20 @@ interface TraceRow extends Pick<TraceView, 'id' | 'library_id' | 'conversation_i
   total_tokens: number | null;
   error_code: string | null;
   error_message: string | null;
+  tools_offered: string[];
+  tool_calls: TraceTools['calls'];
+  tool_results: TracedToolResult[];
+  named_tools: Record<string, string[]>;
 }
 
 const SELECT = `
   SELECT t.id, t.library_id, t.conversation_id, t.endpoint, t.stream, t.model, t.retrieval_status, t.retrieval_error,
          t.retrieval_ms, t.model_ms, t.prompt_tokens, t.completion_tokens, t.total_tokens, t.finish_reason, t.status,
-         t.error_code, t.error_message, t.created_at,
+         t.error_code, t.error_message, t.created_at, t.tools_offered, t.tool_calls, t.tool_results,
          coalesce((SELECT json_agg(json_build_object('id', g.entry_id, 'version', g.version, 'score', g.score) ORDER BY g.rank)
-                   FROM chat_trace_guidance g WHERE g.trace_id = t.id), '[]'::json) AS guidance
+                   FROM chat_trace_guidance g WHERE g.trace_id = t.id), '[]'::json) AS guidance,
+         coalesce((SELECT json_object_agg(g.entry_id, g.named_tools)
+                   FROM chat_trace_guidance g WHERE g.trace_id = t.id AND cardinality(g.named_tools) > 0), '{}'::json) AS named_tools
   FROM chat_traces t`;
 
 function view(row: TraceRow): TraceView {
@@ -77,6 +99,7 @@ function view(row: TraceRow): TraceView {
     stream: row.stream,
     model: row.model,
     guidance: row.guidance,
+    tools: { offered: row.tools_offered, calls: row.tool_calls, results: row.tool_results, named_by_guidance: row.named_tools },
     retrieval: { status: row.retrieval_status, error: row.retrieval_error, latency_ms: row.retrieval_ms },
     model_latency_ms: row.model_ms,
     usage:
@@ -99,21 +122,27 @@ export class TraceStore {
     await this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO chat_traces (id, library_id, conversation_id, key_id, endpoint, stream, model, retrieval_status, retrieval_error,
-           retrieval_ms, model_ms, prompt_tokens, completion_tokens, total_tokens, finish_reason, status, error_code, error_message)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+           retrieval_ms, model_ms, prompt_tokens, completion_tokens, total_tokens, finish_reason, status, error_code, error_message,
+           tools_offered, tool_calls, tool_results)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
         [
           trace.id, trace.libraryId, trace.conversationId, trace.keyId, trace.endpoint, trace.stream, trace.model,
           trace.retrieval.status, trace.retrieval.error, trace.retrieval.ms, trace.modelMs,
           trace.usage?.prompt_tokens ?? null, trace.usage?.completion_tokens ?? null, trace.usage?.total_tokens ?? null,
           trace.finishReason, trace.status, trace.error?.code ?? null, trace.error?.message ?? null,
+          trace.toolsOffered, JSON.stringify(tracedToolCalls(trace.toolCalls)), JSON.stringify(trace.toolResults),
         ],
       );
       if (trace.guidance.length === 0) return;
+      // Each entry's named tools as one text, since unnest cannot take an array of arrays of different lengths.
       await tx.query(
-        `INSERT INTO chat_trace_guidance (trace_id, entry_id, version, score, rank)
-         SELECT $1, g.entry_id, g.version, g.score, g.rank
-         FROM unnest($2::uuid[], $3::int[], $4::float8[], $5::int[]) AS g(entry_id, version, score, rank)`,
-        [trace.id, trace.guidance.map((g) => g.id), trace.guidance.map((g) => g.version), trace.guidance.map((g) => g.score), trace.guidance.map((_, i) => i + 1)],
+        `INSERT INTO chat_trace_guidance (trace_id, entry_id, version, score, rank, named_tools)
+         SELECT $1, g.entry_id, g.version, g.score, g.rank, coalesce((SELECT array_agg(x) FROM jsonb_array_elements_text(g.named::jsonb) x), '{}')
+         FROM unnest($2::uuid[], $3::int[], $4::float8[], $5::int[], $6::text[]) AS g(entry_id, version, score, rank, named)`,
+        [
+          trace.id, trace.guidance.map((g) => g.id), trace.guidance.map((g) => g.version), trace.guidance.map((g) => g.score),
+          trace.guidance.map((_, i) => i + 1), trace.guidance.map((g) => JSON.stringify(trace.namedTools[g.id] ?? [])),
+        ],
       );
     });
   }

@@ -1,4 +1,5 @@
-import { composePrompt, type ConversationMessage, type GuidanceNote } from '../chat/composer.js';
+import { composePrompt, type GuidanceNote } from '../chat/composer.js';
+import type { ChatMessage, TextMessage } from '../chat/messages.js';
 import type { Library } from '../library/types.js';
 import type { Retriever } from '../retrieval/retriever.js';
 import type { ModelCalls } from '../teacher/model-calls.js';
@@ -34,7 +35,7 @@ export function parseArms(list: string): ArmName[] {
 }
 
 /** The agent's prompt for the conversation so far, and the guidance entries in it. */
-export type PromptBuilder = (messages: ConversationMessage[]) => Promise<{ messages: ConversationMessage[]; guidance: string[] }>;
+export type PromptBuilder = (messages: TextMessage[]) => Promise<{ messages: ChatMessage[]; guidance: string[] }>;
 
 /** The policy alone, composed the way production composes it, so arms differ only in their notes. */
 export const policyOnly =
@@ -75,7 +76,7 @@ export class ArmAgent extends StudentServer {
     super(NO_RETRIEVER, 0);
   }
 
-  override async reply(calls: ModelCalls, _library: Library, messages: ConversationMessage[]): Promise<StudentReply> {
+  override async reply(calls: ModelCalls, _library: Library, messages: TextMessage[]): Promise<StudentReply> {
     const prompt = await this.buildPrompt(messages);
     return { content: await calls.text('student', prompt.messages), guidance: prompt.guidance };
   }

@@ -1,17 +1,21 @@
 import OpenAI, { APIUserAbortError } from 'openai';
-import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall, ChatCompletionTokenLogprob } from 'openai/resources/chat/completions';
+import type { ReasoningEffort } from 'openai/resources/shared';
+import type { ChatMessage, ToolCall, ToolDefinition } from '../chat/messages.js';
 import type { ModelEndpointConfig, ModelRole } from '../config.js';
 import { UpstreamError, UpstreamTimeoutError } from '../errors.js';
 import { beforeDeadline, Deadline, DeadlineFetch } from './deadline.js';
 import { ModelCallAbortedError, toModelError } from './model-errors.js';
 
-export interface ModelMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
 
-/** Sampling options a caller may pass through to the model unchanged. */
-export interface SamplingParams {
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean | null } };
+
+/** Request options a caller may pass through to the model unchanged, besides the messages. */
+export interface CompletionParams {
   temperature?: number;
   top_p?: number;
   max_tokens?: number;
@@ -20,6 +24,21 @@ export interface SamplingParams {
   presence_penalty?: number;
   frequency_penalty?: number;
   seed?: number;
+  tools?: ToolDefinition[];
+  tool_choice?: ToolChoice;
+  parallel_tool_calls?: boolean;
+  response_format?: ResponseFormat;
+  logprobs?: boolean;
+  top_logprobs?: number;
+  metadata?: Record<string, string>;
+  user?: string;
+  reasoning_effort?: Exclude<ReasoningEffort, null>;
+}
+
+/** Token log probabilities, as the model returned them (with `logprobs: true`). */
+export interface Logprobs {
+  content: ChatCompletionTokenLogprob[] | null;
+  refusal: ChatCompletionTokenLogprob[] | null;
 }
 
 export interface Usage {
@@ -29,7 +48,11 @@ export interface Usage {
 }
 
 export interface Completion {
-  content: string;
+  /** null when the model answered with tool calls only, or refused. */
+  content: string | null;
+  toolCalls: ToolCall[];
+  refusal: string | null;
+  logprobs: Logprobs | null;
   /** The model name the server reports having used. */
   model: string;
   finishReason: string | null;
@@ -37,9 +60,39 @@ export interface Completion {
   latencyMs: number;
 }
 
+/** A piece of one tool call: the first carries its id and name, later ones more of its arguments. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  name?: string;
+  arguments?: string;
+}
+
 export type StreamPart =
-  | { type: 'delta'; content: string }
-  | { type: 'end'; model: string; finishReason: string; usage: Usage | null; latencyMs: number };
+  | { type: 'delta'; content?: string; refusal?: string; toolCalls?: ToolCallDelta[]; logprobs?: Logprobs }
+  | { type: 'end'; model: string; finishReason: string; usage: Usage | null; toolCalls: ToolCall[]; latencyMs: number };
+
+/** Only function tools are ever offered, so other kinds of call cannot be asked for. */
+function functionCalls(calls: ChatCompletionMessageToolCall[] | undefined): ToolCall[] {
+  return (calls ?? []).flatMap((call) => (call.type === 'function' ? [{ id: call.id, type: 'function' as const, function: call.function }] : []));
+}
+
+/** Tool calls put together from their stream deltas, in index order. */
+export class ToolCallAssembler {
+  private readonly byIndex = new Map<number, ToolCall>();
+
+  add(delta: ToolCallDelta): void {
+    const call = this.byIndex.get(delta.index) ?? { id: '', type: 'function' as const, function: { name: '', arguments: '' } };
+    if (delta.id !== undefined) call.id = delta.id;
+    call.function.name += delta.name ?? '';
+    call.function.arguments += delta.arguments ?? '';
+    this.byIndex.set(delta.index, call);
+  }
+
+  calls(): ToolCall[] {
+    return [...this.byIndex.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
+  }
+}
 
 function usageOf(usage: OpenAI.CompletionUsage | null | undefined): Usage | null {
   if (usage === null || usage === undefined) return null;
@@ -64,7 +117,7 @@ export class ChatModel {
     this.client = new OpenAI({ baseURL: config.baseUrl, apiKey: config.apiKey, timeout: config.timeoutMs, maxRetries: config.maxRetries });
   }
 
-  async complete(messages: ModelMessage[], params: SamplingParams = {}, signal?: AbortSignal, deadline?: Deadline): Promise<Completion> {
+  async complete(messages: ChatMessage[], params: CompletionParams = {}, signal?: AbortSignal, deadline?: Deadline): Promise<Completion> {
     const started = performance.now();
     const call = this.call(signal, deadline);
     try {
@@ -76,7 +129,10 @@ export class ChatModel {
       );
       const choice = response.choices[0];
       return {
-        content: choice?.message.content ?? '',
+        content: choice?.message.content ?? null,
+        toolCalls: functionCalls(choice?.message.tool_calls),
+        refusal: choice?.message.refusal ?? null,
+        logprobs: choice?.logprobs ?? null,
         model: response.model,
         finishReason: choice?.finish_reason ?? null,
         usage: usageOf(response.usage),
@@ -89,11 +145,12 @@ export class ChatModel {
 
   /**
    * Resolves once the model has accepted the request (so connection, 5xx and timeout failures are
-   * thrown before any byte reaches the caller), then yields text deltas and one final `end` part.
+   * thrown before any byte reaches the caller), then yields deltas (text, tool-call pieces, log
+   * probabilities) and one final `end` part, which has the tool calls put together.
    * Only a stream that gave a finish reason ends with `end`; anything else is an UpstreamError.
    * A deadline covers the whole stream, not only its start.
    */
-  async stream(messages: ModelMessage[], params: SamplingParams = {}, signal?: AbortSignal, deadline?: Deadline): Promise<AsyncGenerator<StreamPart>> {
+  async stream(messages: ChatMessage[], params: CompletionParams = {}, signal?: AbortSignal, deadline?: Deadline): Promise<AsyncGenerator<StreamPart>> {
     const started = performance.now();
     // The SDK's timeout stops at the response headers; a stream that goes quiet needs its own.
     const idle = new AbortController();
@@ -121,6 +178,7 @@ export class ChatModel {
       let answeredBy = model;
       let finishReason: string | null = null;
       let usage: Usage | null = null;
+      const toolCalls = new ToolCallAssembler();
       let chunks = 0;
       try {
         for await (const chunk of response) {
@@ -131,8 +189,22 @@ export class ChatModel {
           usage = usageOf(chunk.usage) ?? usage;
           const choice = chunk.choices[0];
           if (choice?.finish_reason) finishReason = choice.finish_reason;
-          const content = choice?.delta?.content;
-          if (content) yield { type: 'delta', content };
+          const delta = choice?.delta;
+          const pieces = (delta?.tool_calls ?? []).map((call) => ({
+            index: call.index,
+            ...(call.id === undefined ? {} : { id: call.id }),
+            ...(call.function?.name === undefined ? {} : { name: call.function.name }),
+            ...(call.function?.arguments === undefined ? {} : { arguments: call.function.arguments }),
+          }));
+          pieces.forEach((piece) => toolCalls.add(piece));
+          const part: StreamPart = {
+            type: 'delta',
+            ...(delta?.content ? { content: delta.content } : {}),
+            ...(delta?.refusal ? { refusal: delta.refusal } : {}),
+            ...(pieces.length > 0 ? { toolCalls: pieces } : {}),
+            ...(choice?.logprobs ? { logprobs: choice.logprobs } : {}),
+          };
+          if (Object.keys(part).length > 1) yield part;
         }
         // The SDK ends an aborted stream quietly rather than throwing.
         if (call.signal.aborted) throw new APIUserAbortError();
@@ -147,7 +219,7 @@ export class ChatModel {
       } finally {
         clearTimeout(timer);
       }
-      yield { type: 'end', model: answeredBy, finishReason, usage, latencyMs: Math.round(performance.now() - started) };
+      yield { type: 'end', model: answeredBy, finishReason, usage, toolCalls: toolCalls.calls(), latencyMs: Math.round(performance.now() - started) };
     })();
   }
 

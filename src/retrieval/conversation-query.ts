@@ -1,6 +1,6 @@
+import type { ChatMessage } from '../chat/messages.js';
 import type { Embedder } from './embedder.js';
 import { contentTokens } from './local-embedder.js';
-import type { ChatMessage } from './messages.js';
 
 /**
  * Turns a conversation into what retrieval needs: weighted text pieces for one query vector,
@@ -42,11 +42,11 @@ export function queryPieces(messages: ChatMessage[], weighting: QueryWeighting =
     const message = messages[i]!;
     if (message.role !== 'user' && message.role !== 'assistant') continue;
     const speaker = message.role === 'user' ? 'customer' : 'agent';
-    const substance = Math.min(1, contentTokens(message.content).length / weighting.fullWeightContentWords);
+    const substance = Math.min(1, contentTokens(message.content ?? '').length / weighting.fullWeightContentWords);
     if (substance > 0) {
       const roleWeight = speaker === 'customer' ? 1 : weighting.agentWeight;
       const recency = weighting.recencyDecay ** laterCustomerSubstance;
-      pieces.push({ speaker, text: message.content, weight: roleWeight * substance * recency });
+      pieces.push({ speaker, text: message.content!, weight: roleWeight * substance * recency });
     }
     // A later "ok" or a bare name should not age the turn that stated the problem.
     if (speaker === 'customer') laterCustomerSubstance += substance;

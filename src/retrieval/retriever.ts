@@ -4,7 +4,7 @@ import { buildConversationQuery } from './conversation-query.js';
 import type { Embedders } from './embedders.js';
 import { fuseHits, type ChunkKind, type FusedEntry, type TextHit, type VectorHit } from './fusion.js';
 import { runSearch, type SearchInput } from './search-sql.js';
-import type { ChatMessage } from './messages.js';
+import type { ChatMessage } from '../chat/messages.js';
 
 export interface RetrieveRequest {
   messages: ChatMessage[];

@@ -85,7 +85,8 @@ export async function elicit(ctx: ElicitContext, point: DecisionPoint): Promise<
   }
   const rounds: RetestRound[] = [];
   for (let round = 0; round <= ctx.options.rounds; round++) {
-    const reply = await ctx.student.reply(ctx.calls, ctx.library, point.state, { scenario: draft.scenario, guidance: draft.guidance, replaces: mergeInto?.id ?? null });
+    const candidate = { scenario: draft.scenario, guidance: draft.guidance, replaces: mergeInto?.id ?? null };
+    const reply = await ctx.student.reply(ctx.calls, ctx.library, point.state, candidate, point.tools);
     const verdict = await judge(ctx, point, reply.content);
     rounds.push({ round, guidance: draft.guidance, student_reply: reply.content, passed: verdict.passed, explanation: verdict.explanation });
     if (verdict.passed || round === ctx.options.rounds) break;

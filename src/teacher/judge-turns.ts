@@ -1,23 +1,23 @@
-import type { ConversationMessage } from '../chat/composer.js';
+import type { ChatMessage, ToolDefinition } from '../chat/messages.js';
 import type { Library } from '../library/types.js';
 import type { ModelCalls, OutputCheck } from './model-calls.js';
 import { ContrastOutput, DecisionPointsOutput, type Contrast } from './output-schemas.js';
 import type { Prompts } from './prompts.js';
-import { numberedTranscript, policySection } from './transcript-text.js';
+import { agentMove, numberedTranscript, policySection } from './transcript-text.js';
 import type { DecisionPoint } from './types.js';
 
 type Judged = Contrast['turns'][number];
 
-function agentTurns(messages: ConversationMessage[]): number[] {
+function agentTurns(messages: ChatMessage[]): number[] {
   return messages.flatMap((m, i) => (m.role === 'assistant' ? [i] : []));
 }
 
-function onAgentTurns(messages: ConversationMessage[]): OutputCheck<Judged[]> {
+function onAgentTurns(messages: ChatMessage[]): OutputCheck<Judged[]> {
   const agent = new Set(agentTurns(messages));
   return (items) => items.filter((item) => !agent.has(item.turn)).map((item) => `turn ${item.turn} is not an agent turn`);
 }
 
-function decisionPoints(sourceId: string, messages: ConversationMessage[], judged: Judged[]): DecisionPoint[] {
+function decisionPoints(sourceId: string, messages: ChatMessage[], judged: Judged[], tools?: ToolDefinition[]): DecisionPoint[] {
   const seen = new Set<number>();
   return judged
     .filter((item) => !seen.has(item.turn) && seen.add(item.turn))
@@ -27,7 +27,8 @@ function decisionPoints(sourceId: string, messages: ConversationMessage[], judge
       sourceId,
       turn: item.turn,
       state: messages.slice(0, item.turn),
-      agentReply: messages[item.turn]!.content,
+      ...(tools === undefined ? {} : { tools }),
+      agentReply: agentMove(messages[item.turn] as Extract<ChatMessage, { role: 'assistant' }>),
       teacherReply: item.teacher_reply,
       shortfall: item.shortfall,
       kinds: item.kinds,
@@ -36,7 +37,7 @@ function decisionPoints(sourceId: string, messages: ConversationMessage[], judge
 }
 
 /** Contrast: the teacher's reply and a shortfall verdict for every student turn of a simulation. */
-export async function contrast(calls: ModelCalls, prompts: Prompts, library: Library, sourceId: string, messages: ConversationMessage[]): Promise<DecisionPoint[]> {
+export async function contrast(calls: ModelCalls, prompts: Prompts, library: Library, sourceId: string, messages: ChatMessage[]): Promise<DecisionPoint[]> {
   if (agentTurns(messages).length === 0) return [];
   const check = onAgentTurns(messages);
   const output = await calls.structured<Contrast>(
@@ -51,14 +52,15 @@ export async function contrast(calls: ModelCalls, prompts: Prompts, library: Lib
   return decisionPoints(sourceId, messages, output.turns);
 }
 
-/** The decision points of a real conversation: the agent turns whose move mattered. */
+/** The decision points of a real conversation: the agent turns (replies and tool calls) whose move mattered. */
 export async function findDecisionPoints(
   calls: ModelCalls,
   prompts: Prompts,
   library: Library,
   sourceId: string,
-  messages: ConversationMessage[],
+  messages: ChatMessage[],
   outcome: string | undefined,
+  tools?: ToolDefinition[],
 ): Promise<DecisionPoint[]> {
   if (agentTurns(messages).length === 0) return [];
   const check = onAgentTurns(messages);
@@ -74,5 +76,5 @@ export async function findDecisionPoints(
     ],
     (value) => check(value.decision_points),
   );
-  return decisionPoints(sourceId, messages, output.decision_points);
+  return decisionPoints(sourceId, messages, output.decision_points, tools);
 }

@@ -1,6 +1,7 @@
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { ChatModel, ModelMessage, SamplingParams, Usage } from '../models/chat-model.js';
+import type { ChatMessage } from '../chat/messages.js';
+import type { ChatModel, Completion, CompletionParams, Usage } from '../models/chat-model.js';
 import type { TeachingRole } from './types.js';
 
 /** A model answered with JSON that does not fit its schema, even after one repair attempt. */
@@ -17,14 +18,6 @@ export interface UsageSink {
 
 /** Extra checks a schema cannot express (word counts, quotes of the policy); returns problems. */
 export type OutputCheck<T> = (value: T) => string[];
-
-/**
- * `response_format` is not among ChatModel's SamplingParams, but ChatModel passes its params to the
- * SDK unchanged, so a structured call rides on the same client, timeout and retries.
- */
-type StructuredParams = SamplingParams & {
-  response_format: { type: 'json_schema'; json_schema: { name: string; schema: TSchema; strict: boolean } };
-};
 
 const validators = new WeakMap<TSchema, ReturnType<typeof Compile>>();
 
@@ -67,27 +60,31 @@ export class ModelCalls {
     private readonly signal: AbortSignal,
   ) {}
 
-  async text(role: TeachingRole, messages: ModelMessage[], params: SamplingParams = {}): Promise<string> {
+  async complete(role: TeachingRole, messages: ChatMessage[], params: CompletionParams = {}): Promise<Completion> {
     const model = this.models[role];
     const answer = await model.complete(messages, params, this.signal);
     await this.usage.add(role, model.model, answer.usage);
-    return answer.content;
+    return answer;
+  }
+
+  async text(role: TeachingRole, messages: ChatMessage[], params: CompletionParams = {}): Promise<string> {
+    return (await this.complete(role, messages, params)).content ?? '';
   }
 
   /**
    * A JSON answer of the teacher that fits `schema` (sent as `response_format`) and passes `check`.
    * An invalid answer gets one repair attempt, told exactly what was wrong.
    */
-  async structured<T>(name: string, schema: TSchema, messages: ModelMessage[], check?: OutputCheck<T>): Promise<T> {
-    const params: StructuredParams = {
+  async structured<T>(name: string, schema: TSchema, messages: ChatMessage[], check?: OutputCheck<T>): Promise<T> {
+    const params: CompletionParams = {
       temperature: 0,
       // Not strict: servers differ in the keywords strict mode accepts; the answer is validated here.
-      response_format: { type: 'json_schema', json_schema: { name, schema, strict: false } },
+      response_format: { type: 'json_schema', json_schema: { name, schema: schema as Record<string, unknown>, strict: false } },
     };
     const first = await this.text('teacher', messages, params);
     const attempt = problemsOf<T>(first, schema, check);
     if (attempt.value !== undefined) return attempt.value;
-    const repair: ModelMessage[] = [
+    const repair: ChatMessage[] = [
       ...messages,
       { role: 'assistant', content: first },
       {

@@ -1,7 +1,8 @@
 import { Type, type Static } from 'typebox';
+import { SHORTFALL_KINDS } from './types.js';
 
 /** JSON schemas the teacher answers in (response_format), also used to validate its answers. */
-const Kinds = Type.Array(Type.Union([Type.Literal('missed_step'), Type.Literal('wrong_order'), Type.Literal('policy_risk'), Type.Literal('tone')]));
+const Kinds = Type.Array(Type.Union(SHORTFALL_KINDS.map((kind) => Type.Literal(kind))));
 
 const Judged = {
   turn: Type.Integer({ minimum: 0 }),

@@ -92,7 +92,7 @@ export class StepRunner {
   }
 
   private fromTranscript(ctx: ElicitContext, transcript: Transcript): Promise<DecisionPoint[]> {
-    return findDecisionPoints(ctx.calls, ctx.prompts, ctx.library, transcript.id, transcript.messages, transcript.outcome);
+    return findDecisionPoints(ctx.calls, ctx.prompts, ctx.library, transcript.id, transcript.messages, transcript.outcome, transcript.tools);
   }
 
   /** The teacher writes `count` diverse scenarios from the policy, avoiding states already covered. */

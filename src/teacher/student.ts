@@ -1,12 +1,15 @@
-import { composePrompt, type ConversationMessage, type GuidanceNote } from '../chat/composer.js';
+import { composePrompt, type GuidanceNote } from '../chat/composer.js';
+import type { ChatMessage, ToolDefinition } from '../chat/messages.js';
 import type { Library } from '../library/types.js';
 import type { Retriever } from '../retrieval/retriever.js';
 import type { ModelCalls } from './model-calls.js';
+import { agentMove } from './transcript-text.js';
 
 /** The same number of entries a chat turn retrieves by default. */
 const RETRIEVE_K = 5;
 
 export interface StudentReply {
+  /** What the student said and the tools it called, as text (see agentMove). */
   content: string;
   /** Entries composed into the prompt, by id:version (the candidate shows as `candidate:0`). */
   guidance: string[];
@@ -30,7 +33,8 @@ export class StudentServer {
     private readonly guidanceTokenBudget: number,
   ) {}
 
-  async reply(calls: ModelCalls, library: Library, messages: ConversationMessage[], candidate?: CandidateNote): Promise<StudentReply> {
+  /** `tools` are offered as a frontend would offer them, so the student may answer with tool calls. */
+  async reply(calls: ModelCalls, library: Library, messages: ChatMessage[], candidate?: CandidateNote, tools?: ToolDefinition[]): Promise<StudentReply> {
     const { results } = await this.retriever.retrieve(library, { messages, k: RETRIEVE_K });
     let guidance: GuidanceNote[] = results;
     if (candidate !== undefined) {
@@ -41,7 +45,7 @@ export class StudentServer {
       ];
     }
     const composition = composePrompt({ policy: library.policy, guidance, messages, guidanceTokenBudget: this.guidanceTokenBudget });
-    const content = await calls.text('student', composition.messages);
-    return { content, guidance: composition.used.map((g) => `${g.id}:${g.version}`) };
+    const answer = await calls.complete('student', composition.messages, tools === undefined || tools.length === 0 ? {} : { tools });
+    return { content: agentMove({ content: answer.content, tool_calls: answer.toolCalls }), guidance: composition.used.map((g) => `${g.id}:${g.version}`) };
   }
 }

@@ -1,4 +1,4 @@
-import type { ConversationMessage } from '../chat/composer.js';
+import type { ChatMessage, ToolDefinition } from '../chat/messages.js';
 
 export const JOB_KINDS = ['scenarios', 'transcripts'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -17,7 +17,10 @@ export interface Scenario {
 
 export interface Transcript {
   id: string;
-  messages: ConversationMessage[];
+  /** Tool calls and results included, from a human agent's tools or a model's. */
+  messages: ChatMessage[];
+  /** The tools the agent had, offered to the student again when it re-tests a decision point. */
+  tools?: ToolDefinition[];
   outcome?: string;
 }
 
@@ -35,7 +38,8 @@ export type JobEndpoints = Record<TeachingRole, string>;
 
 export type StepInput = { count: number } | Scenario | Transcript;
 
-export type ShortfallKind = 'missed_step' | 'wrong_order' | 'policy_risk' | 'tone';
+export const SHORTFALL_KINDS = ['missed_step', 'wrong_order', 'policy_risk', 'tone', 'tool_too_early', 'tool_wrong_arguments', 'tool_not_called'] as const;
+export type ShortfallKind = (typeof SHORTFALL_KINDS)[number];
 
 /** An agent turn whose move mattered, judged by the teacher. */
 export interface DecisionPoint {
@@ -45,7 +49,10 @@ export interface DecisionPoint {
   /** Index of the agent's message in the conversation. */
   turn: number;
   /** The conversation before the agent's reply. */
-  state: ConversationMessage[];
+  state: ChatMessage[];
+  /** The tools the agent had in that state (transcripts that list them). */
+  tools?: ToolDefinition[];
+  /** What the agent said and the tools it called, as text (see agentMove). */
   agentReply: string;
   teacherReply: string;
   shortfall: boolean;

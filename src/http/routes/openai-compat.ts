@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ChatService, ChatStream } from '../../chat/chat-service.js';
-import type { ConversationMessage, GuidanceRef } from '../../chat/composer.js';
+import type { GuidanceRef } from '../../chat/composer.js';
+import type { ChatMessage } from '../../chat/messages.js';
 import type { LibraryResolver } from '../../chat/library-resolver.js';
 import type { Libraries } from '../../library/libraries.js';
 import type { Library } from '../../library/types.js';
-import type { SamplingParams } from '../../models/chat-model.js';
+import type { CompletionParams } from '../../models/chat-model.js';
 import type { ModelClients } from '../../models/model-clients.js';
 import { abandonIfClientGone, clientSignal } from '../client-signal.js';
 import { sendEventStream, sseEvent } from '../event-stream.js';
@@ -25,7 +26,7 @@ interface OpenAIMessage {
   name?: string;
 }
 
-interface CompletionsBody extends SamplingParams {
+interface CompletionsBody extends CompletionParams {
   model: string;
   messages: OpenAIMessage[];
   stream?: boolean;
@@ -120,11 +121,11 @@ const ModelList = Type.Object({
 
 const text = (content: OpenAIMessage['content']) => (typeof content === 'string' ? content : content.map((part) => part.text).join(''));
 
-function conversation(messages: OpenAIMessage[]): ConversationMessage[] {
+function conversation(messages: OpenAIMessage[]): ChatMessage[] {
   return messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: text(m.content) }));
 }
 
-function samplingParams(body: CompletionsBody): SamplingParams {
+function samplingParams(body: CompletionsBody): CompletionParams {
   const { temperature, top_p, max_tokens, max_completion_tokens, stop, presence_penalty, frequency_penalty, seed } = body;
   const params = { temperature, top_p, max_tokens, max_completion_tokens, stop, presence_penalty, frequency_penalty, seed };
   return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
