@@ -1,6 +1,7 @@
 import type { ChatMessage } from '../chat/messages.js';
 import type { Embedder } from './embedder.js';
 import { contentTokens } from './local-embedder.js';
+import { salientFacts, toolEvents, type ToolEvent } from './tool-state.js';
 
 /**
  * Turns a conversation into what retrieval needs: weighted text pieces for one query vector,
@@ -8,7 +9,8 @@ import { contentTokens } from './local-embedder.js';
  */
 
 export interface QueryPiece {
-  speaker: 'customer' | 'agent';
+  /** tool: a call the agent made, with its salient arguments and result. */
+  speaker: 'customer' | 'agent' | 'tool';
   text: string;
   weight: number;
 }
@@ -20,32 +22,51 @@ export interface QueryWeighting {
   agentWeight: number;
   /** A turn reaches full weight at this many content words; "ok", names and IDs stay light. */
   fullWeightContentWords: number;
+  /**
+   * A tool call with its result says what has happened ("status: delivered") in few words, so it
+   * gets a fixed weight rather than one by word count. Not tuned: ABCD has no tools.
+   */
+  toolWeight: number;
 }
 
 // From ABCD k-fold sweeps (scripts/eval/tune-abcd.ts). ABCD has one intent per conversation, so recency
 // can only cost there; 0.85 (weight halves after ~4 substantive customer turns) costs 0.01 acc@1 on whole
 // dialogues versus none, 0.5 costs 0.05. Counting all turns alike (full weight at 2 words) costs 0.05–0.07.
-export const DEFAULT_WEIGHTING: QueryWeighting = { recencyDecay: 0.85, agentWeight: 0.3, fullWeightContentWords: 8 };
+export const DEFAULT_WEIGHTING: QueryWeighting = { recencyDecay: 0.85, agentWeight: 0.3, fullWeightContentWords: 8, toolWeight: 0.5 };
 
 /** Bounds the OR-query: beyond this, extra terms mostly add noise and cost. */
 export const MAX_FULL_TEXT_TERMS = 24;
 
+/** A tool call as a query piece, `name(salient arguments) → salient result`: every word in it is state. */
+export function toolPieceText(event: ToolEvent): string {
+  const call = `${event.name}(${salientFacts(event.arguments).join(', ')})`;
+  const result = event.result === null ? [] : salientFacts(event.result);
+  return result.length === 0 ? call : `${call} → ${result.join('; ')}`;
+}
+
 /**
- * Customer and agent turns with their weights, oldest first. System and tool messages describe
- * the deployment, not the customer's situation, and turns without content words (greetings,
- * thanks, "how can I help you?") get no piece at all.
+ * Customer, agent and tool pieces with their weights, oldest first. System messages describe the
+ * deployment, not the customer's situation; tool results count through the call they answer; turns
+ * without content words (greetings, thanks, "how can I help you?") get no piece at all.
  */
 export function queryPieces(messages: ChatMessage[], weighting: QueryWeighting = DEFAULT_WEIGHTING): QueryPiece[] {
+  const toolsByMessage = new Map<number, ToolEvent[]>();
+  for (const event of toolEvents(messages)) toolsByMessage.set(event.index, [...(toolsByMessage.get(event.index) ?? []), event]);
   const pieces: QueryPiece[] = [];
   let laterCustomerSubstance = 0;
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i]!;
     if (message.role !== 'user' && message.role !== 'assistant') continue;
+    const recency = weighting.recencyDecay ** laterCustomerSubstance;
+    // Pushed before the message's own text: the list is reversed at the end, and calls follow the words.
+    for (const event of (toolsByMessage.get(i) ?? []).reverse()) {
+      const text = toolPieceText(event);
+      if (contentTokens(text).length > 0) pieces.push({ speaker: 'tool', text, weight: weighting.toolWeight * recency });
+    }
     const speaker = message.role === 'user' ? 'customer' : 'agent';
     const substance = Math.min(1, contentTokens(message.content ?? '').length / weighting.fullWeightContentWords);
     if (substance > 0) {
       const roleWeight = speaker === 'customer' ? 1 : weighting.agentWeight;
-      const recency = weighting.recencyDecay ** laterCustomerSubstance;
       pieces.push({ speaker, text: message.content!, weight: roleWeight * substance * recency });
     }
     // A later "ok" or a bare name should not age the turn that stated the problem.
@@ -68,13 +89,13 @@ export async function queryVector(embedder: Embedder, pieces: QueryPiece[]): Pro
 }
 
 /**
- * Distinct content words for the OR full-text query, from the customer's turns only (agent
- * questions read like every guidance text), heaviest turns first, capped at MAX_FULL_TEXT_TERMS.
+ * Distinct content words for the OR full-text query, from the customer's turns and the tool calls
+ * (agent questions read like every guidance text), heaviest pieces first, capped at MAX_FULL_TEXT_TERMS.
  */
 export function fullTextTerms(pieces: QueryPiece[]): string[] {
   const terms = new Set<string>();
-  const customerPieces = pieces.filter((piece) => piece.speaker === 'customer').sort((a, b) => b.weight - a.weight);
-  for (const piece of customerPieces) {
+  const searched = pieces.filter((piece) => piece.speaker !== 'agent').sort((a, b) => b.weight - a.weight);
+  for (const piece of searched) {
     for (const token of contentTokens(piece.text)) {
       if (terms.size >= MAX_FULL_TEXT_TERMS) return [...terms];
       terms.add(token);
