@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/db.js';
 import type { Embedder } from '../retrieval/embedder.js';
 import { chunkTexts } from './content.js';
-import type { GuidanceContent } from './types.js';
+import type { SearchedContent } from './types.js';
 
 export interface EmbeddedChunk {
   entryId: string;
@@ -16,7 +16,7 @@ export interface EmbeddedChunk {
 const toVectorText = (vector: number[]) => `[${vector.map((x) => Math.round(x * 1e6) / 1e6).join(',')}]`;
 
 /** Embeds every chunk of the given entries. Runs before the write transaction: it may call a server. */
-export async function embedEntries(embedder: Embedder, entries: { id: string; content: GuidanceContent }[]): Promise<EmbeddedChunk[]> {
+export async function embedEntries(embedder: Embedder, entries: { id: string; content: SearchedContent }[]): Promise<EmbeddedChunk[]> {
   const chunks = entries.flatMap(({ id, content }) => chunkTexts(content).map((chunk) => ({ entryId: id, ...chunk })));
   const vectors = await embedder.embed(chunks.map((chunk) => chunk.text));
   // A text without content words ("hi!") embeds to the zero vector, whose cosine distance is NaN.

@@ -3,12 +3,13 @@ import type { Db, Queryable } from '../db/db.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Embedders } from '../retrieval/embedders.js';
 import { embedEntries, replaceChunks } from './chunk-writer.js';
-import { contentHash, normaliseContent } from './content.js';
+import { checkAppliesWhen, contentHash, normaliseContent } from './content.js';
 import { findNearDuplicates, type NearDuplicate } from './near-duplicates.js';
-import type { Actor, GuidanceContent, GuidanceEntry, GuidanceInput, GuidanceStatus, GuidanceVersion, Library } from './types.js';
+import type { Actor, AppliesWhen, GuidanceContent, GuidanceEntry, GuidanceInput, GuidanceStatus, GuidanceVersion, Library } from './types.js';
 
+const APPLIES_WHEN = "jsonb_build_object('after_tools', after_tools, 'before_tools', before_tools) AS applies_when";
 const ENTRY_COLUMNS =
-  'id, library_id, external_id, scenario, guidance, examples, tags, policy_refs, status, version, provenance, created_at, updated_at';
+  `id, library_id, external_id, scenario, guidance, examples, tags, policy_refs, ${APPLIES_WHEN}, status, version, provenance, created_at, updated_at`;
 // Statements stay a few MB even with large vectors.
 const WRITE_BATCH = 500;
 
@@ -35,7 +36,9 @@ export interface ListQuery extends ListFilters {
   cursor?: string;
 }
 
-export interface GuidancePatch extends Partial<GuidanceContent> {
+/** `applies_when` replaces the entry's conditions whole: a list it leaves out is emptied. */
+export interface GuidancePatch extends Partial<Omit<GuidanceContent, 'applies_when'>> {
+  applies_when?: Partial<AppliesWhen>;
   status?: GuidanceStatus;
   external_id?: string | null;
   /** Optimistic concurrency: the change applies only to this version. */
@@ -121,7 +124,7 @@ export class GuidanceStore {
   ): Promise<CreatedEntry> {
     const embedder = this.embedders.get(library.embedder);
     let created: CreatedEntry | undefined;
-    await this.write(library, [input], actor, async (tx, [id]) => {
+    await this.write(library, [input], actor, () => 'body', async (tx, [id]) => {
       const [entry] = await tx.query<GuidanceEntry>(`SELECT ${ENTRY_COLUMNS} FROM guidance_entries WHERE library_id = $1 AND id = $2`, [library.id, id]);
       created = { entry: entry!, near_duplicates: await findNearDuplicates(tx, library, embedder, entry!, this.duplicateThreshold) };
       await alsoStore?.(tx, library.id, created);
@@ -131,13 +134,15 @@ export class GuidanceStore {
 
   /** Creates, updates (as a new version) or leaves alone each item; all or nothing. */
   import(library: Library, inputs: GuidanceInput[], actor: Actor): Promise<ImportResult> {
-    return this.write(library, inputs, actor);
+    return this.write(library, inputs, actor, (index) => `body.${index}`);
   }
 
+  /** `field` names an input in errors: the body itself for one entry, an item of it for an import. */
   private async write(
     library: Library,
     inputs: GuidanceInput[],
     actor: Actor,
+    field: (index: number) => string,
     lastInTransaction?: (tx: Queryable, ids: string[]) => Promise<void>,
   ): Promise<ImportResult> {
     const seen = new Set<string>();
@@ -152,8 +157,9 @@ export class GuidanceStore {
     const plan: Planned[] = [];
     let unchanged = 0;
     const ids: string[] = [];
-    for (const input of inputs) {
+    for (const [index, input] of inputs.entries()) {
       const content = normaliseContent(input);
+      checkAppliesWhen(content, `${field(index)}.applies_when`);
       const hash = contentHash(content);
       const match = (input.external_id != null ? existing.byExternal.get(input.external_id) : undefined) ?? (input.id !== undefined ? existing.byId.get(input.id) : undefined);
       const provenance = { source: 'api', ...input.provenance, created_by: actor.keyId };
@@ -212,11 +218,14 @@ export class GuidanceStore {
 
   private async insertEntries(tx: Queryable, libraryId: string, rows: Planned[]): Promise<void> {
     await tx.query(
-      `INSERT INTO guidance_entries (id, library_id, external_id, scenario, guidance, examples, tags, policy_refs, status, provenance, content_hash)
-       SELECT x.id, $1, x.external_id, x.scenario, x.guidance, x.examples, x.tags, x.policy_refs, x.status, x.provenance, x.content_hash
+      `INSERT INTO guidance_entries (id, library_id, external_id, scenario, guidance, examples, tags, policy_refs, after_tools, before_tools,
+                                     status, provenance, content_hash)
+       SELECT x.id, $1, x.external_id, x.scenario, x.guidance, x.examples, x.tags, x.policy_refs, x.after_tools, x.before_tools,
+              x.status, x.provenance, x.content_hash
        FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, external_id text, scenario text, guidance text, examples text[], tags text[],
-                                                 policy_refs text[], status text, provenance jsonb, content_hash text)`,
-      [libraryId, JSON.stringify(rows.map((p) => ({ id: p.id, external_id: p.external_id, ...p.content, status: p.status, provenance: p.provenance, content_hash: p.hash })))],
+                                                 policy_refs text[], after_tools text[], before_tools text[], status text, provenance jsonb,
+                                                 content_hash text)`,
+      [libraryId, JSON.stringify(rows.map((p) => ({ id: p.id, external_id: p.external_id, ...columns(p.content), status: p.status, provenance: p.provenance, content_hash: p.hash })))],
     );
   }
 
@@ -224,11 +233,13 @@ export class GuidanceStore {
     await tx.query(
       `UPDATE guidance_entries e
        SET scenario = x.scenario, guidance = x.guidance, examples = x.examples, tags = x.tags, policy_refs = x.policy_refs,
+           after_tools = x.after_tools, before_tools = x.before_tools,
            status = x.status, provenance = x.provenance, content_hash = x.content_hash, version = e.version + 1, updated_at = now()
        FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, scenario text, guidance text, examples text[], tags text[],
-                                               policy_refs text[], status text, provenance jsonb, content_hash text)
+                                               policy_refs text[], after_tools text[], before_tools text[], status text, provenance jsonb,
+                                               content_hash text)
        WHERE e.id = x.id AND e.library_id = $1`,
-      [libraryId, JSON.stringify(rows.map((p) => ({ id: p.id, ...p.content, status: p.status, provenance: p.provenance, content_hash: p.hash })))],
+      [libraryId, JSON.stringify(rows.map((p) => ({ id: p.id, ...columns(p.content), status: p.status, provenance: p.provenance, content_hash: p.hash })))],
     );
   }
 
@@ -241,8 +252,9 @@ export class GuidanceStore {
     createdIds: string[] = [],
   ): Promise<void> {
     await tx.query(
-      `INSERT INTO guidance_versions (entry_id, version, scenario, guidance, examples, tags, policy_refs, status, provenance, change, reason, changed_by)
-       SELECT id, version, scenario, guidance, examples, tags, policy_refs, status, provenance,
+      `INSERT INTO guidance_versions (entry_id, version, scenario, guidance, examples, tags, policy_refs, after_tools, before_tools, status,
+                                      provenance, change, reason, changed_by)
+       SELECT id, version, scenario, guidance, examples, tags, policy_refs, after_tools, before_tools, status, provenance,
               CASE WHEN id = ANY($5::uuid[]) THEN 'create' ELSE $2::text END, $3, $4
        FROM guidance_entries WHERE id = ANY($1::uuid[])`,
       [ids, change, actor.reason ?? null, actor.keyId, createdIds],
@@ -280,6 +292,7 @@ export class GuidanceStore {
       throw new ConflictError(`entry ${id} is at version ${current.version}, not ${patch.expected_version}`, { version: current.version });
     }
     const content = normaliseContent({ ...current, ...dropUndefined(patch) });
+    checkAppliesWhen(content, 'body.applies_when');
     const status = patch.status ?? current.status;
     const contentChanged = contentHash(content) !== contentHash(normaliseContent(current));
     const externalChanged = patch.external_id !== undefined && patch.external_id !== current.external_id;
@@ -291,10 +304,11 @@ export class GuidanceStore {
         if (contentChanged) await lockEmbedder(tx, library.id, embedder.id);
         const [row] = await tx.query(
           `UPDATE guidance_entries SET scenario = $3, guidance = $4, examples = $5, tags = $6, policy_refs = $7, status = $8,
-                  external_id = $9, content_hash = $10, version = version + 1, updated_at = now()
+                  external_id = $9, content_hash = $10, after_tools = $12, before_tools = $13, version = version + 1, updated_at = now()
            WHERE library_id = $1 AND id = $2 AND version = $11 RETURNING id`,
           [library.id, id, content.scenario, content.guidance, content.examples, content.tags, content.policy_refs, status,
-           patch.external_id !== undefined ? patch.external_id : current.external_id, contentHash(content), current.version],
+           patch.external_id !== undefined ? patch.external_id : current.external_id, contentHash(content), current.version,
+           content.applies_when.after_tools, content.applies_when.before_tools],
         );
         if (row === undefined) throw new ConflictError(`entry ${id} changed concurrently; retry`);
         await this.recordVersions(tx, [id], actor, contentChanged || externalChanged ? 'update' : 'status');
@@ -312,7 +326,8 @@ export class GuidanceStore {
   async history(libraryId: string, id: string): Promise<GuidanceVersion[]> {
     await this.get(libraryId, id);
     return this.db.query<GuidanceVersion>(
-      `SELECT entry_id, version, scenario, guidance, examples, tags, policy_refs, status, provenance, change, reason, changed_by, created_at
+      `SELECT entry_id, version, scenario, guidance, examples, tags, policy_refs, ${APPLIES_WHEN}, status, provenance, change, reason,
+              changed_by, created_at
        FROM guidance_versions WHERE entry_id = $1 ORDER BY version DESC`,
       [id],
     );
@@ -321,7 +336,8 @@ export class GuidanceStore {
   /** Brings back an earlier version's content and status as a new version. */
   async restore(library: Library, id: string, version: number, actor: Actor): Promise<GuidanceEntry> {
     const [old] = await this.db.query<GuidanceVersion>(
-      `SELECT v.* FROM guidance_versions v JOIN guidance_entries e ON e.id = v.entry_id
+      `SELECT v.*, jsonb_build_object('after_tools', v.after_tools, 'before_tools', v.before_tools) AS applies_when
+       FROM guidance_versions v JOIN guidance_entries e ON e.id = v.entry_id
        WHERE e.library_id = $1 AND v.entry_id = $2 AND v.version = $3`,
       [library.id, id, version],
     );
@@ -334,9 +350,10 @@ export class GuidanceStore {
       await lockEmbedder(tx, library.id, embedder.id);
       const [row] = await tx.query(
         `UPDATE guidance_entries SET scenario = $3, guidance = $4, examples = $5, tags = $6, policy_refs = $7, status = $8,
-                content_hash = $9, version = version + 1, updated_at = now()
+                content_hash = $9, after_tools = $11, before_tools = $12, version = version + 1, updated_at = now()
          WHERE library_id = $1 AND id = $2 AND version = $10 RETURNING id`,
-        [library.id, id, content.scenario, content.guidance, content.examples, content.tags, content.policy_refs, old.status, contentHash(content), current.version],
+        [library.id, id, content.scenario, content.guidance, content.examples, content.tags, content.policy_refs, old.status, contentHash(content), current.version,
+         content.applies_when.after_tools, content.applies_when.before_tools],
       );
       if (row === undefined) throw new ConflictError(`entry ${id} changed concurrently; retry`);
       await this.recordVersions(tx, [id], { ...actor, reason: actor.reason ?? `restored version ${version}` }, 'restore');
@@ -357,6 +374,11 @@ async function lockEmbedder(tx: Queryable, libraryId: string, embedderId: string
   if (row !== undefined && row.embedder !== embedderId) {
     throw new ConflictError('the library switched embedders during this write; retry the request');
   }
+}
+
+/** The content as the entry table's columns: the tool conditions are two arrays there. */
+function columns({ applies_when, ...rest }: GuidanceContent) {
+  return { ...rest, after_tools: applies_when.after_tools, before_tools: applies_when.before_tools };
 }
 
 function dropUndefined<T extends object>(value: T): Partial<T> {

@@ -2,7 +2,7 @@ import { LeaseLost } from '../background/abort-reasons.js';
 import type { Db, Queryable } from '../db/db.js';
 import type { Embedder } from '../retrieval/embedder.js';
 import { embedEntries, replaceChunks } from './chunk-writer.js';
-import type { GuidanceContent } from './types.js';
+import type { SearchedContent } from './types.js';
 
 export interface ClaimedJob {
   id: string;
@@ -13,13 +13,13 @@ export interface ClaimedJob {
   cursor_seq: string;
 }
 
-interface EntryRow extends GuidanceContent {
+interface EntryRow extends SearchedContent {
   id: string;
   seq: string;
   content_hash: string;
 }
 
-const ENTRY_COLUMNS = 'e.id, e.seq::text AS seq, e.scenario, e.guidance, e.examples, e.tags, e.policy_refs, e.content_hash';
+const ENTRY_COLUMNS = 'e.id, e.seq::text AS seq, e.scenario, e.guidance, e.examples, e.content_hash';
 // Entries without target chunks of their current content: written during the job, or not reached yet.
 const STALE = `e.library_id = $1 AND NOT EXISTS (
   SELECT 1 FROM reembed_entries r WHERE r.job_id = $2 AND r.entry_id = e.id AND r.content_hash = e.content_hash)`;

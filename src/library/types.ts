@@ -12,6 +12,15 @@ export interface Library {
   updated_at: Date;
 }
 
+/**
+ * The tools that must have run (all of after_tools) and must not have run yet (any of before_tools)
+ * for an entry to apply to a conversation; empty lists set no condition.
+ */
+export interface AppliesWhen {
+  after_tools: string[];
+  before_tools: string[];
+}
+
 /** The fields a caller writes; everything else is the service's bookkeeping. */
 export interface GuidanceContent {
   scenario: string;
@@ -19,7 +28,11 @@ export interface GuidanceContent {
   examples: string[];
   tags: string[];
   policy_refs: string[];
+  applies_when: AppliesWhen;
 }
+
+/** The texts an entry is searched by (see chunkTexts). */
+export type SearchedContent = Pick<GuidanceContent, 'scenario' | 'guidance' | 'examples'>;
 
 export interface GuidanceEntry extends GuidanceContent {
   id: string;
@@ -32,9 +45,10 @@ export interface GuidanceEntry extends GuidanceContent {
   updated_at: Date;
 }
 
-export interface GuidanceInput extends Partial<Omit<GuidanceContent, 'scenario' | 'guidance'>> {
+export interface GuidanceInput extends Partial<Omit<GuidanceContent, 'scenario' | 'guidance' | 'applies_when'>> {
   scenario: string;
   guidance: string;
+  applies_when?: Partial<AppliesWhen>;
   /** Matches an existing entry of the same library on re-import (an export carries it). */
   id?: string;
   external_id?: string | null;
