@@ -9,6 +9,19 @@ export interface Outcome {
   policy_violation_rate: number | null;
 }
 
+/**
+ * Whether the student's next move matched the tools the note names. Correlational like the rest:
+ * the student may have made that call without the note, and a note that names a tool to warn
+ * against it counts a call to it as followed.
+ */
+export interface ToolCues {
+  /** Answered turns with this entry in the prompt whose guidance named a tool offered in the turn. */
+  turns: number;
+  /** Of those, the turns whose first tool call was to a tool the guidance named. */
+  followed: number;
+  follow_rate: number | null;
+}
+
 export interface GuidanceStats {
   entry_id: string;
   external_id: string | null;
@@ -20,6 +33,7 @@ export interface GuidanceStats {
   last_used_at: Date | null;
   when_used: Outcome;
   when_not_used: Outcome;
+  tool_cues: ToolCues;
 }
 
 export interface LibraryGuidanceStats {
@@ -69,17 +83,27 @@ const PER_ENTRY = `
   outcome AS (
     SELECT u.entry_id, ${TALLY}
     FROM (SELECT DISTINCT entry_id, conv FROM exposed) u JOIN fb ON fb.conv = u.conv GROUP BY u.entry_id
+  ),
+  -- Compose turns are left out: the frontend's own model answered them, unseen.
+  cues AS (
+    SELECT g.entry_id, count(*)::int AS cue_turns,
+           (count(*) FILTER (WHERE t.tool_calls -> 0 ->> 'name' = ANY(g.named_tools)))::int AS cues_followed
+    FROM chat_trace_guidance g JOIN chat_traces t ON t.id = g.trace_id
+    WHERE t.library_id = $1 AND t.status = 'ok' AND t.endpoint <> 'compose' AND cardinality(g.named_tools) > 0
+    GROUP BY g.entry_id
   )
   SELECT e.id AS entry_id, e.external_id, e.version, e.status, coalesce(x.exposures, 0) AS exposures,
+         coalesce(c.cue_turns, 0) AS cue_turns, coalesce(c.cues_followed, 0) AS cues_followed,
          coalesce(x.conversations, 0) AS conversations, x.last_used_at,
          coalesce(o.n, 0) AS n, coalesce(o.rated, 0) AS rated, coalesce(o.rating_sum, 0) AS rating_sum,
          coalesce(o.resolved_known, 0) AS resolved_known, coalesce(o.resolved_n, 0) AS resolved_n,
          coalesce(o.violation_known, 0) AS violation_known, coalesce(o.violated_n, 0) AS violated_n
   FROM guidance_entries e LEFT JOIN exposure x ON x.entry_id = e.id LEFT JOIN outcome o ON o.entry_id = e.id
+       LEFT JOIN cues c ON c.entry_id = e.id
   WHERE e.library_id = $1 AND ($2::uuid IS NULL OR e.id = $2)
   ORDER BY coalesce(x.exposures, 0) DESC, e.seq`;
 
-type EntryRow = Omit<GuidanceStats, 'when_used' | 'when_not_used'> & Tally;
+type EntryRow = Omit<GuidanceStats, 'when_used' | 'when_not_used' | 'tool_cues'> & Tally & { cue_turns: number; cues_followed: number };
 
 const ratio = (part: number, whole: number) => (whole === 0 ? null : part / whole);
 
@@ -130,7 +154,12 @@ export class GuidanceStatsStore {
   }
 
   private stats(row: EntryRow, totals: Tally): GuidanceStats {
-    const { entry_id, external_id, version, status, exposures, conversations, last_used_at } = row;
-    return { entry_id, external_id, version, status, exposures, conversations, last_used_at, when_used: outcome(row), when_not_used: outcome(minus(totals, row)) };
+    const { entry_id, external_id, version, status, exposures, conversations, last_used_at, cue_turns, cues_followed } = row;
+    return {
+      entry_id, external_id, version, status, exposures, conversations, last_used_at,
+      when_used: outcome(row),
+      when_not_used: outcome(minus(totals, row)),
+      tool_cues: { turns: cue_turns, followed: cues_followed, follow_rate: ratio(cues_followed, cue_turns) },
+    };
   }
 }
