@@ -22,14 +22,18 @@ export interface ElicitContext {
 function pointSection(point: DecisionPoint): string {
   return [
     `# Conversation so far (the agent replies next)\n${numberedTranscript(point.state) || '(nothing yet)'}`,
-    `# The agent's reply\n${point.agentReply}`,
+    `# The agent's move\n${point.agentReply}`,
     `# The expert's reply\n${point.teacherReply}`,
     `# Judgement\n${point.shortfall ? `Falls short (${point.kinds.join(', ') || 'unspecified'}): ` : 'A move that mattered: '}${point.explanation}`,
   ].join('\n\n');
 }
 
-const entrySection = (title: string, entry: Pick<EntryDraft, 'scenario' | 'guidance' | 'policy_refs'>) =>
-  `# ${title}\nscenario: ${entry.scenario}\nguidance: ${entry.guidance}\npolicy_refs: ${JSON.stringify(entry.policy_refs)}`;
+function entrySection(title: string, entry: Pick<EntryDraft, 'scenario' | 'guidance' | 'policy_refs' | 'after_tools' | 'before_tools'>): string {
+  const lines = [`# ${title}`, `scenario: ${entry.scenario}`, `guidance: ${entry.guidance}`, `policy_refs: ${JSON.stringify(entry.policy_refs)}`];
+  if ((entry.after_tools ?? []).length > 0) lines.push(`after_tools: ${JSON.stringify(entry.after_tools)}`);
+  if ((entry.before_tools ?? []).length > 0) lines.push(`before_tools: ${JSON.stringify(entry.before_tools)}`);
+  return lines.join('\n');
+}
 
 /** Trimmed, lowercased and de-duplicated, as the library stores them. */
 function draftOf(text: EntryText): EntryDraft {
@@ -60,14 +64,15 @@ async function judge(ctx: ElicitContext, point: DecisionPoint, reply: string): P
         `# Conversation so far\n${numberedTranscript(point.state) || '(nothing yet)'}`,
         `# The shortfall found before\n${point.explanation}`,
         `# The expert's reply\n${point.teacherReply}`,
-        `# The agent's new reply (with the coaching note)\n${reply}`,
+        `# The agent's new move (with the coaching note)\n${reply}`,
       ].join('\n\n'),
     },
   ]);
 }
 
 async function merge(ctx: ElicitContext, existing: GuidanceEntry, draft: EntryDraft): Promise<EntryDraft> {
-  return writeEntry(ctx, 'merged_entry', ctx.prompts.merge.text, `${entrySection('Existing entry', existing)}\n\n${entrySection('New entry', draft)}\nrationale: ${draft.rationale}`);
+  const current = { ...existing, ...existing.applies_when };
+  return writeEntry(ctx, 'merged_entry', ctx.prompts.merge.text, `${entrySection('Existing entry', current)}\n\n${entrySection('New entry', draft)}\nrationale: ${draft.rationale}`);
 }
 
 /**
@@ -94,7 +99,7 @@ export async function elicit(ctx: ElicitContext, point: DecisionPoint): Promise<
       ctx,
       'refined_entry',
       ctx.prompts.refine.text,
-      `${pointSection(point)}\n\n${entrySection('The entry the agent was given', draft)}\n\n# The agent's reply with it\n${reply.content}\n\n# Why it still falls short\n${verdict.explanation}`,
+      `${pointSection(point)}\n\n${entrySection('The entry the agent was given', draft)}\n\n# The agent's move with it\n${reply.content}\n\n# Why it still falls short\n${verdict.explanation}`,
     );
   }
   const passed = rounds.at(-1)!.passed;

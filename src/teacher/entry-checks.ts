@@ -16,7 +16,7 @@ export function wordCount(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
 }
 
-/** What a schema cannot check about an entry: its length, and that policy_refs quote the policy. */
+/** What a schema cannot check about an entry: its length, that policy_refs quote the policy, and tool conditions that can be met. */
 export function entryProblems(policy: string, entry: EntryText): string[] {
   const problems: string[] = [];
   const words = wordCount(entry.guidance);
@@ -24,6 +24,9 @@ export function entryProblems(policy: string, entry: EntryText): string[] {
   const text = normalise(policy);
   for (const ref of entry.policy_refs) {
     if (!text.includes(normalise(ref))) problems.push(`policy_refs item "${ref}" is not quoted exactly from the firm policy`);
+  }
+  for (const tool of entry.before_tools ?? []) {
+    if (entry.after_tools?.includes(tool)) problems.push(`${tool} is in both after_tools and before_tools, so the note could never apply`);
   }
   return problems;
 }

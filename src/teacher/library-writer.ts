@@ -52,6 +52,7 @@ export class LibraryWriter {
       scenario: outcome.draft.scenario,
       guidance: outcome.draft.guidance,
       policy_refs: outcome.draft.policy_refs,
+      applies_when: { after_tools: outcome.draft.after_tools ?? [], before_tools: outcome.draft.before_tools ?? [] },
       tags: tags(outcome),
       status: outcome.status,
       provenance,

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { TOOL_NAME_PATTERN } from '../chat/messages.js';
 import { SHORTFALL_KINDS } from './types.js';
 
 /** JSON schemas the teacher answers in (response_format), also used to validate its answers. */
@@ -24,6 +25,9 @@ export const EntryOutput = Type.Object(
     guidance: Type.String({ minLength: 1, maxLength: 2_000 }),
     policy_refs: Type.Array(Type.String({ minLength: 1 }), { maxItems: 20 }),
     tags: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 5 }),
+    // Optional: most notes do not depend on tools, and older scripted answers have neither.
+    after_tools: Type.Optional(Type.Array(Type.String({ pattern: TOOL_NAME_PATTERN }), { maxItems: 10 })),
+    before_tools: Type.Optional(Type.Array(Type.String({ pattern: TOOL_NAME_PATTERN }), { maxItems: 10 })),
     rationale: Type.String({ minLength: 1, maxLength: 2_000 }),
   },
   { additionalProperties: false },

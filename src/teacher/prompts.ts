@@ -5,12 +5,12 @@ import { projectRoot } from '../project-root.js';
 /** The prompt of each step, by file name: `<step>.v<version>.md`. A new version is a new file. */
 const FILES = {
   customer: 'customer.v1.md',
-  contrast: 'contrast.v1.md',
-  decisionPoints: 'decision-points.v1.md',
-  write: 'write.v1.md',
-  judge: 'judge.v1.md',
-  refine: 'refine.v1.md',
-  merge: 'merge.v1.md',
+  contrast: 'contrast.v2.md',
+  decisionPoints: 'decision-points.v2.md',
+  write: 'write.v2.md',
+  judge: 'judge.v2.md',
+  refine: 'refine.v2.md',
+  merge: 'merge.v2.md',
   policyCheck: 'policy-check.v1.md',
   generate: 'generate.v1.md',
 } as const;

@@ -65,6 +65,9 @@ export interface EntryDraft {
   guidance: string;
   policy_refs: string[];
   tags: string[];
+  /** The entry's applies_when: tools that must have run, and tools that must not have yet. */
+  after_tools?: string[];
+  before_tools?: string[];
   rationale: string;
 }
 

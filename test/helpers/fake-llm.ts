@@ -208,7 +208,7 @@ export function scriptSupportDesk(fake: FakeLlm): FakeLlm {
       },
     }))
     .on('teacher:retest_verdict', (request) => {
-      const reply = context(request).split("# The agent's new reply (with the coaching note)")[1] ?? '';
+      const reply = context(request).split("# The agent's new move (with the coaching note)")[1] ?? '';
       return { json: { passed: reply.includes('full name'), explanation: 'checked for verification first' } };
     })
     .on('teacher:policy_check', () => ({ json: { conflict: false, clauses: [], explanation: 'consistent with the policy' } }))
