@@ -68,7 +68,7 @@ export function salientFacts(text: string): string[] {
   const visit = (node: unknown, key: string | null, depth: number) => {
     if (facts.length >= MAX_FACTS * 4 || depth > MAX_DEPTH) return;
     if (typeof node === 'string') {
-      if (node.length <= MAX_FACT_CHARS && contentTokens(node).length > 0) facts.push({ fact: key === null ? node : `${key}: ${node}`, error: isErrorKey(key) });
+      if (node.length <= MAX_FACT_CHARS && !IDENTIFIER.test(node) && contentTokens(node).length > 0) facts.push({ fact: key === null ? node : `${key}: ${node}`, error: isErrorKey(key) });
     } else if (typeof node === 'boolean') {
       if (key !== null) facts.push({ fact: `${key}: ${node}`, error: isErrorKey(key) });
     } else if (Array.isArray(node)) {
@@ -81,5 +81,8 @@ export function salientFacts(text: string): string[] {
   const ordered = [...facts.filter((f) => f.error), ...facts.filter((f) => !f.error)];
   return [...new Set(ordered.map((f) => f.fact))].slice(0, MAX_FACTS);
 }
+
+/** One word with a digit in it: an order number, a code, a user id. */
+const IDENTIFIER = /^\S*\d\S*$/;
 
 const isErrorKey = (key: string | null) => key !== null && /error|fail/i.test(key);
