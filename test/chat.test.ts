@@ -43,7 +43,7 @@ t.test('chat answers through the student with policy and guidance, and records a
   t.equal(sent.body.model, STUDENT_MODEL);
   const system = sent.body.messages![0]!;
   t.equal(system.role, 'system');
-  const at = (s: string) => system.content.indexOf(s);
+  const at = (s: string) => system.content!.indexOf(s);
   t.ok(at('Never share card numbers') >= 0 && at('Never share card numbers') < at('offer store credit'), 'policy, then guidance');
   t.ok(at('offer store credit') < at('support agent of Acme'), "guidance, then the caller's system message");
   t.same(sent.body.messages!.slice(1), refundConversation.slice(1), 'then the conversation');

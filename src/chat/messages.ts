@@ -98,6 +98,24 @@ export function conversationProblems(messages: readonly ChatMessage[], field: st
   return problems;
 }
 
+/** A tool choice as a Chat Completions request gives it. */
+export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
+
+/** What a JSON schema cannot say about a request's tools: names are unique, and a forced tool is one of them. */
+export function toolProblems(tools: readonly ToolDefinition[] | undefined, toolChoice: ToolChoice | undefined): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const names = new Set<string>();
+  (tools ?? []).forEach((tool, i) => {
+    if (names.has(tool.function.name)) problems.push({ field: `body.tools.${i}.function.name`, message: `${tool.function.name} names an earlier tool too` });
+    names.add(tool.function.name);
+  });
+  if (toolChoice === 'required' && names.size === 0) problems.push({ field: 'body.tool_choice', message: 'is required, but no tools are given' });
+  if (typeof toolChoice === 'object' && !names.has(toolChoice.function.name)) {
+    problems.push({ field: 'body.tool_choice.function.name', message: `${toolChoice.function.name} is not one of the tools given` });
+  }
+  return problems;
+}
+
 /** The tool calls of a conversation by id, with the index of the message that made each. */
 export function toolCallsById(messages: readonly ChatMessage[]): Map<string, { call: ToolCall; index: number }> {
   const byId = new Map<string, { call: ToolCall; index: number }>();

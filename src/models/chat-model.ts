@@ -1,13 +1,11 @@
 import OpenAI, { APIUserAbortError } from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall, ChatCompletionTokenLogprob } from 'openai/resources/chat/completions';
 import type { ReasoningEffort } from 'openai/resources/shared';
-import type { ChatMessage, ToolCall, ToolDefinition } from '../chat/messages.js';
+import type { ChatMessage, ToolCall, ToolChoice, ToolDefinition } from '../chat/messages.js';
 import type { ModelEndpointConfig, ModelRole } from '../config.js';
 import { UpstreamError, UpstreamTimeoutError } from '../errors.js';
 import { beforeDeadline, Deadline, DeadlineFetch } from './deadline.js';
 import { ModelCallAbortedError, toModelError } from './model-errors.js';
-
-export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
 
 export type ResponseFormat =
   | { type: 'text' }

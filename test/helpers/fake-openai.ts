@@ -1,9 +1,29 @@
 import type http from 'node:http';
 import { LocalServer } from './local-server.js';
 
+/** A tool call the fake answers with; streamed, its arguments arrive in `argumentChunks` when given. */
+export interface FakeToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+  argumentChunks?: string[];
+}
+
 /** What the fake does with the next request it receives. */
 export type FakeBehaviour =
-  | { type: 'reply'; content: string; chunks?: string[]; model?: string; finishReason?: string; usage?: FakeUsage; delayMs?: number }
+  | {
+      type: 'reply';
+      /** null (with toolCalls): a turn of tool calls only, as OpenAI sends it. */
+      content: string | null;
+      chunks?: string[];
+      toolCalls?: FakeToolCall[];
+      /** Sent as the choice's logprobs (streamed: on the first content chunk). */
+      logprobs?: unknown;
+      model?: string;
+      finishReason?: string;
+      usage?: FakeUsage;
+      delayMs?: number;
+    }
   | { type: 'error'; status: number; message?: string; retryAfterMs?: number; retryAfterSeconds?: number }
   /** Never answers; the request stays open until the client gives up. */
   | { type: 'hang' }
@@ -30,7 +50,7 @@ export interface ReceivedRequest {
     model?: string;
     stream?: boolean;
     stream_options?: { include_usage?: boolean };
-    messages?: { role: string; content: string }[];
+    messages?: { role: string; content: string | null; tool_calls?: unknown[]; tool_call_id?: string }[];
     [key: string]: unknown;
   };
   /** True once the connection closed before the fake finished its answer. */
@@ -45,11 +65,13 @@ interface Teardown {
 
 const DEFAULT: FakeBehaviour = { type: 'reply', content: 'Happy to help with that.' };
 
-function usageFor(body: ReceivedRequest['body'], content: string): FakeUsage {
+function usageFor(body: ReceivedRequest['body'], content: string | null): FakeUsage {
   const prompt = Math.ceil(JSON.stringify(body.messages ?? []).length / 4);
-  const completion = content.split(/\s+/).filter(Boolean).length;
+  const completion = (content ?? '').split(/\s+/).filter(Boolean).length;
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
+
+const finishReasonOf = (reply: Extract<FakeBehaviour, { type: 'reply' }>) => reply.finishReason ?? (reply.toolCalls === undefined ? 'stop' : 'tool_calls');
 
 const sse = (data: unknown) => `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
 
@@ -150,36 +172,47 @@ export class FakeOpenAI {
   }
 
   private json(body: ReceivedRequest['body'], reply: Extract<FakeBehaviour, { type: 'reply' }>, res: http.ServerResponse): void {
+    const toolCalls = reply.toolCalls?.map(({ id, name, arguments: args }) => ({ id, type: 'function', function: { name, arguments: args } }));
+    const message = { role: 'assistant', content: reply.content, refusal: null, ...(toolCalls === undefined ? {} : { tool_calls: toolCalls }) };
     res.writeHead(200, { 'content-type': 'application/json' }).end(
       JSON.stringify({
         id: 'chatcmpl-fake',
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: reply.model ?? body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: reply.content, refusal: null }, logprobs: null, finish_reason: reply.finishReason ?? 'stop' }],
+        choices: [{ index: 0, message, logprobs: reply.logprobs ?? null, finish_reason: finishReasonOf(reply) }],
         usage: reply.usage ?? usageFor(body, reply.content),
       }),
     );
   }
 
+  /** As OpenAI streams: a role chunk, content pieces, then per tool call its id and name, then its argument pieces. */
   private stream(body: ReceivedRequest['body'], reply: Extract<FakeBehaviour, { type: 'reply' }>, res: http.ServerResponse): void {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.write(sse(this.chunk(body, { role: 'assistant', content: '' }, null, reply.model)));
-    for (const content of reply.chunks ?? reply.content.split(/(?<= )/)) res.write(sse(this.chunk(body, { content }, null, reply.model)));
-    res.write(sse(this.chunk(body, {}, reply.finishReason ?? 'stop', reply.model)));
+    res.write(sse(this.chunk(body, { role: 'assistant', content: reply.content === null ? null : '' }, null, reply.model)));
+    const pieces = reply.content === null ? [] : (reply.chunks ?? reply.content.split(/(?<= )/));
+    pieces.forEach((content, i) => res.write(sse(this.chunk(body, { content }, null, reply.model, i === 0 ? reply.logprobs : undefined))));
+    (reply.toolCalls ?? []).forEach((call, index) => {
+      const start = { index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } };
+      res.write(sse(this.chunk(body, { tool_calls: [start] }, null, reply.model)));
+      for (const piece of call.argumentChunks ?? [call.arguments]) {
+        res.write(sse(this.chunk(body, { tool_calls: [{ index, function: { arguments: piece } }] }, null, reply.model)));
+      }
+    });
+    res.write(sse(this.chunk(body, {}, finishReasonOf(reply), reply.model)));
     if (body.stream_options?.include_usage === true) {
       res.write(sse({ ...this.chunk(body, {}, null, reply.model), choices: [], usage: reply.usage ?? usageFor(body, reply.content) }));
     }
     res.end(sse('[DONE]'));
   }
 
-  private chunk(body: ReceivedRequest['body'], delta: object, finishReason: string | null, model?: string) {
+  private chunk(body: ReceivedRequest['body'], delta: object, finishReason: string | null, model?: string, logprobs?: unknown) {
     return {
       id: 'chatcmpl-fake',
       object: 'chat.completion.chunk',
       created: Math.floor(Date.now() / 1000),
       model: model ?? body.model,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      choices: [{ index: 0, delta, logprobs: logprobs ?? null, finish_reason: finishReason }],
     };
   }
 }
