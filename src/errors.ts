@@ -45,6 +45,11 @@ export class ValidationError extends AppError {
   static at(field: string, problem: string): ValidationError {
     return new ValidationError(`${field} ${problem}`, [{ field, message: problem }]);
   }
+
+  /** Several problems at once, as schema validation reports them. */
+  static fields(problems: { field: string; message: string }[]): ValidationError {
+    return new ValidationError(problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
+  }
 }
 
 export class UnauthorizedError extends AppError {

@@ -27,7 +27,7 @@ t.test('a scenario job finds the shortfall, writes guidance for it, and the re-t
     retest_passed: true,
     policy_conflict: false,
     models: MODELS,
-    prompts: { customer: 'customer.v1', contrast: 'contrast.v1', write: 'write.v1', judge: 'judge.v1', refine: 'refine.v1', 'policy-check': 'policy-check.v1' },
+    prompts: { customer: 'customer.v1', contrast: 'contrast.v2', write: 'write.v2', judge: 'judge.v2', refine: 'refine.v2', 'policy-check': 'policy-check.v1' },
   });
 
   const [proof] = (await evidence(written.id)).items;

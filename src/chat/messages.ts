@@ -101,17 +101,20 @@ export function conversationProblems(messages: readonly ChatMessage[], field: st
 /** A tool choice as a Chat Completions request gives it. */
 export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
 
-/** What a JSON schema cannot say about a request's tools: names are unique, and a forced tool is one of them. */
-export function toolProblems(tools: readonly ToolDefinition[] | undefined, toolChoice: ToolChoice | undefined): FieldProblem[] {
+/**
+ * What a JSON schema cannot say about a request's tools: names are unique, and a forced tool is
+ * one of them. `field` is the object holding `tools` and `tool_choice`.
+ */
+export function toolProblems(tools: readonly ToolDefinition[] | undefined, toolChoice: ToolChoice | undefined, field: string): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const names = new Set<string>();
   (tools ?? []).forEach((tool, i) => {
-    if (names.has(tool.function.name)) problems.push({ field: `body.tools.${i}.function.name`, message: `${tool.function.name} names an earlier tool too` });
+    if (names.has(tool.function.name)) problems.push({ field: `${field}.tools.${i}.function.name`, message: `${tool.function.name} names an earlier tool too` });
     names.add(tool.function.name);
   });
-  if (toolChoice === 'required' && names.size === 0) problems.push({ field: 'body.tool_choice', message: 'is required, but no tools are given' });
+  if (toolChoice === 'required' && names.size === 0) problems.push({ field: `${field}.tool_choice`, message: 'is required, but no tools are given' });
   if (typeof toolChoice === 'object' && !names.has(toolChoice.function.name)) {
-    problems.push({ field: 'body.tool_choice.function.name', message: `${toolChoice.function.name} is not one of the tools given` });
+    problems.push({ field: `${field}.tool_choice.function.name`, message: `${toolChoice.function.name} is not one of the tools given` });
   }
   return problems;
 }

@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal.js';
+import { conversationProblems, toolProblems } from '../chat/messages.js';
 import type { ModelPrice } from '../config.js';
 import type { Db } from '../db/db.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
@@ -89,6 +90,11 @@ function plannedSteps(request: TeachRequest): { kind: StepKind; input: StepInput
     if (!transcript.messages.some((m) => m.role === 'assistant')) {
       throw new ValidationError(`body.transcripts.${index}.messages has no agent (assistant) message to learn from`, { field: `transcripts.${index}.messages` });
     }
+    const problems = [
+      ...conversationProblems(transcript.messages, `body.transcripts.${index}.messages`),
+      ...toolProblems(transcript.tools, undefined, `body.transcripts.${index}`),
+    ];
+    if (problems.length > 0) throw ValidationError.fields(problems);
   });
   return transcripts.map((input) => ({ kind: 'transcript', input }));
 }

@@ -14,12 +14,16 @@ export interface LlmRequest {
   /** The teacher's response_format schema name; '' for plain text calls. */
   schema: string;
   messages: { role: string; content: string }[];
+  /** The names of the tools offered, if any. */
+  tools: string[];
   closedEarly: boolean;
   closed: Promise<void>;
 }
 
 export type Answer =
   | { content: string }
+  /** A turn of tool calls only. */
+  | { toolCalls: { id: string; name: string; arguments: string }[] }
   | { json: unknown }
   | { status: number; retryAfterMs?: number }
   /** Never answers; the request stays open until the client gives up. */
@@ -88,7 +92,12 @@ export class FakeLlm {
   }
 
   private handle(_req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
-    const body = JSON.parse(raw || '{}') as { model?: string; messages?: LlmRequest['messages']; response_format?: { json_schema?: { name?: string } } };
+    const body = JSON.parse(raw || '{}') as {
+      model?: string;
+      messages?: LlmRequest['messages'];
+      tools?: { function: { name: string } }[];
+      response_format?: { json_schema?: { name?: string } };
+    };
     const role = ROLE_OF[body.model ?? ''];
     if (role === undefined) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `unknown model ${body.model}` } }));
@@ -99,6 +108,7 @@ export class FakeLlm {
       role,
       schema: body.response_format?.json_schema?.name ?? '',
       messages: body.messages ?? [],
+      tools: (body.tools ?? []).map((tool) => tool.function.name),
       closedEarly: false,
       closed: new Promise<void>((resolve) => (closed = resolve)),
     };
@@ -122,14 +132,17 @@ export class FakeLlm {
       res.writeHead(answer.status, headers).end(JSON.stringify({ error: { message: `scripted ${answer.status}`, type: 'server_error' } }));
       return;
     }
-    const content = 'json' in answer ? JSON.stringify(answer.json) : answer.content;
+    const message =
+      'toolCalls' in answer
+        ? { role: 'assistant', content: null, refusal: null, tool_calls: answer.toolCalls.map(({ id, name, arguments: args }) => ({ id, type: 'function', function: { name, arguments: args } })) }
+        : { role: 'assistant', content: 'json' in answer ? JSON.stringify(answer.json) : answer.content, refusal: null };
     res.writeHead(200, { 'content-type': 'application/json' }).end(
       JSON.stringify({
         id: 'chatcmpl-fake',
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model,
-        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        choices: [{ index: 0, message, logprobs: null, finish_reason: 'toolCalls' in answer ? 'tool_calls' : 'stop' }],
         usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
       }),
     );
