@@ -42,6 +42,8 @@ export interface AssistantMessage {
   content: string | null;
   name?: string;
   tool_calls?: ToolCall[];
+  /** Clients send a previous answer back as they got it, refusal (usually null) included. */
+  refusal?: string | null;
 }
 
 export interface ToolMessage {
