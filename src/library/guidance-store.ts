@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/db.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Embedders } from '../retrieval/embedders.js';
 import { embedEntries, replaceChunks } from './chunk-writer.js';
@@ -9,6 +10,8 @@ import type { Actor, GuidanceContent, GuidanceEntry, GuidanceInput, GuidanceStat
 
 const ENTRY_COLUMNS =
   'id, library_id, external_id, scenario, guidance, examples, tags, policy_refs, status, version, provenance, created_at, updated_at';
+// The unique index on (library_id, external_id), see migrations/001_init.sql.
+const EXTERNAL_ID_TAKEN = 'guidance_entries_external_id_key';
 // Statements stay a few MB even with large vectors.
 const WRITE_BATCH = 500;
 
@@ -64,10 +67,6 @@ function decodeCursor(cursor: string): string {
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!/^s:\d+$/.test(decoded)) throw new ValidationError('query.cursor is not a cursor this service issued', { field: 'cursor' });
   return decoded.slice(2);
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string }).code === '23505';
 }
 
 /**
@@ -156,7 +155,7 @@ export class GuidanceStore {
         await lastInTransaction?.(tx, ids);
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError('an entry with the same external_id was written concurrently; retry the request');
+      if (isUniqueViolation(err, EXTERNAL_ID_TAKEN)) throw new ConflictError('an entry with the same external_id was written concurrently; retry the request');
       throw err;
     }
     return { created: plan.filter((p) => p.isNew).length, updated: plan.filter((p) => !p.isNew).length, unchanged, ids };
@@ -283,7 +282,7 @@ export class GuidanceStore {
         if (contentChanged) await replaceChunks(tx, library.id, embedder, [id], chunks);
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`external_id "${patch.external_id}" is already used in this library`, { field: 'external_id' });
+      if (isUniqueViolation(err, EXTERNAL_ID_TAKEN)) throw new ConflictError(`external_id "${patch.external_id}" is already used in this library`, { field: 'external_id' });
       throw err;
     }
     const entry = await this.get(library.id, id);
