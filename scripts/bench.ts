@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { vectorLiteral } from '../src/chunk-index/vector-literal.js';
 import { openPostgres } from '../src/db/postgres-db.js';
 import { buildConversationQuery } from '../src/retrieval/conversation-query.js';
 import { LocalEmbedder } from '../src/retrieval/local-embedder.js';
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
     const inputs: SearchInput[] = await Promise.all(
       conversations.map(async (messages) => {
         const q = await buildConversationQuery(messages, embedder);
-        return { vector: `[${q.vector.join(',')}]`, textQuery: q.terms.join(' '), statuses: ['approved'], tags: [], anyTags: [] };
+        return { vector: vectorLiteral(q.vector), textQuery: q.terms.join(' '), statuses: ['approved'], tags: [], anyTags: [] };
       }),
     );
     console.log(`library ${library.id}, embedder ${library.embedder}, ${connections} connections, ${duration} s per measurement`);

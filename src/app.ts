@@ -26,7 +26,7 @@ import { Libraries } from './library/libraries.js';
 import { ReembedJobs } from './library/reembed-jobs.js';
 import { ReembedWorker } from './library/reembed-worker.js';
 import { reembedRoutes } from './http/routes/reembed.js';
-import { ChunkIndexer } from './retrieval/chunk-indexer.js';
+import { ChunkIndexer } from './chunk-index/chunk-indexer.js';
 import { Embedders } from './retrieval/embedders.js';
 import { Retriever } from './retrieval/retriever.js';
 import { ChatService } from './chat/chat-service.js';

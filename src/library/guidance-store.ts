@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { replaceChunks } from '../chunk-index/chunk-writer.js';
+import { embedEntries } from '../chunk-index/entry-chunks.js';
 import type { Db, Queryable } from '../db/db.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Embedders } from '../retrieval/embedders.js';
-import { embedEntries, replaceChunks } from './chunk-writer.js';
 import { contentHash, normaliseContent } from './content.js';
 import { findNearDuplicates, type NearDuplicate } from './near-duplicates.js';
 import type { Actor, GuidanceContent, GuidanceEntry, GuidanceInput, GuidanceStatus, GuidanceVersion, Library } from './types.js';

@@ -1,7 +1,8 @@
 import { LeaseLost } from '../background/abort-reasons.js';
+import { deleteChunks, replaceChunks } from '../chunk-index/chunk-writer.js';
+import { embedEntries } from '../chunk-index/entry-chunks.js';
 import type { Db, Queryable } from '../db/db.js';
 import type { Embedder } from '../retrieval/embedder.js';
-import { embedEntries, replaceChunks } from './chunk-writer.js';
 import type { GuidanceContent } from './types.js';
 
 export interface ClaimedJob {
@@ -24,14 +25,6 @@ const ENTRY_COLUMNS = 'e.id, e.seq::text AS seq, e.scenario, e.guidance, e.examp
 const STALE = `e.library_id = $1 AND NOT EXISTS (
   SELECT 1 FROM reembed_entries r WHERE r.job_id = $2 AND r.entry_id = e.id AND r.content_hash = e.content_hash)`;
 const DELETE_PAGE = 5_000;
-
-/**
- * replaceChunks with no chunks deletes an embedder's rows, and only the id is read for that; the
- * embedder itself may no longer be configured (a changed EMBEDDINGS_MODEL is a reason to re-embed).
- */
-function chunksOf(embedderId: string): Embedder {
-  return { id: embedderId, dimension: 0, embed: () => Promise.reject(new Error(`${embedderId} only names chunks to delete`)) };
-}
 
 /** Settles with `work`, or rejects with the signal's reason (WorkerStopped, LeaseLost) as soon as it aborts. */
 async function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -161,7 +154,7 @@ export class ReembedRun {
     const rows = await tx.query<{ id: string }>('SELECT id FROM guidance_entries WHERE library_id = $1', [this.job.library_id]);
     const ids = rows.map((row) => row.id);
     for (let start = 0; start < ids.length; start += DELETE_PAGE) {
-      await replaceChunks(tx, this.job.library_id, chunksOf(embedderId), ids.slice(start, start + DELETE_PAGE), []);
+      await deleteChunks(tx, embedderId, ids.slice(start, start + DELETE_PAGE));
     }
   }
 
