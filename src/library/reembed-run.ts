@@ -1,4 +1,4 @@
-import { LeaseLost } from '../background/abort-reasons.js';
+import type { Lease } from '../background/lease.js';
 import { deleteChunks, replaceChunks } from '../chunk-index/chunk-writer.js';
 import { embedEntries } from '../chunk-index/entry-chunks.js';
 import type { Db, Queryable } from '../db/db.js';
@@ -42,8 +42,8 @@ async function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
 /**
  * One claimed job, carried out: a first pass over the entries in insertion order, batch by batch
  * (resumable from `cursor_seq`), then passes over entries written during the job, then the switch.
- * Every write is fenced by the job's worker column, so an instance that lost its lease cannot
- * write over the one that took the job.
+ * Every transaction starts with a write fenced by the job's lease, so an instance that lost it
+ * cannot write over the one that took the job.
  */
 export class ReembedRun {
   private cursor: string;
@@ -51,9 +51,8 @@ export class ReembedRun {
   constructor(
     private readonly db: Db,
     private readonly job: ClaimedJob,
-    private readonly workerId: string,
+    private readonly lease: Lease,
     private readonly batchSize: number,
-    private readonly leaseMs: number,
   ) {
     this.cursor = job.cursor_seq;
   }
@@ -75,7 +74,7 @@ export class ReembedRun {
   async fail(error: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       const [library] = await tx.query<{ embedder: string }>('SELECT embedder FROM libraries WHERE id = $1 FOR NO KEY UPDATE', [this.job.library_id]);
-      if (library === undefined) throw new LeaseLost('the re-embed job');
+      if (library === undefined) throw this.lease.lost();
       await this.fence(tx);
       // Never the chunks search is using, whatever went wrong.
       if (library.embedder !== this.job.target_embedder) await this.dropChunks(tx, this.job.target_embedder);
@@ -123,7 +122,7 @@ export class ReembedRun {
   private trySwitch(): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const [library] = await tx.query<{ embedder: string }>('SELECT embedder FROM libraries WHERE id = $1 FOR NO KEY UPDATE', [this.job.library_id]);
-      if (library === undefined) throw new LeaseLost('the re-embed job');
+      if (library === undefined) throw this.lease.lost();
       await this.fence(tx);
       if (library.embedder !== this.job.source_embedder) {
         throw new Error(`the library's embedder changed from ${this.job.source_embedder} to ${library.embedder} during the job`);
@@ -141,13 +140,8 @@ export class ReembedRun {
   }
 
   /** Renews the lease and advances the cursor, or throws LeaseLost when the job is not ours any more. */
-  private async fence(tx: Queryable, cursor: string = this.cursor): Promise<void> {
-    const [owned] = await tx.query(
-      `UPDATE reembed_jobs SET cursor_seq = greatest(cursor_seq, $3::bigint), lease_until = now() + $4 * interval '1 millisecond'
-       WHERE id = $1 AND worker = $2 AND status = 'running' RETURNING id`,
-      [this.job.id, this.workerId, cursor, this.leaseMs],
-    );
-    if (owned === undefined) throw new LeaseLost('the re-embed job');
+  private fence(tx: Queryable, cursor: string = this.cursor): Promise<void> {
+    return this.lease.update('cursor_seq = greatest(cursor_seq, $1::bigint)', [cursor], tx);
   }
 
   private async dropChunks(tx: Queryable, embedderId: string): Promise<void> {
@@ -158,14 +152,15 @@ export class ReembedRun {
     }
   }
 
+  /** Called after the transaction's fence, so the lease still holds. */
   private async finish(tx: Queryable, status: 'done' | 'failed', error: string | null): Promise<void> {
-    await tx.query(
-      `UPDATE reembed_jobs j SET status = $2, error = $3, finished_at = now(), worker = NULL, lease_until = NULL,
-              done_entries = (SELECT count(*)::int FROM reembed_entries r JOIN guidance_entries e
-                              ON e.id = r.entry_id AND e.content_hash = r.content_hash WHERE r.job_id = j.id),
-              total_entries = (SELECT count(*)::int FROM guidance_entries e WHERE e.library_id = j.library_id)
-       WHERE id = $1`,
-      [this.job.id, status, error],
+    await this.lease.end(
+      `status = $1, error = $2, finished_at = now(),
+       done_entries = (SELECT count(*)::int FROM reembed_entries r JOIN guidance_entries e
+                       ON e.id = r.entry_id AND e.content_hash = r.content_hash WHERE r.job_id = reembed_jobs.id),
+       total_entries = (SELECT count(*)::int FROM guidance_entries e WHERE e.library_id = reembed_jobs.library_id)`,
+      [status, error],
+      tx,
     );
     await tx.query('DELETE FROM reembed_entries WHERE job_id = $1', [this.job.id]);
   }
