@@ -45,7 +45,8 @@ export function claimStatement(table: LeasedTable, q: ClaimQuery): string {
   const sameRow = table.key.map((column) => `c.${column} = next.${column}`).join(' AND ');
   return `WITH next AS (
   SELECT ${keyColumns} FROM ${q.from}
-  WHERE c.status IN ('pending', 'running') AND (c.lease_until IS NULL OR c.lease_until < now()) AND ${q.where}
+  WHERE c.status IN ('pending', 'running') AND (c.lease_until IS NULL OR c.lease_until < now())
+    AND ${q.where}
   ORDER BY ${q.orderBy} LIMIT 1 FOR UPDATE OF c SKIP LOCKED
 ), claimed AS (
   UPDATE ${table.name} c SET status = 'running', worker = $1, ${LEASE_FROM_NOW('$2')},

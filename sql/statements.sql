@@ -112,3 +112,34 @@ WITH batch AS (
   RETURNING 1
 )
 SELECT count(*)::int AS moved FROM inserted;
+
+-- a re-embed worker claiming a job (src/library/reembed-worker.ts)
+WITH next AS (
+  SELECT c.id FROM reembed_jobs c
+  WHERE c.status IN ('pending', 'running') AND (c.lease_until IS NULL OR c.lease_until < now())
+    AND (c.target_embedder ~ $3 OR (c.target_embedder = $4 AND c.target_dim = $5))
+  ORDER BY c.created_at LIMIT 1 FOR UPDATE OF c SKIP LOCKED
+), claimed AS (
+  UPDATE reembed_jobs c SET status = 'running', worker = $1, lease_until = now() + $2 * interval '1 millisecond',
+         started_at = coalesce(c.started_at, now())
+  FROM next WHERE c.id = next.id
+  RETURNING c.id, c.library_id, c.source_embedder, c.target_embedder, c.target_dim, c.cursor_seq::text AS cursor_seq
+)
+SELECT * FROM claimed;
+
+-- a teacher worker claiming a step (src/teacher/worker.ts)
+WITH next AS (
+  SELECT c.job_id, c.ordinal FROM teacher_steps c JOIN teacher_jobs j ON j.id = c.job_id
+  WHERE c.status IN ('pending', 'running') AND (c.lease_until IS NULL OR c.lease_until < now())
+    AND j.status IN ('pending', 'running') AND (j.endpoints IS NULL OR j.endpoints = $3::jsonb)
+  ORDER BY j.created_at, c.ordinal LIMIT 1 FOR UPDATE OF c SKIP LOCKED
+), claimed AS (
+  UPDATE teacher_steps c SET status = 'running', worker = $1, lease_until = now() + $2 * interval '1 millisecond',
+         started_at = coalesce(c.started_at, now()), attempts = c.attempts + 1
+  FROM next WHERE c.job_id = next.job_id AND c.ordinal = next.ordinal
+  RETURNING c.job_id, c.ordinal, c.kind, c.input, c.checkpoint, c.attempts
+), started AS (
+  UPDATE teacher_jobs j SET status = 'running', started_at = coalesce(j.started_at, now())
+  FROM claimed WHERE j.id = claimed.job_id AND j.status = 'pending'
+)
+SELECT * FROM claimed;
