@@ -48,7 +48,7 @@ function usageOf(usage: OpenAI.CompletionUsage | null | undefined): Usage | null
 }
 
 /**
- * One OpenAI-compatible chat model serving one role (student now; teacher and customer later).
+ * One OpenAI-compatible chat model serving one role.
  * Timeouts and retries are the SDK's, configured explicitly; errors come out as Coach's typed errors.
  * A call given a deadline is answered by then: its attempts are cut and its retries refused.
  */

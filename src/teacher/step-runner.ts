@@ -1,9 +1,10 @@
 import type { Db } from '../db/db.js';
 import type { GuidanceStore } from '../library/guidance-store.js';
 import type { Library } from '../library/types.js';
+import type { ModelRegistry } from '../models/model-registry.js';
 import { elicit, type ElicitContext } from './elicit.js';
 import type { HeldStep } from './held-step.js';
-import { TeachingModels, UsageLedger } from './job-models.js';
+import { jobClients, UsageLedger } from './job-models.js';
 import { contrast, findDecisionPoints } from './judge-turns.js';
 import { LibraryWriter } from './library-writer.js';
 import { ModelCalls } from './model-calls.js';
@@ -38,7 +39,7 @@ export interface StepResult {
 
 export interface StepRunnerDeps {
   db: Db;
-  models: TeachingModels;
+  models: ModelRegistry;
   prompts: Prompts;
   student: StudentServer;
   similar: SimilarEntries;
@@ -57,7 +58,7 @@ export class StepRunner {
     const { step } = held;
     const [job] = await this.deps.db.query<JobRow>('SELECT id, library_id, options, models, requested_by FROM teacher_jobs WHERE id = $1', [step.job_id]);
     const [library] = await this.deps.db.query<Library>('SELECT * FROM libraries WHERE id = $1', [job!.library_id]);
-    const calls = new ModelCalls(this.deps.models.forJob(job!.models), new UsageLedger(this.deps.db, job!.id), signal);
+    const calls = new ModelCalls(jobClients(this.deps.models, job!.models), new UsageLedger(this.deps.db, job!.id), signal);
     const ctx: ElicitContext = { calls, prompts: this.deps.prompts, library: library!, options: job!.options, student: this.deps.student, similar: this.deps.similar, store: this.deps.store };
     if (step.kind === 'generate') return { next: await this.generate(ctx, (step.input as { count: number }).count) };
     const checkpoint = step.checkpoint as Checkpoint;
