@@ -17,7 +17,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openPglite } from '../src/db/pglite-db.js';
 import { contentTokens } from '../src/retrieval/local-embedder.js';
-import type { ChatMessage } from '../src/retrieval/messages.js';
+import type { ChatMessage } from '../src/messages.js';
 import {
   CHECKPOINTS,
   conversationPrefix,

@@ -1,4 +1,4 @@
-import type { ConversationMessage } from '../chat/composer.js';
+import type { ChatMessage } from '../messages.js';
 
 /** What the harness needs of a library: its policy and every entry with its provenance. */
 export interface LibrarySnapshot {
@@ -18,7 +18,7 @@ export interface LibraryEntry {
 }
 
 export interface ComposedPrompt {
-  messages: ConversationMessage[];
+  messages: ChatMessage[];
   guidance: { id: string; version: number; score: number }[];
 }
 
@@ -61,7 +61,7 @@ export class CoachClient {
     return items.map((v) => v.provenance);
   }
 
-  async compose(libraryId: string, messages: ConversationMessage[], conversationId: string): Promise<ComposedPrompt> {
+  async compose(libraryId: string, messages: ChatMessage[], conversationId: string): Promise<ComposedPrompt> {
     const body = (await this.json('POST', `/v1/libraries/${encodeURIComponent(libraryId)}/compose`, { messages, conversation_id: conversationId })) as ComposedPrompt;
     return { messages: body.messages, guidance: body.guidance };
   }

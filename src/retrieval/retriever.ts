@@ -6,10 +6,10 @@ import { buildConversationQuery } from './conversation-query.js';
 import type { Embedders } from './embedders.js';
 import { fuseHits, type FusedEntry, type TextHit, type VectorHit } from './fusion.js';
 import { runSearch, type SearchInput } from './search-sql.js';
-import type { ChatMessage } from './messages.js';
+import type { ChatMessage, ToolMessage } from '../messages.js';
 
 export interface RetrieveRequest {
-  messages: ChatMessage[];
+  messages: (ChatMessage | ToolMessage)[];
   k: number;
   filters?: { tags?: string[]; any_tags?: string[] };
   min_score?: number;

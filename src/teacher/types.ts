@@ -1,5 +1,5 @@
-import type { ConversationMessage } from '../chat/composer.js';
 import type { ModelRole } from '../config.js';
+import type { ChatMessage } from '../messages.js';
 
 export const JOB_KINDS = ['scenarios', 'transcripts'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -17,7 +17,7 @@ export interface Scenario {
 
 export interface Transcript {
   id: string;
-  messages: ConversationMessage[];
+  messages: ChatMessage[];
   outcome?: string;
 }
 
@@ -45,7 +45,7 @@ export interface DecisionPoint {
   /** Index of the agent's message in the conversation. */
   turn: number;
   /** The conversation before the agent's reply. */
-  state: ConversationMessage[];
+  state: ChatMessage[];
   agentReply: string;
   teacherReply: string;
   shortfall: boolean;

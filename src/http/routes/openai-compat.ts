@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ChatService, ChatStream } from '../../chat/chat-service.js';
-import type { ConversationMessage, GuidanceRef } from '../../chat/composer.js';
 import type { LibraryResolver } from '../../chat/library-resolver.js';
+import type { GuidanceRef } from '../../chat/types.js';
 import type { Libraries } from '../../library/libraries.js';
 import type { Library } from '../../library/types.js';
+import type { ChatMessage } from '../../messages.js';
 import type { SamplingParams } from '../../models/chat-model.js';
 import type { ModelRegistry } from '../../models/model-registry.js';
 import { abandonIfClientGone, clientSignal } from '../client-signal.js';
@@ -120,7 +121,7 @@ const ModelList = Type.Object({
 
 const text = (content: OpenAIMessage['content']) => (typeof content === 'string' ? content : content.map((part) => part.text).join(''));
 
-function conversation(messages: OpenAIMessage[]): ConversationMessage[] {
+function conversation(messages: OpenAIMessage[]): ChatMessage[] {
   return messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: text(m.content) }));
 }
 
