@@ -73,11 +73,8 @@ export class ReembedRun {
   /** Marks the job failed and removes the target chunks written so far; the library stays as it was. */
   async fail(error: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const [library] = await tx.query<{ embedder: string }>('SELECT embedder FROM libraries WHERE id = $1 FOR NO KEY UPDATE', [this.job.library_id]);
-      if (library === undefined) throw this.lease.lost();
-      await this.fence(tx);
       // Never the chunks search is using, whatever went wrong.
-      if (library.embedder !== this.job.target_embedder) await this.dropChunks(tx, this.job.target_embedder);
+      if ((await this.lockLibrary(tx)) !== this.job.target_embedder) await this.dropChunks(tx, this.job.target_embedder);
       await this.finish(tx, 'failed', error);
     });
   }
@@ -121,11 +118,9 @@ export class ReembedRun {
    */
   private trySwitch(): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const [library] = await tx.query<{ embedder: string }>('SELECT embedder FROM libraries WHERE id = $1 FOR NO KEY UPDATE', [this.job.library_id]);
-      if (library === undefined) throw this.lease.lost();
-      await this.fence(tx);
-      if (library.embedder !== this.job.source_embedder) {
-        throw new Error(`the library's embedder changed from ${this.job.source_embedder} to ${library.embedder} during the job`);
+      const embedder = await this.lockLibrary(tx);
+      if (embedder !== this.job.source_embedder) {
+        throw new Error(`the library's embedder changed from ${this.job.source_embedder} to ${embedder} during the job`);
       }
       if ((await this.staleEntries(1, tx)).length > 0) return false;
       await tx.query('UPDATE libraries SET embedder = $2, embedding_dim = $3, updated_at = now() WHERE id = $1', [
@@ -137,6 +132,17 @@ export class ReembedRun {
       await this.finish(tx, 'done', null);
       return true;
     });
+  }
+
+  /**
+   * Locks the library row against entry writes (they hold it FOR SHARE), then fences the job;
+   * returns the library's embedder. A deleted library ends the job like a lost lease.
+   */
+  private async lockLibrary(tx: Queryable): Promise<string> {
+    const [library] = await tx.query<{ embedder: string }>('SELECT embedder FROM libraries WHERE id = $1 FOR NO KEY UPDATE', [this.job.library_id]);
+    if (library === undefined) throw this.lease.lost();
+    await this.fence(tx);
+    return library.embedder;
   }
 
   /** Renews the lease and advances the cursor, or throws LeaseLost when the job is not ours any more. */
