@@ -102,7 +102,7 @@ export class Lease {
   }
 
   /** Lets go of the row, with assignments saying how it is left; false when it was no longer this worker's. */
-  end(set: string | undefined, params: readonly unknown[] = [], q: Queryable = this.db): Promise<boolean> {
+  end(set?: string, params: readonly unknown[] = [], q: Queryable = this.db): Promise<boolean> {
     const free = 'worker = NULL, lease_until = NULL';
     return this.fenced(set === undefined ? free : `${set}, ${free}`, params, q);
   }

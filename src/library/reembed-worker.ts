@@ -81,7 +81,7 @@ export class ReembedWorker {
       this.log.info({ job: job.id, library: job.library_id }, 're-embed job done: library switched');
     } catch (err) {
       // Leaves the job running but unowned, so the next instance resumes it without waiting for the lease.
-      if (err instanceof WorkerStopped) await lease.end(undefined);
+      if (err instanceof WorkerStopped) await lease.end();
       else if (err instanceof LeaseLost) this.log.warn({ job: job.id }, 're-embed job lost: taken over by another instance, or its library deleted');
       else {
         this.log.error({ err, job: job.id, library: job.library_id }, 're-embed job failed; library unchanged');
