@@ -9,9 +9,10 @@ import { defaultMigrationsDir, migrate, migrationFiles } from './db/migrate.js';
 import { openDb } from './db/open-db.js';
 import { projectRoot } from './project-root.js';
 import { Readiness } from './db/readiness.js';
-import { installErrorHandler } from './http/error-handler.js';
+import { frameworkErrorOptions, installErrorHandler } from './http/error-handler.js';
 import { IdempotencyKeys } from './http/idempotency.js';
-import { validationOptions } from './http/validation.js';
+import { installInputGuards } from './http/input-guards.js';
+import { rejectUndeclaredQuery, validationOptions } from './http/validation.js';
 import { installAuth } from './http/plugins/auth.js';
 import { registerMetrics } from './http/plugins/metrics.js';
 import { installNotFound } from './http/plugins/not-found.js';
@@ -49,6 +50,12 @@ export interface AppOptions {
   logStream?: { write(msg: string): void };
 }
 
+// Keys are made through the API with an admin key, so without one the service is unusable.
+const NO_ADMIN_KEY =
+  'no admin API key exists and COACH_ADMIN_KEY is not set, so every route except health, metrics and docs answers 401: ' +
+  'set COACH_ADMIN_KEY to a secret of at least 16 characters (e.g. the output of `openssl rand -hex 32`) in the environment or in .env, ' +
+  'restart, and create the other keys with POST /v1/keys';
+
 const VERSION = (JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -79,6 +86,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     keepAliveTimeout: 5_000,
     requestTimeout: 60_000,
     ...validationOptions(),
+    ...frameworkErrorOptions(),
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -97,9 +105,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
     const keys = new ApiKeys(db);
     if (config.adminKey !== undefined) await keys.bootstrapAdmin(config.adminKey);
-    else app.log.warn('COACH_ADMIN_KEY is not set: no admin key is bootstrapped');
+    else if (!(await keys.anyAdmin())) app.log.warn(NO_ADMIN_KEY);
 
     installErrorHandler(app);
+    installInputGuards(app);
+    rejectUndeclaredQuery(app);
     installNotFound(app);
     installAuth(app, keys);
     await registerOpenApi(app, VERSION);

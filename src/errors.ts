@@ -11,8 +11,11 @@ export type ErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'conflict'
+  | 'request_timeout'
   | 'payload_too_large'
+  | 'uri_too_long'
   | 'unsupported_media_type'
+  | 'request_headers_too_large'
   | 'service_unavailable'
   | 'upstream_error'
   | 'upstream_timeout'
@@ -36,6 +39,11 @@ export class AppError extends Error {
 export class ValidationError extends AppError {
   constructor(message: string, details?: unknown) {
     super('validation_error', message, details);
+  }
+
+  /** One problem with one field, in the shape schema validation errors have. */
+  static at(field: string, problem: string): ValidationError {
+    return new ValidationError(`${field} ${problem}`, [{ field, message: problem }]);
   }
 }
 

@@ -131,5 +131,5 @@ t.test('feedback is scoped to keys that see the trace\'s library, and validated 
   }
   const list = await app.inject({ method: 'GET', url: '/v1/traces', headers: bearer(insider.key) });
   t.equal(list.statusCode, 400);
-  t.match(list.json().error.message, 'querystring.conversation_id');
+  t.match(list.json().error.message, 'query.conversation_id');
 });

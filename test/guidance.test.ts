@@ -156,7 +156,7 @@ t.test('listing filters by status, tags and text, and pages with a cursor', asyn
 
   const badLimit = await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance?limit=0`, headers: admin });
   t.equal(badLimit.statusCode, 400);
-  t.match(badLimit.json().error.message, /querystring\.limit/);
+  t.match(badLimit.json().error.message, /query\.limit/);
   const badStatus = await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance?status=gone`, headers: admin });
   t.equal(badStatus.statusCode, 400);
   const badCursor = await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance?cursor=zzz`, headers: admin });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import t from 'tap';
 
 t.test('every environment variable the service reads is in the README configuration table', async (t) => {
@@ -16,4 +17,16 @@ t.test('CI runs the test command the README gives', async (t) => {
   const ci = readFileSync(new URL('../.ci/run', import.meta.url), 'utf8');
   t.match(readme, /^npm test\b/m);
   t.match(ci, /npm test/);
+});
+
+t.test('.env.example lists every variable of the README and of compose once, all commented out', async (t) => {
+  const read = (file: string) => readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
+  const readme = read('README.md');
+  const example = read('.env.example');
+  const documented = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]!);
+  const interpolated = [...new Set([...read('docker-compose.yml').matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]!))];
+  const listed = [...example.matchAll(/^# ([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!);
+  t.same([...listed].sort(), [...new Set([...documented, ...interpolated])].sort());
+  for (const name of interpolated) t.match(readme, `\`${name}\``, `the README explains compose's ${name}`);
+  t.same(parseEnv(example), {}, 'copied as it is, it sets nothing');
 });

@@ -1,3 +1,4 @@
+import { coachRequest } from '../cli.js';
 import type { ChatMessage } from '../messages.js';
 
 /** What the harness needs of a library: its policy and every entry with its provenance. */
@@ -20,13 +21,6 @@ export interface LibraryEntry {
 export interface ComposedPrompt {
   messages: ChatMessage[];
   guidance: { id: string; version: number; score: number }[];
-}
-
-export class CoachRequestError extends Error {
-  constructor(readonly status: number, what: string, body: string) {
-    super(`Coach answered ${status} to ${what}: ${body.slice(0, 500)}`);
-    this.name = 'CoachRequestError';
-  }
 }
 
 /**
@@ -67,21 +61,6 @@ export class CoachClient {
   }
 
   private async json(method: string, route: string, body?: unknown): Promise<unknown> {
-    return JSON.parse(await this.text(method, route, body));
-  }
-
-  private async text(method: string, route: string, body?: unknown): Promise<string> {
-    const headers: Record<string, string> = {};
-    if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(new URL(route, this.baseUrl), {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new CoachRequestError(res.status, `${method} ${route}`, text);
-    return text;
+    return JSON.parse(await coachRequest(this.baseUrl, method, route, { key: this.apiKey, body, timeoutMs: this.timeoutMs }));
   }
 }

@@ -28,12 +28,15 @@ export interface ImportResult {
   ids: string[];
 }
 
-export interface ListQuery {
-  limit: number;
-  cursor?: string;
+export interface ListFilters {
   status?: GuidanceStatus[];
   tags?: string[];
   q?: string;
+}
+
+export interface ListQuery extends ListFilters {
+  limit: number;
+  cursor?: string;
 }
 
 export interface GuidancePatch extends Partial<GuidanceContent> {
@@ -60,14 +63,42 @@ interface Existing {
   status: GuidanceStatus;
 }
 
+// seq is a bigint: a larger number would reach Postgres and fail there.
+const MAX_SEQ = 2n ** 63n - 1n;
+
 function encodeCursor(seq: string): string {
   return Buffer.from(`s:${seq}`).toString('base64url');
 }
 
 function decodeCursor(cursor: string): string {
-  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^s:\d+$/.test(decoded)) throw new ValidationError('query.cursor is not a cursor this service issued', { field: 'cursor' });
-  return decoded.slice(2);
+  const seq = /^s:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))?.[1];
+  // Base64 decoding skips what it cannot read, so only a cursor that re-encodes to itself is one we issued.
+  if (seq === undefined || BigInt(seq) > MAX_SEQ || encodeCursor(seq) !== cursor) {
+    const problem = 'is not a cursor this service issued';
+    throw new ValidationError(`query.cursor ${problem}`, [{ field: 'query.cursor', message: problem }]);
+  }
+  return seq;
+}
+
+/** The entries of a library matching the filters, after seq `after`, in seq order. */
+function select(libraryId: string, filters: ListFilters, after?: string, limit?: number): [string, unknown[]] {
+  const params: unknown[] = [libraryId];
+  const where = ['library_id = $1'];
+  const add = (clause: (n: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(clause(`$${params.length}`));
+  };
+  if (after !== undefined) add((n) => `seq > ${n}::bigint`, after);
+  if (filters.status !== undefined && filters.status.length > 0) add((n) => `status = ANY(${n}::text[])`, filters.status);
+  if (filters.tags !== undefined && filters.tags.length > 0) add((n) => `tags @> ${n}::text[]`, filters.tags);
+  if (filters.q !== undefined && filters.q.trim() !== '') add((n) => `search_tsv @@ websearch_to_tsquery('english', ${n})`, filters.q);
+  // The text copy must not be called seq: ORDER BY seq would then sort by it, as text (10 < 9).
+  let sql = `SELECT ${ENTRY_COLUMNS}, seq::text AS page_seq FROM guidance_entries WHERE ${where.join(' AND ')} ORDER BY seq`;
+  if (limit !== undefined) {
+    params.push(limit);
+    sql += ` LIMIT $${params.length}`;
+  }
+  return [sql, params];
 }
 
 /**
@@ -225,34 +256,21 @@ export class GuidanceStore {
   }
 
   async list(libraryId: string, query: ListQuery): Promise<{ items: GuidanceEntry[]; next_cursor: string | null }> {
-    const params: unknown[] = [libraryId];
-    const where = ['library_id = $1'];
-    const add = (clause: (n: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(clause(`$${params.length}`));
-    };
-    if (query.cursor !== undefined) add((n) => `seq > ${n}::bigint`, decodeCursor(query.cursor));
-    if (query.status !== undefined && query.status.length > 0) add((n) => `status = ANY(${n}::text[])`, query.status);
-    if (query.tags !== undefined && query.tags.length > 0) add((n) => `tags @> ${n}::text[]`, query.tags);
-    if (query.q !== undefined && query.q.trim() !== '') add((n) => `search_tsv @@ websearch_to_tsquery('english', ${n})`, query.q);
-    params.push(query.limit + 1);
-    const rows = await this.db.query<GuidanceEntry & { seq: string }>(
-      `SELECT ${ENTRY_COLUMNS}, seq::text AS seq FROM guidance_entries WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${params.length}`,
-      params,
-    );
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const rows = await this.db.query<GuidanceEntry & { page_seq: string }>(...select(libraryId, query, after, query.limit + 1));
     const page = rows.slice(0, query.limit);
-    const next = rows.length > query.limit ? encodeCursor(page[page.length - 1]!.seq) : null;
-    return { items: page.map(({ seq: _seq, ...entry }) => entry), next_cursor: next };
+    const next = rows.length > query.limit ? encodeCursor(page[page.length - 1]!.page_seq) : null;
+    return { items: page.map(({ page_seq: _seq, ...entry }) => entry), next_cursor: next };
   }
 
-  /** Every entry of the library in insertion order, a page at a time. */
-  async *exportAll(libraryId: string): AsyncGenerator<GuidanceEntry> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.list(libraryId, { limit: 1000, cursor });
-      yield* page.items;
-      cursor = page.next_cursor ?? undefined;
-    } while (cursor !== undefined);
+  /**
+   * Every entry matching the filters, in insertion order. One statement, so one snapshot: a write
+   * committed meanwhile is wholly in or wholly out, and no transaction stays open while a slow
+   * client downloads.
+   */
+  async exportAll(libraryId: string, filters: ListFilters): Promise<GuidanceEntry[]> {
+    const rows = await this.db.query<GuidanceEntry & { page_seq: string }>(...select(libraryId, filters));
+    return rows.map(({ page_seq: _seq, ...entry }) => entry);
   }
 
   /** Applies a change as a new version; a change that alters nothing returns the entry as is. */

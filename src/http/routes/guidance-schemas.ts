@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { STATUSES } from '../../library/types.js';
-import { Uuid } from '../schemas.js';
+import { MAX_INT32, Uuid } from '../schemas.js';
 
 export const Status = Type.Union(STATUSES.map((s) => Type.Literal(s)));
 const ShortText = (max: number) => Type.Array(Type.String({ maxLength: max }), { maxItems: 200 });
@@ -68,7 +68,7 @@ export const GuidancePatchBody = Type.Object(
     external_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 500 }), Type.Null()])),
     status: Type.Optional(Status),
     reason: Type.Optional(Type.String({ maxLength: 2_000, description: 'Why: recorded in the history (e.g. why it was approved or retired)' })),
-    expected_version: Type.Optional(Type.Integer({ minimum: 1, description: 'Apply only if the entry is still at this version (else 409)' })),
+    expected_version: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INT32, description: 'Apply only if the entry is still at this version (else 409)' })),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -82,15 +82,21 @@ export const GuidanceVersionView = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
 });
 
+const filterFields = {
+  status: Type.Optional(Type.String({ pattern: '^(draft|approved|retired)(,(draft|approved|retired))*$', description: 'Comma-separated statuses' })),
+  tags: Type.Optional(Type.String({ maxLength: 2_000, description: 'Comma-separated; entries having all of them' })),
+  q: Type.Optional(Type.String({ maxLength: 2_000, description: 'Full-text query (web search syntax)' })),
+};
+
 export const ListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
-    status: Type.Optional(Type.String({ pattern: '^(draft|approved|retired)(,(draft|approved|retired))*$', description: 'Comma-separated statuses' })),
-    tags: Type.Optional(Type.String({ maxLength: 2_000, description: 'Comma-separated; entries having all of them' })),
-    q: Type.Optional(Type.String({ maxLength: 2_000, description: 'Full-text query (web search syntax)' })),
+    ...filterFields,
   },
   { additionalProperties: false },
 );
+
+export const ExportQuery = Type.Object(filterFields, { additionalProperties: false });
 
 export const EntryParams = Type.Object({ id: Uuid, gid: Uuid });

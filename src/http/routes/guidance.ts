@@ -3,13 +3,15 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { requireRole, type Principal } from '../../auth/principal.js';
 import { ValidationError } from '../../errors.js';
-import type { GuidancePatch, GuidanceStore } from '../../library/guidance-store.js';
+import type { GuidancePatch, GuidanceStore, ListFilters } from '../../library/guidance-store.js';
 import type { Libraries } from '../../library/libraries.js';
 import type { GuidanceInput, GuidanceStatus } from '../../library/types.js';
 import { IdempotencyHeaders, type IdempotencyKeys } from '../idempotency.js';
-import { errorResponses, IdParams } from '../schemas.js';
+import { jsonTooDeep, TOO_DEEP } from '../input-guards.js';
+import { errorResponses, IdParams, MAX_INT32 } from '../schemas.js';
 import {
   EntryParams,
+  ExportQuery,
   GuidanceEntryView,
   GuidanceInputBody,
   GuidancePatchBody,
@@ -27,6 +29,14 @@ function requireWriter(principal: Principal): void {
 const commaList = (value: string | undefined) =>
   value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
+interface FilterQuery {
+  status?: string;
+  tags?: string;
+  q?: string;
+}
+
+const filters = ({ status, tags, q }: FilterQuery): ListFilters => ({ status: commaList(status) as GuidanceStatus[] | undefined, tags: commaList(tags), q });
+
 /** JSONL bodies become arrays, so the import route validates both forms with one schema. */
 function parseNdjson(_request: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void): void {
   const items: unknown[] = [];
@@ -34,10 +44,14 @@ function parseNdjson(_request: FastifyRequest, body: string, done: (err: Error |
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '') continue;
+    if (jsonTooDeep(line)) {
+      done(ValidationError.at('body', `line ${i + 1} ${TOO_DEEP}`));
+      return;
+    }
     try {
       items.push(JSON.parse(line));
     } catch {
-      done(new ValidationError(`body line ${i + 1} is not valid JSON`, { line: i + 1 }));
+      done(ValidationError.at('body', `line ${i + 1} is not valid JSON`));
       return;
     }
   }
@@ -100,7 +114,7 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { limit: number; cursor?: string; status?: string; tags?: string; q?: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { limit: number; cursor?: string } & FilterQuery }>(
     '/v1/libraries/:id/guidance',
     {
       schema: {
@@ -116,31 +130,38 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
     },
     async (request) => {
       const library = await libraries.get(request.principal, request.params.id);
-      const { limit, cursor, status, tags, q } = request.query;
-      return store.list(library.id, { limit, cursor, status: commaList(status) as GuidanceStatus[] | undefined, tags: commaList(tags), q });
+      const { limit, cursor } = request.query;
+      return store.list(library.id, { limit, cursor, ...filters(request.query) });
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get<{ Params: { id: string }; Querystring: FilterQuery }>(
     '/v1/libraries/:id/guidance/export',
     {
       schema: {
         tags: ['guidance'],
-        summary: 'Export every entry as JSONL that re-imports to the same library unchanged',
+        summary: 'Export entries as JSONL (application/x-ndjson) that re-imports to the same library unchanged',
+        description:
+          'Every entry, or those the filters select (the same as the list). A consistent snapshot: a write committed ' +
+          'during the export is wholly in it or wholly out.',
         params: IdParams,
-        response: { 200: Type.String({ description: 'One GuidanceInput JSON object per line' }), ...errorResponses() },
+        querystring: ExportQuery,
+        response: {
+          200: {
+            description: 'One GuidanceInput JSON object per line',
+            content: { [NDJSON]: { schema: Type.String({ description: 'One GuidanceInput JSON object per line' }) } },
+          },
+          ...errorResponses(),
+        },
       },
     },
     async (request, reply) => {
       const library = await libraries.get(request.principal, request.params.id);
-      async function* lines() {
-        for await (const e of store.exportAll(library.id)) {
-          const { id, external_id, scenario, guidance, examples, tags, policy_refs, status, provenance } = e;
-          yield JSON.stringify({ id, external_id, scenario, guidance, examples, tags, policy_refs, status, provenance }) + '\n';
-        }
-      }
+      const entries = await store.exportAll(library.id, filters(request.query));
+      const lines = entries.map(({ id, external_id, scenario, guidance, examples, tags, policy_refs, status, provenance }) =>
+        JSON.stringify({ id, external_id, scenario, guidance, examples, tags, policy_refs, status, provenance }) + '\n');
       reply.type(NDJSON).header('content-disposition', `attachment; filename="library-${library.id}.jsonl"`);
-      return reply.send(Readable.from(lines()));
+      return reply.send(Readable.from(lines));
     },
   );
 
@@ -214,7 +235,7 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
         summary: 'Bring back an earlier version as a new version (admin, teacher)',
         params: EntryParams,
         body: Type.Object(
-          { version: Type.Integer({ minimum: 1 }), reason: Type.Optional(Type.String({ maxLength: 2_000 })) },
+          { version: Type.Integer({ minimum: 1, maximum: MAX_INT32 }), reason: Type.Optional(Type.String({ maxLength: 2_000 })) },
           { additionalProperties: false },
         ),
         response: { 200: EntryRef, ...errorResponses(409) },

@@ -11,7 +11,7 @@ import type { ModelRegistry } from '../../models/model-registry.js';
 import { abandonIfClientGone, clientSignal } from '../client-signal.js';
 import { sendEventStream, sseEvent } from '../event-stream.js';
 import { setProvenanceHeaders } from '../provenance.js';
-import { errorResponses, Uuid } from '../schemas.js';
+import { errorResponses, MAX_INT32, Uuid } from '../schemas.js';
 import { ConversationId, K, RetrievalStatus } from './chat-schemas.js';
 
 /*
@@ -62,12 +62,12 @@ const CompletionsBodySchema = Type.Object(
     stream_options: Type.Optional(Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
     top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    max_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
-    max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
+    max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INT32 })),
+    max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INT32 })),
     stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 4 })])),
     presence_penalty: Type.Optional(Type.Number({ minimum: -2, maximum: 2 })),
     frequency_penalty: Type.Optional(Type.Number({ minimum: -2, maximum: 2 })),
-    seed: Type.Optional(Type.Integer()),
+    seed: Type.Optional(Type.Integer({ minimum: -MAX_INT32 - 1, maximum: MAX_INT32 })),
     user: Type.Optional(Type.String({ maxLength: 200 })),
     conversation_id: Type.Optional(ConversationId),
     k: K,
