@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { vectorLiteral } from '../src/chunk-index/vector-literal.js';
 import { coachRequest, connectionProblem, defineCommand, integerOption, runCommand, UnreachableError, UsageError } from '../src/cli.js';
 import { openPostgres } from '../src/db/postgres-db.js';
 import { buildConversationQuery } from '../src/retrieval/conversation-query.js';
@@ -165,7 +166,7 @@ async function main(o: BenchOptions): Promise<void> {
     const inputs: SearchInput[] = await Promise.all(
       conversations.map(async (messages) => {
         const q = await buildConversationQuery(messages, embedder);
-        return { vector: `[${q.vector.join(',')}]`, textQuery: q.terms.join(' '), statuses: ['approved'], tags: [], anyTags: [] };
+        return { vector: vectorLiteral(q.vector), textQuery: q.terms.join(' '), statuses: ['approved'], tags: [], anyTags: [] };
       }),
     );
     console.log(`library ${library.id}, embedder ${library.embedder}, ${connections} connections, ${duration} s per measurement`);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { composePrompt } from '../src/chat/composer.js';
-import { conversationProblems, type ChatMessage } from '../src/chat/messages.js';
+import { conversationProblems, type ChatMessage } from '../src/messages.js';
 import { namedTools, namesTool, toolResultsGiven } from '../src/chat/tool-traces.js';
 import { fullTextTerms, queryPieces } from '../src/retrieval/conversation-query.js';
 import { salientFacts, toolsRun } from '../src/retrieval/tool-state.js';

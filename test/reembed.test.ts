@@ -199,6 +199,35 @@ t.test('two instances on one database share the queue: each batch is embedded on
   t.equal(inputs.length, 2 * chunkCount(ENTRIES), 'no batch was embedded by both instances');
 });
 
+t.test('an instance claims only jobs whose target embedder it can run', async (t) => {
+  const fake = await FakeEmbeddings.start(t);
+  const { app: withModel, db } = await testApp(t, { env: fake.env({ REEMBED_BATCH_SIZE: '2' }) });
+  const blocker = await createLibrary(withModel, { embedder: LOCAL });
+  const waiting = await createLibrary(withModel, { embedder: LOCAL });
+  await importEntries(withModel, blocker.id, ENTRIES);
+  await importEntries(withModel, waiting.id, ENTRIES);
+  // The instance with the embedding model runs one job at a time: while its first waits on the
+  // held server, its second stays queued where another instance could take it.
+  fake.hold();
+  await reembed(withModel, blocker.id, { embedder: OPENAI });
+  await fake.received(1);
+  const queued = (await reembed(withModel, waiting.id, { embedder: OPENAI })).json();
+
+  // An instance with only local embedders on the same database; it claims in submission order, so
+  // finishing its own later job shows it passed the other one by.
+  const { app: localOnly } = await testApp(t, { db });
+  const own = await createLibrary(localOnly, { embedder: LOCAL });
+  await importEntries(localOnly, own.id, SAMPLE_ENTRIES);
+  t.equal((await reembed(localOnly, own.id, { embedder: 'local:hash-v1-256' })).statusCode, 202);
+  t.match(await jobWhere(localOnly, own.id, 'its own job', (j) => j.status === 'done' || j.status === 'failed'), { status: 'done' });
+  t.match(await job(localOnly, waiting.id), { id: queued.id, status: 'pending', started_at: null }, 'it left the job it cannot run alone');
+
+  fake.open();
+  for (const lib of [blocker, waiting]) {
+    t.match(await jobWhere(withModel, lib.id, 'the jobs of the instance with the model', (j) => j.status === 'done' || j.status === 'failed'), { status: 'done', done: 6 });
+  }
+});
+
 t.test('requests are validated, role-checked and scoped', async (t) => {
   const fake = await FakeEmbeddings.start(t);
   const { app } = await testApp(t, { env: fake.env() });

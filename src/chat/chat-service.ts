@@ -5,10 +5,11 @@ import type { Library } from '../library/types.js';
 import type { CompletionParams, Logprobs, StreamPart, ToolCallDelta, Usage } from '../models/chat-model.js';
 import { Deadline } from '../models/deadline.js';
 import { ModelCallAbortedError } from '../models/model-errors.js';
-import type { ModelClients } from '../models/model-clients.js';
+import type { ModelRegistry } from '../models/model-registry.js';
 import type { RetrievedGuidance, Retriever } from '../retrieval/retriever.js';
-import { composePrompt, type Composition, type GuidanceRef } from './composer.js';
-import type { ChatMessage, ToolCall } from './messages.js';
+import { composePrompt, type Composition } from './composer.js';
+import type { GuidanceRef } from './types.js';
+import type { ChatMessage, ToolCall } from '../messages.js';
 import { namedTools, toolResultsGiven } from './tool-traces.js';
 import type { Endpoint, RetrievalOutcome, TraceRecord, TraceStore } from './trace-store.js';
 
@@ -80,7 +81,7 @@ const elapsed = (since: number) => Math.round(performance.now() - since);
 export class ChatService {
   constructor(
     private readonly retriever: Retriever,
-    private readonly models: ModelClients,
+    private readonly models: ModelRegistry,
     private readonly traces: TraceStore,
     private readonly config: ChatConfig,
     private readonly log: ErrorLog,

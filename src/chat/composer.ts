@@ -1,19 +1,6 @@
-import type { ChatMessage } from './messages.js';
+import type { ChatMessage } from '../messages.js';
 import { estimateTokens } from './token-estimate.js';
-
-export interface GuidanceNote {
-  id: string;
-  version: number;
-  score: number;
-  scenario: string;
-  guidance: string;
-}
-
-export interface GuidanceRef {
-  id: string;
-  version: number;
-  score: number;
-}
+import type { GuidanceNote, GuidanceRef } from './types.js';
 
 export interface ComposeInput {
   policy: string;

@@ -1,4 +1,4 @@
-import { toolCallsById, truncate, type ChatMessage, type ToolCall, type ToolDefinition } from './messages.js';
+import { toolCallsById, truncate, type ChatMessage, type ToolCall, type ToolDefinition } from '../messages.js';
 
 /**
  * What a trace keeps of a turn's tools. Tool arguments and results can hold customer data, unlike

@@ -2,8 +2,8 @@ import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/db.js';
 import { NotFoundError } from '../errors.js';
 import type { Usage } from '../models/chat-model.js';
-import type { GuidanceRef } from './composer.js';
-import type { ToolCall } from './messages.js';
+import type { GuidanceRef } from './types.js';
+import type { ToolCall } from '../messages.js';
 import { tracedToolCalls, type TracedToolResult } from './tool-traces.js';
 
 export type Endpoint = 'compose' | 'chat' | 'chat.completions';

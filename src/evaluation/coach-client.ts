@@ -1,4 +1,4 @@
-import type { ChatMessage, TextMessage } from '../chat/messages.js';
+import type { ChatMessage, TextMessage } from '../messages.js';
 import { coachRequest } from '../cli.js';
 
 /** What the harness needs of a library: its policy and every entry with its provenance. */

@@ -1,4 +1,4 @@
-import type { TextMessage } from '../chat/messages.js';
+import type { TextMessage } from '../messages.js';
 import type { ModelCalls } from '../teacher/model-calls.js';
 import type { Prompt } from '../teacher/prompts.js';
 import { numberedTranscript } from '../teacher/transcript-text.js';

@@ -1,4 +1,4 @@
-import type { TextMessage } from '../chat/messages.js';
+import type { TextMessage } from '../messages.js';
 import type { ArmName } from './arms.js';
 import type { PairwiseVerdict, Rating, Scores } from './output-schemas.js';
 import type { ConversationUsage } from './usage-tally.js';

@@ -1,5 +1,5 @@
 import type { ModelEndpointConfig, ModelRole } from '../config.js';
-import type { ChatMessage } from '../chat/messages.js';
+import type { ChatMessage } from '../messages.js';
 import { ChatModel, type Completion, type CompletionParams } from '../models/chat-model.js';
 
 /**

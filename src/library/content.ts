@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors.js';
-import type { GuidanceContent, GuidanceInput, SearchedContent } from './types.js';
+import type { GuidanceContent, GuidanceInput } from './types.js';
 
 const clean = (list: string[] | undefined) => (list ?? []).map((item) => item.trim()).filter((item) => item !== '');
 
@@ -33,19 +33,4 @@ export function contentHash(content: GuidanceContent): string {
   // Only when set, so entries written before tool conditions existed keep their hash.
   if (after_tools.length + before_tools.length > 0) fields.push(after_tools, before_tools);
   return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
-}
-
-export interface ChunkText {
-  kind: 'scenario' | 'guidance' | 'example';
-  ordinal: number;
-  text: string;
-}
-
-/** The separately embedded search units of an entry. */
-export function chunkTexts(content: SearchedContent): ChunkText[] {
-  return [
-    { kind: 'scenario', ordinal: 0, text: content.scenario },
-    { kind: 'guidance', ordinal: 0, text: content.guidance },
-    ...content.examples.map((text, ordinal) => ({ kind: 'example' as const, ordinal, text })),
-  ];
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { replaceChunks } from '../chunk-index/chunk-writer.js';
+import { embedEntries } from '../chunk-index/entry-chunks.js';
 import type { Db, Queryable } from '../db/db.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Embedders } from '../retrieval/embedders.js';
-import { embedEntries, replaceChunks } from './chunk-writer.js';
 import { checkAppliesWhen, contentHash, normaliseContent } from './content.js';
 import { findNearDuplicates, type NearDuplicate } from './near-duplicates.js';
 import type { Actor, AppliesWhen, GuidanceContent, GuidanceEntry, GuidanceInput, GuidanceStatus, GuidanceVersion, Library } from './types.js';
@@ -10,6 +12,8 @@ import type { Actor, AppliesWhen, GuidanceContent, GuidanceEntry, GuidanceInput,
 const APPLIES_WHEN = "jsonb_build_object('after_tools', after_tools, 'before_tools', before_tools) AS applies_when";
 const ENTRY_COLUMNS =
   `id, library_id, external_id, scenario, guidance, examples, tags, policy_refs, ${APPLIES_WHEN}, status, version, provenance, created_at, updated_at`;
+// The unique index on (library_id, external_id), see migrations/001_init.sql.
+const EXTERNAL_ID_TAKEN = 'guidance_entries_external_id_key';
 // Statements stay a few MB even with large vectors.
 const WRITE_BATCH = 500;
 
@@ -98,10 +102,6 @@ function select(libraryId: string, filters: ListFilters, after?: string, limit?:
     sql += ` LIMIT $${params.length}`;
   }
   return [sql, params];
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string }).code === '23505';
 }
 
 /**
@@ -193,7 +193,7 @@ export class GuidanceStore {
         await lastInTransaction?.(tx, ids);
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError('an entry with the same external_id was written concurrently; retry the request');
+      if (isUniqueViolation(err, EXTERNAL_ID_TAKEN)) throw new ConflictError('an entry with the same external_id was written concurrently; retry the request');
       throw err;
     }
     return { created: plan.filter((p) => p.isNew).length, updated: plan.filter((p) => !p.isNew).length, unchanged, ids };
@@ -315,7 +315,7 @@ export class GuidanceStore {
         if (contentChanged) await replaceChunks(tx, library.id, embedder, [id], chunks);
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`external_id "${patch.external_id}" is already used in this library`, { field: 'external_id' });
+      if (isUniqueViolation(err, EXTERNAL_ID_TAKEN)) throw new ConflictError(`external_id "${patch.external_id}" is already used in this library`, { field: 'external_id' });
       throw err;
     }
     const entry = await this.get(library.id, id);

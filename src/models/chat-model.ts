@@ -1,7 +1,7 @@
 import OpenAI, { APIUserAbortError } from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall, ChatCompletionTokenLogprob } from 'openai/resources/chat/completions';
 import type { ReasoningEffort } from 'openai/resources/shared';
-import type { ChatMessage, ToolCall, ToolChoice, ToolDefinition } from '../chat/messages.js';
+import type { ChatMessage, ToolCall, ToolChoice, ToolDefinition } from '../messages.js';
 import type { ModelEndpointConfig, ModelRole } from '../config.js';
 import { UpstreamError, UpstreamTimeoutError } from '../errors.js';
 import { beforeDeadline, Deadline, DeadlineFetch } from './deadline.js';

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../chat/messages.js';
+import type { ChatMessage } from '../messages.js';
 import type { Embedder } from './embedder.js';
 import { contentTokens } from './local-embedder.js';
 import { salientFacts, toolEvents, type ToolEvent } from './tool-state.js';

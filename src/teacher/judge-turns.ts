@@ -1,4 +1,4 @@
-import type { ChatMessage, ToolDefinition } from '../chat/messages.js';
+import type { ChatMessage, ToolDefinition } from '../messages.js';
 import type { Library } from '../library/types.js';
 import type { ModelCalls, OutputCheck } from './model-calls.js';
 import { ContrastOutput, DecisionPointsOutput, type Contrast } from './output-schemas.js';

@@ -1,8 +1,8 @@
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { ChatMessage } from '../chat/messages.js';
+import type { ModelRole } from '../config.js';
+import type { ChatMessage } from '../messages.js';
 import type { ChatModel, Completion, CompletionParams, Usage } from '../models/chat-model.js';
-import type { TeachingRole } from './types.js';
 
 /** A model answered with JSON that does not fit its schema, even after one repair attempt. */
 export class InvalidModelOutputError extends Error {
@@ -13,7 +13,7 @@ export class InvalidModelOutputError extends Error {
 }
 
 export interface UsageSink {
-  add(role: TeachingRole, model: string, usage: Usage | null): Promise<void>;
+  add(role: ModelRole, model: string, usage: Usage | null): Promise<void>;
 }
 
 /** Extra checks a schema cannot express (word counts, quotes of the policy); returns problems. */
@@ -55,19 +55,19 @@ function problemsOf<T>(raw: string, schema: TSchema, check: OutputCheck<T> | und
 /** The models of one job, their calls cancelled by `signal` and their tokens counted in `usage`. */
 export class ModelCalls {
   constructor(
-    private readonly models: Record<TeachingRole, ChatModel>,
+    private readonly models: Record<ModelRole, ChatModel>,
     private readonly usage: UsageSink,
     private readonly signal: AbortSignal,
   ) {}
 
-  async complete(role: TeachingRole, messages: ChatMessage[], params: CompletionParams = {}): Promise<Completion> {
+  async complete(role: ModelRole, messages: ChatMessage[], params: CompletionParams = {}): Promise<Completion> {
     const model = this.models[role];
     const answer = await model.complete(messages, params, this.signal);
     await this.usage.add(role, model.model, answer.usage);
     return answer;
   }
 
-  async text(role: TeachingRole, messages: ChatMessage[], params: CompletionParams = {}): Promise<string> {
+  async text(role: ModelRole, messages: ChatMessage[], params: CompletionParams = {}): Promise<string> {
     return (await this.complete(role, messages, params)).content ?? '';
   }
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { TOOL_NAME_PATTERN } from '../chat/messages.js';
+import { TOOL_NAME_PATTERN } from '../messages.js';
 import { SHORTFALL_KINDS } from './types.js';
 
 /** JSON schemas the teacher answers in (response_format), also used to validate its answers. */

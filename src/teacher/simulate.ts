@@ -1,4 +1,4 @@
-import type { ChatMessage, TextMessage } from '../chat/messages.js';
+import type { ChatMessage, TextMessage } from '../messages.js';
 import type { Library } from '../library/types.js';
 import type { ModelCalls } from './model-calls.js';
 import type { Prompt } from './prompts.js';

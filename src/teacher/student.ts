@@ -1,5 +1,6 @@
-import { composePrompt, type GuidanceNote } from '../chat/composer.js';
-import type { ChatMessage, ToolDefinition } from '../chat/messages.js';
+import { composePrompt } from '../chat/composer.js';
+import type { GuidanceNote } from '../chat/types.js';
+import type { ChatMessage, ToolDefinition } from '../messages.js';
 import type { Library } from '../library/types.js';
 import type { Retriever } from '../retrieval/retriever.js';
 import type { ModelCalls } from './model-calls.js';

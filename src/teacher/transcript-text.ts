@@ -1,4 +1,4 @@
-import { toolCallsById, truncate, type ChatMessage, type ToolCall } from '../chat/messages.js';
+import { toolCallsById, truncate, type ChatMessage, type ToolCall } from '../messages.js';
 
 /** Enough of a tool result for the teacher to see what it said; whole records would crowd out the conversation. */
 const TOOL_RESULT_CHARS = 2_000;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ChatMessage } from '../../chat/messages.js';
+import type { ChatMessage } from '../../messages.js';
 import type { ChatModel, Usage } from '../../models/chat-model.js';
 import { projectRoot } from '../../project-root.js';
 import type { Prompt } from '../../teacher/prompts.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ChatService, ChatStream } from '../../chat/chat-service.js';
-import type { ChatMessage } from '../../chat/messages.js';
+import type { ChatMessage } from '../../messages.js';
 import type { Libraries } from '../../library/libraries.js';
 import { abandonIfClientGone, clientSignal } from '../client-signal.js';
 import { sendEventStream, sseEvent } from '../event-stream.js';

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ChatService, ChatStream } from '../../chat/chat-service.js';
-import type { GuidanceRef } from '../../chat/composer.js';
-import type { ChatMessage } from '../../chat/messages.js';
+import type { GuidanceRef } from '../../chat/types.js';
+import type { ChatMessage } from '../../messages.js';
 import type { LibraryResolver } from '../../chat/library-resolver.js';
 import type { Libraries } from '../../library/libraries.js';
 import type { Library } from '../../library/types.js';
 import type { CompletionParams } from '../../models/chat-model.js';
-import type { ModelClients } from '../../models/model-clients.js';
+import type { ModelRegistry } from '../../models/model-registry.js';
 import { abandonIfClientGone, clientSignal } from '../client-signal.js';
 import { sendEventStream, sseEvent } from '../event-stream.js';
 import { setProvenanceHeaders } from '../provenance.js';
@@ -156,7 +156,7 @@ async function* completionChunks(stream: ChatStream, library: Library, includeUs
   }
 }
 
-export function openaiCompatRoutes(app: FastifyInstance, libraries: Libraries, resolver: LibraryResolver, models: ModelClients, chat: ChatService): void {
+export function openaiCompatRoutes(app: FastifyInstance, libraries: Libraries, resolver: LibraryResolver, models: ModelRegistry, chat: ChatService): void {
   app.addSchema(CoachField);
 
   app.post<{ Body: CompletionsBody; Headers: CompletionsHeaders }>(
