@@ -6,6 +6,7 @@ import { buildConversationQuery } from './conversation-query.js';
 import type { Embedders } from './embedders.js';
 import { fuseHits, type FusedEntry, type TextHit, type VectorHit } from './fusion.js';
 import { runSearch, type SearchInput } from './search-sql.js';
+import { toolsRun } from './tool-state.js';
 import type { ChatMessage } from '../messages.js';
 
 export interface RetrieveRequest {
@@ -25,12 +26,33 @@ export interface Explanation {
   /** Full-text rank (summed BM25 IDF of the query words the entry contains) and the same divided by the best rank of this query. */
   text_rank: number;
   text_rank_normalised: number;
-  /** score = vector_weight × vector_score + text_weight × text_rank_normalised. */
+  /** score = vector_weight × vector_score + text_weight × text_rank_normalised + tool_state.bonus. */
   vector_weight: number;
   text_weight: number;
+  tool_state: ToolStateExplanation;
 }
 
-export interface RetrievedGuidance extends Pick<GuidanceEntry, 'id' | 'external_id' | 'version' | 'scenario' | 'guidance' | 'tags' | 'policy_refs' | 'status'> {
+/**
+ * How the entry's applies_when met the conversation. Entries whose conditions are not met are not
+ * retrieved at all, so a condition here is either met (true) or absent (null).
+ */
+export interface ToolStateExplanation {
+  after_tools_met: true | null;
+  before_tools_met: true | null;
+  /** TOOL_STATE_BONUS when after_tools are met, else 0. */
+  bonus: number;
+}
+
+/**
+ * Added to the score of an entry whose after_tools have all run. A note written for the state
+ * after a call fits it better than one that ignores tools, and the text alone, mostly the
+ * customer's words, cannot tell the two apart. A tenth of the score range: enough to lift such a
+ * note over an otherwise close match, not over a clearly better one.
+ */
+export const TOOL_STATE_BONUS = 0.1;
+
+export interface RetrievedGuidance
+  extends Pick<GuidanceEntry, 'id' | 'external_id' | 'version' | 'scenario' | 'guidance' | 'tags' | 'policy_refs' | 'applies_when' | 'status'> {
   score: number;
   explanation: Explanation;
 }
@@ -38,6 +60,8 @@ export interface RetrievedGuidance extends Pick<GuidanceEntry, 'id' | 'external_
 export interface RetrieveResult {
   results: RetrievedGuidance[];
   query: string;
+  /** The tools the conversation has run, which the entries' applies_when were checked against. */
+  tools_run: string[];
 }
 
 export interface RetrieverOptions {
@@ -46,8 +70,9 @@ export interface RetrieverOptions {
   candidates: number;
 }
 
-function explain(fused: FusedEntry): Explanation {
+function explain(fused: FusedEntry, entry: GuidanceEntry, bonus: number): Explanation {
   const { vector, text, fused: weights } = fused.explanation;
+  const met = (tools: string[]) => (tools.length > 0 ? true : null);
   return {
     vector_score: vector.score,
     best_similarity: vector.bestSimilarity,
@@ -57,12 +82,14 @@ function explain(fused: FusedEntry): Explanation {
     text_rank_normalised: text.normalised,
     vector_weight: weights.vectorWeight,
     text_weight: weights.textWeight,
+    tool_state: { after_tools_met: met(entry.applies_when.after_tools), before_tools_met: met(entry.applies_when.before_tools), bonus },
   };
 }
 
 /**
  * LLM-free retrieval: one query vector and one OR full-text query from the conversation, both
- * searched in a single statement, fused per entry in process.
+ * searched in a single statement, fused per entry in process. Entries whose applies_when does not
+ * fit the tools the conversation has run are filtered out in the search, like other filters.
  */
 export class Retriever {
   constructor(
@@ -75,42 +102,58 @@ export class Retriever {
     const embedder = this.embedders.get(library.embedder);
     const query = await buildConversationQuery(request.messages, embedder);
     const statuses = request.include_drafts === true ? ['approved', 'draft'] : ['approved'];
-    const { vectorHits, textHits } = await this.search(library, embedder.id, embedder.dimension, {
+    const ran = toolsRun(request.messages);
+    const { vectorHits, textHits, afterToolsMet } = await this.search(library, embedder.id, embedder.dimension, {
       vector: vectorLiteral(query.vector),
       textQuery: query.terms.join(' '),
       statuses,
       tags: request.filters?.tags ?? [],
       anyTags: request.filters?.any_tags ?? [],
+      toolsRun: ran,
     });
     const minScore = request.min_score ?? 0;
+    const bonusOf = (entryId: string) => (afterToolsMet.has(entryId) ? TOOL_STATE_BONUS : 0);
     const ranked = fuseHits(vectorHits, textHits)
+      .map((fused) => ({ fused, score: fused.score + bonusOf(fused.entryId) }))
+      // Ties fall back to id order, as in fusion, so results are reproducible.
+      .sort((a, b) => b.score - a.score || (a.fused.entryId < b.fused.entryId ? -1 : 1))
       .filter((entry) => entry.score >= minScore)
       .slice(0, request.k);
-    const entries = await this.entries(ranked.map((r) => r.entryId));
-    const results = ranked.flatMap((fused) => {
+    const entries = await this.entries(ranked.map((r) => r.fused.entryId));
+    const results = ranked.flatMap(({ fused, score }) => {
       const entry = entries.get(fused.entryId);
       if (entry === undefined) return [];
-      const { id, external_id, version, scenario, guidance, tags, policy_refs, status } = entry;
-      return [{ id, external_id, version, scenario, guidance, tags, policy_refs, status, score: fused.score, explanation: explain(fused) }];
+      const { id, external_id, version, scenario, guidance, tags, policy_refs, applies_when, status } = entry;
+      const explanation = explain(fused, entry, bonusOf(id));
+      return [{ id, external_id, version, scenario, guidance, tags, policy_refs, applies_when, status, score, explanation }];
     });
-    return { results, query: query.query };
+    return { results, query: query.query, tools_run: ran };
   }
 
-  private async search(library: Library, embedderId: string, dim: number, q: SearchInput): Promise<{ vectorHits: VectorHit[]; textHits: TextHit[] }> {
+  private async search(
+    library: Library,
+    embedderId: string,
+    dim: number,
+    q: SearchInput,
+  ): Promise<{ vectorHits: VectorHit[]; textHits: TextHit[]; afterToolsMet: Set<string> }> {
     const rows = await runSearch(this.db, { libraryId: library.id, embedderId, dim, efSearch: this.options.efSearch, candidates: this.options.candidates }, q);
     const vectorHits: VectorHit[] = [];
     const textHits: TextHit[] = [];
+    const afterToolsMet = new Set<string>();
     for (const row of rows) {
       if (row.source === 'vector') vectorHits.push({ entryId: row.entry_id, chunkKind: row.kind!, similarity: Number(row.value) });
       else textHits.push({ entryId: row.entry_id, textRank: Number(row.value) });
+      if (row.after_tools_met) afterToolsMet.add(row.entry_id);
     }
-    return { vectorHits, textHits };
+    return { vectorHits, textHits, afterToolsMet };
   }
 
   private async entries(ids: string[]): Promise<Map<string, GuidanceEntry>> {
     if (ids.length === 0) return new Map();
     const rows = await this.db.query<GuidanceEntry>(
-      'SELECT id, external_id, version, scenario, guidance, tags, policy_refs, status FROM guidance_entries WHERE id = ANY($1::uuid[])',
+      `SELECT id, external_id, version, scenario, guidance, tags, policy_refs, status,
+              jsonb_build_object('after_tools', after_tools, 'before_tools', before_tools) AS applies_when
+       FROM guidance_entries WHERE id = ANY($1::uuid[])`,
       [ids],
     );
     return new Map(rows.map((row) => [row.id, row]));

@@ -20,6 +20,8 @@ export interface SearchInput {
   statuses: string[];
   tags: string[];
   anyTags: string[];
+  /** The tools that have run in the conversation (see toolsRun). */
+  toolsRun: string[];
 }
 
 export interface SearchRow {
@@ -27,12 +29,17 @@ export interface SearchRow {
   entry_id: string;
   kind: ChunkKind | null;
   value: number;
+  /** The entry has after_tools, and (by the filter) every one of them has run. */
+  after_tools_met: boolean;
 }
 
 const POSTINGS_BUDGET = 2_000;
 
+// An entry applies once all its after_tools have run, and while none of its before_tools has.
 const ENTRY_FILTERS =
-  'e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[])';
+  'e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) ' +
+  'AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])';
+const AFTER_TOOLS_MET = 'cardinality(e.after_tools) > 0 AS after_tools_met';
 
 /** Vector and full-text candidates in one statement (one round trip). */
 export function searchStatement(dim: number): string {
@@ -41,10 +48,10 @@ export function searchStatement(dim: number): string {
     vector: `$2::vector(${dim})`,
     library: '$1',
     embedder: '$3',
-    columns: 'c.entry_id, c.kind',
+    columns: `c.entry_id, c.kind, ${AFTER_TOOLS_MET}`,
     where: `$2::text IS NOT NULL AND ${ENTRY_FILTERS}`,
     limit: '$8',
-    select: 'entry_id, kind, 1 - distance AS value',
+    select: 'entry_id, kind, 1 - distance AS value, after_tools_met',
   });
   return `WITH vector_hits AS (
 ${indent(vectorHits)}
@@ -69,16 +76,16 @@ text_candidates AS (
 ),
 -- Every candidate from either side ranked by the summed IDF of the query lexemes it contains.
 text_hits AS (
-  SELECT e.id AS entry_id, NULL::text AS kind, ranked.value
+  SELECT e.id AS entry_id, NULL::text AS kind, ranked.value, ${AFTER_TOOLS_MET}
   FROM guidance_entries e
   CROSS JOIN LATERAL (SELECT sum(t.idf) AS value FROM query_terms t WHERE e.search_tsv @@ t.match) ranked
   WHERE e.id IN (SELECT entry_id FROM vector_hits UNION SELECT id FROM text_candidates) AND ranked.value > 0
   ORDER BY ranked.value DESC
   LIMIT $8
 )
-SELECT 'vector' AS source, entry_id, kind, value FROM vector_hits
+SELECT 'vector' AS source, entry_id, kind, value, after_tools_met FROM vector_hits
 UNION ALL
-SELECT 'text', entry_id, kind, value FROM text_hits`;
+SELECT 'text', entry_id, kind, value, after_tools_met FROM text_hits`;
 }
 
 export function runSearch(db: Db, scope: SearchScope, input: SearchInput): Promise<SearchRow[]> {
@@ -88,7 +95,7 @@ export function runSearch(db: Db, scope: SearchScope, input: SearchInput): Promi
       String(Math.max(scope.efSearch, scope.candidates)),
     ]);
     return tx.query<SearchRow>(searchStatement(scope.dim), [
-      scope.libraryId, input.vector, scope.embedderId, input.textQuery, input.statuses, input.tags, input.anyTags, scope.candidates,
+      scope.libraryId, input.vector, scope.embedderId, input.textQuery, input.statuses, input.tags, input.anyTags, scope.candidates, input.toolsRun,
     ]);
   });
 }
