@@ -11,6 +11,7 @@ import { admin, ADMIN_KEY, bearer, createKey, testConfig } from './helpers/app.j
 import { openPglite } from '../src/db/pglite-db.js';
 import { openPostgres } from '../src/db/postgres-db.js';
 import { freshDatabaseUrl, openTestDb, usingPostgres } from './helpers/db.js';
+import { emptyPgliteImage } from './helpers/pglite-template.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MIGRATIONS = (await readdir(path.join(ROOT, 'migrations'))).filter((f) => f.endsWith('.sql')).sort();
@@ -23,7 +24,7 @@ function capture(): { lines: Array<Record<string, unknown>>; write(line: string)
 
 t.test('restarting on a migrated database applies nothing and keeps the data', async (t) => {
   // An empty database (the PGlite test helper hands out an already migrated one).
-  const db = usingPostgres ? await openTestDb(t) : await openPglite();
+  const db = usingPostgres ? await openTestDb(t) : await openPglite(undefined, await emptyPgliteImage());
   if (!usingPostgres) t.teardown(() => db.close());
   const firstLog = capture();
   const first = await buildApp(testConfig({ LOG_LEVEL: 'info' }), { db, logStream: firstLog });
@@ -119,6 +120,8 @@ function runMain(env: Record<string, string>): Promise<{ code: number | null; st
 t.test('embedded PGlite persists in COACH_DATA_DIR and locks it', { skip: usingPostgres && 'DATABASE_URL is set' }, async (t) => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'coach-data-'));
   t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  // What PGlite's initdb would write there, without its ~5 s (shutdown.test.ts starts on an empty directory).
+  await (await openPglite(dataDir, await emptyPgliteImage())).close();
   const config = testConfig({ COACH_DATA_DIR: dataDir });
 
   const first = await buildApp(config);
