@@ -2,7 +2,7 @@ import type { Db } from '../db/db.js';
 import type { GuidanceStore } from '../library/guidance-store.js';
 import type { Library } from '../library/types.js';
 import { elicit, type ElicitContext } from './elicit.js';
-import { TeachingModels, UsageLedger } from './job-models.js';
+import { type TeachingModels, UsageLedger } from './job-models.js';
 import { contrast, findDecisionPoints } from './judge-turns.js';
 import { LibraryWriter } from './library-writer.js';
 import { ModelCalls } from './model-calls.js';
