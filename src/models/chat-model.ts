@@ -3,7 +3,7 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import type { ModelEndpointConfig, ModelRole } from '../config.js';
 import { UpstreamError, UpstreamTimeoutError } from '../errors.js';
 import type { ChatMessage } from '../messages.js';
-import { beforeDeadline, Deadline, DeadlineFetch } from './deadline.js';
+import { beforeDeadline, type Deadline, DeadlineFetch } from './deadline.js';
 import { ModelCallAbortedError, toModelError } from './model-errors.js';
 
 /** Sampling options a caller may pass through to the model unchanged. */
