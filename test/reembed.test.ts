@@ -5,6 +5,7 @@ import type { Db } from '../src/db/db.js';
 import { admin, bearer, createKey, testApp, testConfig } from './helpers/app.js';
 import { FakeEmbeddings } from './helpers/fake-embeddings.js';
 import { createLibrary, importEntries, SAMPLE_ENTRIES } from './helpers/library.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const LOCAL = 'local:hash-v1-512';
 const OPENAI = 'openai:fake-embed';
@@ -16,16 +17,6 @@ const MORE_ENTRIES = [
 ];
 const ENTRIES = [...SAMPLE_ENTRIES, ...MORE_ENTRIES];
 const GIFT_CARD = { external_id: 'gift-card', scenario: 'Customer asks for the balance of a gift card', guidance: 'Ask for the card number and read the balance.', examples: ['how much is left on my voucher'] };
-
-async function waitFor<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const reembed = (app: FastifyInstance, libraryId: string, payload: unknown, headers = admin) =>
   app.inject({ method: 'POST', url: `/v1/libraries/${libraryId}/reembed`, headers, payload: payload as object });
@@ -45,8 +36,13 @@ async function job(app: FastifyInstance, libraryId: string): Promise<JobView> {
   return res.json();
 }
 
-const jobWhere = (app: FastifyInstance, libraryId: string, what: string, ok: (j: JobView) => boolean) =>
-  waitFor(what, () => job(app, libraryId), ok);
+const jobWhere = (app: FastifyInstance, libraryId: string, what: string, ok: (j: JobView) => boolean) => {
+  let last: JobView | undefined;
+  return waitFor(async () => ok((last = await job(app, libraryId))) && last, {
+    timeout: 30_000,
+    message: () => `timed out waiting for ${what}; last: ${JSON.stringify(last)}`,
+  });
+};
 
 async function library(app: FastifyInstance, libraryId: string): Promise<{ embedder: string; embedding_dim: number }> {
   return (await app.inject({ method: 'GET', url: `/v1/libraries/${libraryId}`, headers: admin })).json();

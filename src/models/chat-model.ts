@@ -4,7 +4,7 @@ import type { ReasoningEffort } from 'openai/resources/shared';
 import type { ChatMessage, ToolCall, ToolChoice, ToolDefinition } from '../messages.js';
 import type { ModelEndpointConfig, ModelRole } from '../config.js';
 import { UpstreamError, UpstreamTimeoutError } from '../errors.js';
-import { beforeDeadline, Deadline, DeadlineFetch } from './deadline.js';
+import { beforeDeadline, type Deadline, DeadlineFetch } from './deadline.js';
 import { ModelCallAbortedError, toModelError } from './model-errors.js';
 
 export type ResponseFormat =
