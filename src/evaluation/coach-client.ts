@@ -23,6 +23,25 @@ export interface ComposedPrompt {
   guidance: { id: string; version: number; score: number }[];
 }
 
+export interface TeacherJob {
+  id: string;
+  library_id: string;
+  status: string;
+  models: Record<string, string>;
+  usage: Record<string, { model: string; calls: number; prompt_tokens: number; completion_tokens: number }>;
+  produced_entry_ids: string[];
+  merged_entry_ids: string[];
+}
+
+/** One decision point a teacher job wrote an entry from (GET …/guidance/{gid}/evidence). */
+export interface Evidence {
+  job_id: string;
+  entry_id: string;
+  source_id: string;
+  decision_key: string;
+  evidence: { state?: unknown; teacher_reply?: unknown; [field: string]: unknown };
+}
+
 /**
  * A running Coach over HTTP. The coach arm goes through the compose route, so its prompts are the
  * ones production serves (retrieval, budget, composition), traced like any frontend's.
@@ -53,6 +72,17 @@ export class CoachClient {
       items: { provenance: Record<string, unknown> }[];
     };
     return items.map((v) => v.provenance);
+  }
+
+  /** A teacher job with its token usage per role (needs an admin or teacher key). */
+  async job(id: string): Promise<TeacherJob> {
+    return (await this.json('GET', `/v1/jobs/${encodeURIComponent(id)}`)) as TeacherJob;
+  }
+
+  /** What the teacher jobs stored when they wrote or changed an entry (needs an admin or teacher key). */
+  async evidence(libraryId: string, entryId: string): Promise<Evidence[]> {
+    const { items } = (await this.json('GET', `/v1/libraries/${encodeURIComponent(libraryId)}/guidance/${encodeURIComponent(entryId)}/evidence`)) as { items: Evidence[] };
+    return items;
   }
 
   async compose(libraryId: string, messages: ConversationMessage[], conversationId: string): Promise<ComposedPrompt> {

@@ -3,17 +3,21 @@ import { LocalServer } from './local-server.js';
 
 /**
  * A scripted OpenAI-compatible server for teacher jobs: requests are routed by `model` to the
- * teacher, student or customer, and the teacher's by the `response_format` schema name, so each
+ * teacher, student, customer or judge, and the teacher's by the `response_format` schema name, so each
  * test says how every role behaves. Faults (statuses, hangs, bad JSON) can be queued per route.
  */
-export type Role = 'teacher' | 'student' | 'customer';
-export const MODELS: Record<Role, string> = { teacher: 'teacher-model', student: 'student-model', customer: 'customer-model' };
+export type Role = 'teacher' | 'student' | 'customer' | 'judge';
+export const MODELS: Record<Exclude<Role, 'judge'>, string> = { teacher: 'teacher-model', student: 'student-model', customer: 'customer-model' };
+/** The evaluation's judge, when a test configures one apart from the teacher. */
+export const JUDGE_MODEL = 'judge-model';
 
 export interface LlmRequest {
   role: Role;
   /** The teacher's response_format schema name; '' for plain text calls. */
   schema: string;
   messages: { role: string; content: string }[];
+  /** The sampling seed sent, if any (the evaluation seeds every agent and customer call). */
+  seed?: number;
   closedEarly: boolean;
   closed: Promise<void>;
 }
@@ -31,7 +35,7 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-const ROLE_OF = Object.fromEntries(Object.entries(MODELS).map(([role, model]) => [model, role as Role]));
+const ROLE_OF: Record<string, Role> = { ...Object.fromEntries(Object.entries(MODELS).map(([role, model]) => [model, role as Role])), [JUDGE_MODEL]: 'judge' };
 
 export class FakeLlm {
   readonly requests: LlmRequest[] = [];
@@ -88,7 +92,7 @@ export class FakeLlm {
   }
 
   private handle(_req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
-    const body = JSON.parse(raw || '{}') as { model?: string; messages?: LlmRequest['messages']; response_format?: { json_schema?: { name?: string } } };
+    const body = JSON.parse(raw || '{}') as { model?: string; messages?: LlmRequest['messages']; seed?: number; response_format?: { json_schema?: { name?: string } } };
     const role = ROLE_OF[body.model ?? ''];
     if (role === undefined) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `unknown model ${body.model}` } }));
@@ -99,6 +103,7 @@ export class FakeLlm {
       role,
       schema: body.response_format?.json_schema?.name ?? '',
       messages: body.messages ?? [],
+      seed: body.seed,
       closedEarly: false,
       closed: new Promise<void>((resolve) => (closed = resolve)),
     };
