@@ -6,7 +6,9 @@ import { parseCli } from '../../src/evaluation/cli-options.js';
 import { evaluate } from '../../src/evaluation/runner.js';
 import { evaluationSetup } from '../../src/evaluation/setup.js';
 import { ADMIN_KEY, testApp } from './app.js';
-import { ENTRIES, FakeLlm, JUDGE_MODEL, POLICY, SKIPPING_REPLY, VERIFIED_REPLY, type LlmRequest } from './fake-llm.js';
+import type { FastifyInstance } from 'fastify';
+import { ENTRIES, FakeLlm, JUDGE_MODEL, POLICY, scriptSupportDesk, SKIPPING_REPLY, VERIFIED_REPLY, type LlmRequest } from './fake-llm.js';
+import { jobClient } from './teacher.js';
 import { createLibrary, importEntries, SAMPLE_ENTRIES } from './library.js';
 
 /**
@@ -182,3 +184,47 @@ export const lines = async <T>(file: string): Promise<T[]> =>
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as T);
+
+// ---- A library built by a real teacher job, for the build cost, break-even and the SFT export ----
+
+/** Per million tokens: the teacher dear, the student and the customer cheap; the judge unpriced. */
+export const TAUGHT_PRICES = { 'teacher-model': { input: 10, output: 30 }, 'student-model': { input: 1, output: 2 }, 'customer-model': { input: 1, output: 2 } };
+export const TAUGHT_SCENARIO = { id: 'train-cancel-1', description: 'Wants an order cancelled', customer_goal: 'have the order cancelled', opening: 'Hi, please cancel my order 1234.' };
+
+/**
+ * A running Coach with all three teaching roles, whose library a teacher job built from
+ * `train-cancel-1` (the support desk's script), then the models re-scripted as the eval desk.
+ */
+export async function taughtDesk(t: Test): Promise<Desk & { jobId: string; app: FastifyInstance }> {
+  const fake = scriptSupportDesk(await FakeLlm.start(t));
+  const sft = scriptFineTuned(await FakeLlm.start(t));
+  const env = fake.env({
+    JUDGE_BASE_URL: fake.baseUrl,
+    JUDGE_MODEL: JUDGE_MODEL,
+    JUDGE_API_KEY: 'fake',
+    MODEL_PRICES: JSON.stringify(TAUGHT_PRICES),
+    LOG_LEVEL: 'silent',
+  });
+  const { app } = await testApp(t, { env });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const library = await createLibrary(app, { policy: POLICY });
+  const job = await jobClient(app, library.id).run({ kind: 'scenarios', scenarios: [TAUGHT_SCENARIO], options: { auto_approve: true } });
+  if (job.status !== 'done') throw new Error(`the teacher job ended ${job.status}: ${JSON.stringify(job.errors)}`);
+  scriptEvalDesk(fake);
+  const dir = t.testdir();
+  const scenarios = async (list: object[]) => {
+    const file = path.join(dir, `scenarios-${Math.random().toString(36).slice(2)}.jsonl`);
+    await writeFile(file, list.map((s) => JSON.stringify(s)).join('\n') + '\n');
+    return file;
+  };
+  return {
+    fake,
+    sft,
+    app,
+    jobId: job.id,
+    libraryId: library.id,
+    env: { ...env, COACH_URL: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, COACH_API_KEY: ADMIN_KEY },
+    dir,
+    scenarios,
+  };
+}

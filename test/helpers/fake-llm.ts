@@ -13,6 +13,8 @@ export const JUDGE_MODEL = 'judge-model';
 
 export interface LlmRequest {
   role: Role;
+  /** The model asked for: one of MODELS, or an alias of a role. */
+  model: string;
   /** The teacher's response_format schema name; '' for plain text calls. */
   schema: string;
   messages: { role: string; content: string }[];
@@ -40,6 +42,7 @@ const ROLE_OF: Record<string, Role> = { ...Object.fromEntries(Object.entries(MOD
 export class FakeLlm {
   readonly requests: LlmRequest[] = [];
   readonly handlers = new Map<string, Handler>();
+  private readonly roles = new Map<string, Role>(Object.entries(ROLE_OF));
   private readonly faults = new Map<string, Answer[]>();
   private server!: LocalServer;
 
@@ -71,6 +74,12 @@ export class FakeLlm {
     };
   }
 
+  /** Requests for `model` are routed to `role`'s handlers (another model on the same endpoint). */
+  alias(model: string, role: Role): this {
+    this.roles.set(model, role);
+    return this;
+  }
+
   /** How `route` (a role, or `teacher:<schema>`) answers from now on. */
   on(route: string, handler: Handler): this {
     this.handlers.set(route, handler);
@@ -93,7 +102,7 @@ export class FakeLlm {
 
   private handle(_req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
     const body = JSON.parse(raw || '{}') as { model?: string; messages?: LlmRequest['messages']; seed?: number; response_format?: { json_schema?: { name?: string } } };
-    const role = ROLE_OF[body.model ?? ''];
+    const role = this.roles.get(body.model ?? '');
     if (role === undefined) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `unknown model ${body.model}` } }));
       return;
@@ -101,6 +110,7 @@ export class FakeLlm {
     let closed!: () => void;
     const request: LlmRequest = {
       role,
+      model: body.model!,
       schema: body.response_format?.json_schema?.name ?? '',
       messages: body.messages ?? [],
       seed: body.seed,
