@@ -46,13 +46,19 @@ function whole(name: string, raw: string, max: number): number {
   return Number(raw);
 }
 
-/** The data folder a derived task file sits in (`<data>/derived/tasks_….json`), else the shared data beside the repository. */
-function defaultDataDir(tasksFile: string): string {
+/** The data folder a derived task file sits in (`<data>/derived/tasks_….json`), else the shared data beside the repository; why not, when neither exists. */
+export function tauDataDirOf(tasksFile: string): { dir: string } | { missing: string } {
   const dir = path.dirname(tasksFile);
-  if (path.basename(dir) === 'derived' && existsSync(path.join(dir, '..', 'env'))) return path.dirname(dir);
+  if (path.basename(dir) === 'derived' && existsSync(path.join(dir, '..', 'env'))) return { dir: path.dirname(dir) };
   const shared = path.resolve(projectRoot(), '../shared/data/tau_bench');
-  if (existsSync(path.join(shared, 'env'))) return shared;
-  throw new TauUsageError(`--data is required: ${tasksFile} is not in a tau_bench derived/ folder and ${shared} does not exist`);
+  if (existsSync(path.join(shared, 'env'))) return { dir: shared };
+  return { missing: `${tasksFile} is not in a tau_bench derived/ folder and ${shared} does not exist` };
+}
+
+function defaultDataDir(tasksFile: string): string {
+  const found = tauDataDirOf(tasksFile);
+  if ('missing' in found) throw new TauUsageError(`--data is required: ${found.missing}`);
+  return found.dir;
 }
 
 /** Returns null for --help. */
