@@ -13,6 +13,7 @@ import { coachApiKey, defineCommand, httpUrl, integerOption, runCommand, UsageEr
 import { loadConfig, loadEvaluationConfig, type ModelEndpointConfig } from '../src/config.js';
 import { ModelNotConfiguredError } from '../src/errors.js';
 import { CoachClient } from '../src/evaluation/coach-client.js';
+import { libraryProvenances } from '../src/evaluation/library-build.js';
 import { loadScenarios } from '../src/evaluation/scenario-sources.js';
 import { ScenarioFormatError } from '../src/evaluation/scenarios.js';
 import { SeededChatModel } from '../src/evaluation/seeded-model.js';
@@ -105,9 +106,7 @@ await runCommand(EXPORT_SFT, async (values) => {
       const client = coach();
       const library = await client.library(values.library!);
       policy = library.policy;
-      const provenances = [];
-      for (const entry of library.entries) provenances.push(...(await client.provenanceHistory(library.id, entry.id)));
-      const built = trainingSourceIds(provenances);
+      const built = trainingSourceIds(await libraryProvenances(client, library));
       const outside = scenarios.filter((s) => !built.has(s.id)).length;
       if (outside > 0) console.error(`${EXPORT_SFT.name}: note: ${outside} of ${scenarios.length} scenarios did not build library ${library.id}; the sft arm is then trained on other data than coach`);
     }

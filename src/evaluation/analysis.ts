@@ -28,6 +28,11 @@ export const COMPARISONS: readonly [string, string][] = [
   ['teacher', 'student'],
 ];
 
+/** How the report states its multiple-comparison adjustment, `family` naming what each comparison's family holds. */
+export const holmAdjustment = (family: string) =>
+  `Holm's step-down at a family-wise 5% within each comparison, across ${family}; ` +
+  'adjusted intervals are the percentile intervals at the level Holm tests each metric at, so they exclude 0 exactly when Holm rejects; raw and Holm-adjusted p are reported beside them';
+
 export const comparisonKey = (arm: string, against: string) => `${arm}−${against}`;
 
 export interface MetricSpec {

@@ -1,7 +1,7 @@
-import type { ComparisonResult, Difference } from './analysis.js';
 import { ARM_LABELS, type ArmName } from './arms.js';
 import { METRICS, PAIRWISE_LABEL, PAIRWISE_METRIC, type MetricName, type Report } from './report.js';
 import type { Estimate } from './stats.js';
+import { differencesChart } from './differences-chart.js';
 import { colourOf, document, fmt, line, round, text, ticks } from './svg.js';
 
 const CHARTED: MetricName[] = ['resolution', 'policy_correctness', 'empathy', 'efficiency', 'satisfaction', 'violation_free'];
@@ -64,72 +64,17 @@ export function renderChart(report: Report): string {
   ]);
 }
 
-const ROW = 24;
-const FOREST = { width: 480, top: 40, bottom: 34, left: 120, right: 16 };
-
-/** A symmetric scale around 0 that holds every interval shown. */
-function extent(differences: Difference[]): number {
-  const reach = Math.max(...differences.flatMap((d) => [d.ci[0], d.ci[1], ...(d.holm === null ? [] : d.holm.ci_holm)].map(Math.abs)), 1e-9);
-  return ticks(0, reach * 1.05, 3).find((t) => t >= reach * 1.05) ?? reach * 1.1;
-}
-
-function verdictColour(report: Report, comparison: ComparisonResult, metric: string): string {
-  const claim = report.claims.find((c) => c.comparison === comparison.key && c.metric === metric);
-  if (claim === undefined) return '#555';
-  return claim.verdict === 'supported' ? '#1a7f37' : claim.verdict === 'not supported' ? '#cf222e' : '#555';
-}
-
-function forestPanel(report: Report, title: string, metric: string, x0: number, y0: number): { parts: string[]; height: number } {
-  const rows = report.comparisons.filter((c) => c.metrics[metric] !== undefined);
-  const height = FOREST.top + rows.length * ROW + FOREST.bottom;
-  const plotW = FOREST.width - FOREST.left - FOREST.right;
-  const reach = extent(rows.map((c) => c.metrics[metric]!));
-  const x = (v: number) => x0 + FOREST.left + ((Math.max(-reach, Math.min(reach, v)) + reach) / (2 * reach)) * plotW;
-  const parts = [text(x0 + FOREST.width / 2, y0 + 22, title, 'text-anchor="middle" font-size="13" font-weight="bold"')];
-  const bottom = y0 + FOREST.top + rows.length * ROW;
-  for (const t of ticks(-reach, reach, 4)) {
-    parts.push(line(x(t), y0 + FOREST.top - 4, x(t), bottom, t === 0 ? 'stroke="#333" stroke-dasharray="4 3"' : 'stroke="#e5e5e5"'));
-    parts.push(text(x(t), bottom + 14, String(t), 'text-anchor="middle" font-size="10" fill="#555"'));
-  }
-  rows.forEach((comparison, i) => {
-    const d = comparison.metrics[metric]!;
-    const cy = y0 + FOREST.top + ROW * (i + 0.5);
-    const colour = verdictColour(report, comparison, metric);
-    parts.push(text(x0 + FOREST.left - 8, cy + 4, `${comparison.arm} − ${comparison.against}`, 'text-anchor="end" font-size="11"'));
-    if (d.holm !== null) parts.push(line(x(d.holm.ci_holm[0]), cy, x(d.holm.ci_holm[1]), cy, `stroke="${colour}" stroke-width="1.5"`));
-    parts.push(line(x(d.ci[0]), cy, x(d.ci[1]), cy, `stroke="${colour}" stroke-width="5" stroke-opacity="0.45"`));
-    const adjusted = d.holm === null ? '' : `, Holm-adjusted [${fmt(d.holm.ci_holm[0])}, ${fmt(d.holm.ci_holm[1])}]`;
-    parts.push(
-      `<circle cx="${round(x(d.mean))}" cy="${round(cy)}" r="4" fill="${colour}"><title>${comparison.arm} − ${comparison.against}: ${fmt(d.mean)}, 95% [${fmt(d.ci[0])}, ${fmt(d.ci[1])}]${adjusted}, n=${d.n} in ${d.scenarios} scenarios</title></circle>`,
-    );
-  });
-  return { parts, height };
-}
-
-/**
- * The paired differences that test the claim, one panel per metric (each on its own scale around
- * 0): a thick bar for the raw 95% interval, a thin line for the Holm-adjusted one, coloured by the
- * claim's verdict (green supported, red not supported, grey inconclusive or not a claim).
- */
+/** The paired differences that test the claim, one panel per tested metric and the pairwise preference. */
 export function renderDifferencesChart(report: Report): string {
-  const panels: [string, string][] = [
-    ...(Object.keys(METRICS) as MetricName[]).filter((name) => METRICS[name].better !== null).map((name) => [METRICS[name].label, name] as [string, string]),
-    [PAIRWISE_LABEL, PAIRWISE_METRIC],
-  ];
-  const shown = panels.filter(([, metric]) => report.comparisons.some((c) => c.metrics[metric] !== undefined));
-  const width = 2 * FOREST.width;
-  const body: string[] = [];
-  let y = 40;
-  for (let i = 0; i < shown.length; i += 2) {
-    const row = shown.slice(i, i + 2).map(([title, metric], j) => forestPanel(report, title, metric, j * FOREST.width, y));
-    for (const p of row) body.push(...p.parts);
-    y += Math.max(...row.map((p) => p.height));
-  }
-  if (shown.length === 0) body.push(text(20, 60, 'No comparison could be made: each needs both of its arms.', 'font-size="12"'));
-  const height = y + 30;
-  return document(width, height, [
-    text(20, 20, `Paired differences by scenario and seed (${report.scenarios} scenarios); arms named first minus second`, 'font-size="15" font-weight="bold"'),
-    ...body,
-    text(20, height - 8, 'Thick: 95% interval (bootstrap resampling scenarios). Thin: Holm-adjusted within each comparison. Green: claim supported; red: not supported; grey: inconclusive or no claim. Violations: lower is better.', 'font-size="10" fill="#555"'),
-  ]);
+  return differencesChart({
+    comparisons: report.comparisons,
+    claims: report.claims,
+    panels: [
+      ...(Object.keys(METRICS) as MetricName[]).filter((name) => METRICS[name].better !== null).map((name) => ({ metric: name, label: METRICS[name].label })),
+      { metric: PAIRWISE_METRIC, label: PAIRWISE_LABEL },
+    ],
+    cluster: 'scenarios',
+    title: `Paired differences by scenario and seed (${report.scenarios} scenarios); arms named first minus second`,
+    footnote: 'Thick: 95% interval (bootstrap resampling scenarios). Thin: Holm-adjusted within each comparison. Green: claim supported; red: not supported; grey: inconclusive or no claim. Violations: lower is better.',
+  });
 }

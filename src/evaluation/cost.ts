@@ -92,6 +92,9 @@ export function buildCost(jobs: JobUsage[], prices: Record<string, ModelPrice>):
   };
 }
 
+/** A library's build cost, or why it cannot be known (a curated library, a key that cannot read jobs). */
+export type LibraryBuild = BuildCost | { unavailable: string };
+
 export type BreakEven =
   | { conversations: number; build_cost_usd: number; coach_cost_usd_per_conversation: number; teacher_cost_usd_per_conversation: number }
   | { conversations: null; reason: string };
@@ -108,4 +111,12 @@ export function breakEven(build: number | null, coach: number | null, teacher: n
   // The tolerance keeps a quotient that is a whole number in exact arithmetic from rounding down.
   const conversations = Math.floor(build / (teacher - coach) + 1e-9) + 1;
   return { conversations, build_cost_usd: build, coach_cost_usd_per_conversation: coach, teacher_cost_usd_per_conversation: teacher };
+}
+
+/** The break-even of a report: needs the build cost and both the coach and the teacher arms. */
+export function libraryBreakEven(build: LibraryBuild, coach: ArmCost | undefined, teacher: ArmCost | undefined): BreakEven {
+  if ('unavailable' in build) return { conversations: null, reason: build.unavailable };
+  const missing = [coach === undefined ? 'coach' : '', teacher === undefined ? 'teacher' : ''].filter((arm) => arm !== '');
+  if (missing.length > 0) return { conversations: null, reason: `the ${missing.join(' and ')} arm${missing.length > 1 ? 's were' : ' was'} not run` };
+  return breakEven(build.cost_usd, coach!.cost_usd_per_conversation, teacher!.cost_usd_per_conversation);
 }

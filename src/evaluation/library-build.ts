@@ -1,8 +1,14 @@
 import type { ModelPrice } from '../config.js';
 import { CoachHttpError } from '../cli.js';
-import type { CoachClient } from './coach-client.js';
-import { buildCost } from './cost.js';
-import type { LibraryBuild } from './report.js';
+import type { CoachClient, LibrarySnapshot } from './coach-client.js';
+import { buildCost, type LibraryBuild } from './cost.js';
+
+/** Every version's provenance of every entry: a merged entry keeps earlier sources only in its history. */
+export async function libraryProvenances(coach: CoachClient, snapshot: LibrarySnapshot): Promise<Record<string, unknown>[]> {
+  const all: Record<string, unknown>[] = [];
+  for (const entry of snapshot.entries) all.push(...(await coach.provenanceHistory(snapshot.id, entry.id)));
+  return all;
+}
 
 /** The teacher jobs named in any version's provenance: the jobs that wrote or changed the library's entries. */
 export function teacherJobIds(provenances: Iterable<Record<string, unknown>>): string[] {

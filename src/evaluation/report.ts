@@ -1,7 +1,7 @@
 import type { ModelPrice } from '../config.js';
-import { analyse, comparisonKey, type Analysis, type ExtraTest, type MetricSpec } from './analysis.js';
+import { analyse, comparisonKey, holmAdjustment, type Analysis, type ExtraTest, type MetricSpec } from './analysis.js';
 import type { ArmName } from './arms.js';
-import { armCost, breakEven, type ArmCost, type BreakEven, type BuildCost } from './cost.js';
+import { armCost, libraryBreakEven, type ArmCost, type BreakEven, type LibraryBuild } from './cost.js';
 import type { GenericPlaybook } from './generic-playbook.js';
 import type { ConversationRecord, PairwiseRecord } from './records.js';
 import { armValue, bootstrapMean, resampleClusters, swappedWinValue, tallyWins, type ClusteredTable, type Resamples, type WinTally } from './stats.js';
@@ -35,8 +35,6 @@ export interface DialogueArmCost extends ArmCost {
   /** Customer simulator and judge tokens: the evaluation's own overhead, not the arm's. */
   evaluation_tokens_per_conversation: number;
 }
-
-export type LibraryBuild = BuildCost | { unavailable: string };
 
 export interface CostReport {
   arms: Partial<Record<ArmName, DialogueArmCost>>;
@@ -97,10 +95,6 @@ export interface Report {
   generic_playbook: GenericPlaybook | null;
   transfer: TransferReport[];
 }
-
-export const HOLM_ADJUSTMENT =
-  "Holm's step-down at a family-wise 5% within each comparison, across its tested metrics (every metric with a direction, and the judge's pairwise preference); " +
-  'adjusted intervals are the percentile intervals at the level Holm tests each metric at, so they exclude 0 exactly when Holm rejects; raw and Holm-adjusted p are reported beside them';
 
 const unitOf = (r: { scenario_id: string; seed: number }) => JSON.stringify([r.scenario_id, r.seed]);
 
@@ -188,13 +182,6 @@ function transferReport(input: ReportInput, resamples: Resamples, model: string,
   };
 }
 
-function libraryBreakEven(build: LibraryBuild, arms: Partial<Record<ArmName, ArmCost>>): BreakEven {
-  if ('unavailable' in build) return { conversations: null, reason: build.unavailable };
-  const missing = (['coach', 'teacher'] as const).filter((arm) => arms[arm] === undefined);
-  if (missing.length > 0) return { conversations: null, reason: `the ${missing.join(' and ')} arm${missing.length > 1 ? 's were' : ' was'} not run` };
-  return breakEven(build.cost_usd, arms.coach!.cost_usd_per_conversation, arms.teacher!.cost_usd_per_conversation);
-}
-
 /** Everything the report says, computed from the finished records alone (so a resumed run reports the same). */
 export function buildReport(input: ReportInput): Report {
   const { records, arms, bootstrap } = input;
@@ -215,7 +202,7 @@ export function buildReport(input: ReportInput): Report {
     arms,
     units: new Set(records.map(unitOf)).size,
     scenarios: new Set(records.map((r) => r.scenario_id)).size,
-    bootstrap: { ...bootstrap, resampled: 'scenarios, each with all its seeds', interval: '95% percentile', adjustment: HOLM_ADJUSTMENT },
+    bootstrap: { ...bootstrap, resampled: 'scenarios, each with all its seeds', interval: '95% percentile', adjustment: holmAdjustment("its tested metrics (every metric with a direction, and the judge's pairwise preference)") },
     metrics: asMetrics(analysis),
     comparisons: analysis.comparisons,
     recovered_share: analysis.recovered_share,
@@ -225,7 +212,7 @@ export function buildReport(input: ReportInput): Report {
       arms: armCosts,
       resolved_at: input.resolvedAt,
       library_build: build,
-      break_even: libraryBreakEven(build, armCosts),
+      break_even: libraryBreakEven(build, armCosts.coach, armCosts.teacher),
     },
     generic_playbook: input.genericPlaybook,
     transfer: input.transfer.map((t) => transferReport(input, resamples, t.model, t.records)),

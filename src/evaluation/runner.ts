@@ -10,7 +10,7 @@ import type { CoachClient, LibrarySnapshot } from './coach-client.js';
 import { runConversation } from './conversation.js';
 import type { EvalModels } from './eval-models.js';
 import { genericPlaybook, type GenericPlaybook } from './generic-playbook.js';
-import { libraryBuildCost, teacherJobIds } from './library-build.js';
+import { libraryBuildCost, libraryProvenances, teacherJobIds } from './library-build.js';
 import { judgeSwapped } from './pairwise.js';
 import { runPool } from './pool.js';
 import type { EvalPrompts } from './prompts.js';
@@ -70,12 +70,6 @@ export interface EvaluationResult {
 function asLibrary(snapshot: LibrarySnapshot): Library {
   const epoch = new Date(0);
   return { id: snapshot.id, name: snapshot.name, description: '', policy: snapshot.policy, embedder: '', embedding_dim: 0, created_at: epoch, updated_at: epoch };
-}
-
-async function provenances(coach: CoachClient, snapshot: LibrarySnapshot): Promise<Record<string, unknown>[]> {
-  const all: Record<string, unknown>[] = [];
-  for (const entry of snapshot.entries) all.push(...(await coach.provenanceHistory(snapshot.id, entry.id)));
-  return all;
 }
 
 const failureOf = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
@@ -247,7 +241,7 @@ async function writeReport(run: Run, overlapping: string[], promptVersions: Reco
  */
 export async function evaluate(options: EvaluationOptions): Promise<EvaluationResult> {
   const snapshot = await options.coach.library(options.libraryId);
-  const history = await provenances(options.coach, snapshot);
+  const history = await libraryProvenances(options.coach, snapshot);
   const overlapping = enforceSplit(options.scenarios, trainingSourceIds(history), options.force);
 
   await mkdir(options.outDir, { recursive: true });

@@ -4,13 +4,13 @@ import { METRICS, PAIRWISE_LABEL, PAIRWISE_METRIC, type DialogueArmCost, type Me
 import type { Estimate } from './stats.js';
 import { fmt } from './svg.js';
 
-const interval = ([lo, hi]: [number, number], digits = 2) => `[${fmt(lo, digits)}, ${fmt(hi, digits)}]`;
-const withCi = (e: Estimate | undefined, digits = 2) => (e === undefined ? '–' : `${fmt(e.mean, digits)} ${interval(e.ci, digits)}`);
-const signed = (v: number) => `${v >= 0 ? '+' : ''}${fmt(v)}`;
-const usd = (value: number | null) => (value === null ? 'no price' : `$${value.toFixed(5)}`);
-const pValue = (p: number | null) => (p === null ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));
+export const interval = ([lo, hi]: [number, number], digits = 2) => `[${fmt(lo, digits)}, ${fmt(hi, digits)}]`;
+export const withCi = (e: Estimate | undefined, digits = 2) => (e === undefined ? '–' : `${fmt(e.mean, digits)} ${interval(e.ci, digits)}`);
+export const signed = (v: number) => `${v >= 0 ? '+' : ''}${fmt(v)}`;
+export const usd = (value: number | null) => (value === null ? 'no price' : `$${value.toFixed(5)}`);
+export const pValue = (p: number | null) => (p === null ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));
 
-const labelOf = (metric: string) => (metric === PAIRWISE_METRIC ? PAIRWISE_LABEL : (METRICS[metric as MetricName]?.label ?? metric));
+const dialogueLabel = (metric: string) => (metric === PAIRWISE_METRIC ? PAIRWISE_LABEL : (METRICS[metric as MetricName]?.label ?? metric));
 
 function armTable(report: Pick<Report, 'arms' | 'metrics'>): string[] {
   const names = Object.keys(METRICS) as MetricName[];
@@ -21,15 +21,16 @@ function armTable(report: Pick<Report, 'arms' | 'metrics'>): string[] {
   ];
 }
 
-const VERDICT_TEXT = { supported: '**supported**', 'not supported': '**not supported**', inconclusive: 'inconclusive' } as const;
+export const VERDICT_TEXT = { supported: '**supported**', 'not supported': '**not supported**', inconclusive: 'inconclusive' } as const;
 
-function claimsTable(claims: Claim[]): string[] {
+/** Per metric (rows) and rival (columns): the verdict, the difference and its Holm-adjusted interval. */
+export function claimsTable(claims: Claim[], labelOf: (metric: string) => string, cluster = 'scenarios'): string[] {
   const rivals = CLAIM_RIVALS.filter((rival) => claims.some((c) => c.rival === rival));
   if (rivals.length === 0) return ['No claim could be tested: each comparison needs the coach arm and its rival.', ''];
   const metrics = [...new Set(claims.map((c) => c.metric))];
   const cell = (metric: string, rival: string) => {
     const c = claims.find((x) => x.metric === metric && x.rival === rival);
-    return c === undefined ? '–' : `${VERDICT_TEXT[c.verdict]}: ${signed(c.mean)} ${interval(c.ci_holm)} (n=${c.n}, ${c.scenarios} scenarios)`;
+    return c === undefined ? '–' : `${VERDICT_TEXT[c.verdict]}: ${signed(c.mean)} ${interval(c.ci_holm)} (n=${c.n}, ${c.scenarios} ${cluster})`;
   };
   return [
     `| metric | ${rivals.map((r) => `coach vs ${r}`).join(' | ')} |`,
@@ -39,11 +40,11 @@ function claimsTable(claims: Claim[]): string[] {
   ];
 }
 
-function comparisonTable(comparison: ComparisonResult): string[] {
+export function comparisonTable(comparison: ComparisonResult, labelOf: (metric: string) => string, cluster = 'scenarios'): string[] {
   return [
     `### ${comparison.arm} − ${comparison.against}`,
     '',
-    '| metric | difference | 95% CI | Holm-adjusted CI | p (raw) | p (Holm) | n (scenarios) |',
+    `| metric | difference | 95% CI | Holm-adjusted CI | p (raw) | p (Holm) | n (${cluster}) |`,
     '|---|---|---|---|---|---|---|',
     ...Object.entries(comparison.metrics).map(([metric, d]) => {
       const holm = d.holm === null ? ['not tested (no direction)', '–', '–'] : [interval(d.holm.ci_holm), pValue(d.p), pValue(d.holm.p_holm)];
@@ -53,7 +54,7 @@ function comparisonTable(comparison: ComparisonResult): string[] {
   ];
 }
 
-function shareTable(shares: Record<string, ShareResult>): string[] {
+export function shareTable(shares: Record<string, ShareResult>, labelOf: (metric: string) => string): string[] {
   if (Object.keys(shares).length === 0) return ['Needs the student, coach and teacher arms.', ''];
   return [
     '| metric | share recovered [95% CI] | teacher − student 95% CI |',
@@ -134,7 +135,7 @@ function transferSection(report: Report): string[] {
     `|---|${models.map(() => '---').join('|')}|`,
     ...keys.map((key) => {
       const [rival, metric] = key.split('\u0000') as [string, string];
-      return `| coach vs ${rival}: ${labelOf(metric)} | ${claimSets.map((claims) => cell(claims, key)).join(' | ')} |`;
+      return `| coach vs ${rival}: ${dialogueLabel(metric)} | ${claimSets.map((claims) => cell(claims, key)).join(' | ')} |`;
     }),
     '',
     ...report.transfer.flatMap((t) => [
@@ -144,7 +145,7 @@ function transferSection(report: Report): string[] {
       '',
       '| metric | share of the teacher\'s advantage recovered |',
       '|---|---|',
-      ...Object.entries(t.recovered_share).map(([m, s]) => `| ${labelOf(m)} | ${s.defined ? withCi(s.estimate) : 'undefined'} |`),
+      ...Object.entries(t.recovered_share).map(([m, s]) => `| ${dialogueLabel(m)} | ${s.defined ? withCi(s.estimate) : 'undefined'} |`),
       '',
       ...costRows(t.arms, t.cost),
       '',
@@ -165,19 +166,19 @@ export function renderSummary(report: Report): string {
     '',
     "Coach (guidance the student retrieves) against each rival, per metric. **Supported** when the Holm-adjusted interval of coach − rival excludes 0 in coach's favour, **not supported** when it excludes 0 against coach, inconclusive otherwise. Fewer violations is better.",
     '',
-    ...claimsTable(report.claims),
+    ...claimsTable(report.claims, dialogueLabel),
     '## Scores by arm (mean [95% CI])',
     '',
     ...armTable(report),
     '',
     '## Paired differences',
     '',
-    ...(report.comparisons.length === 0 ? ['No comparison could be made: each needs both of its arms.', ''] : report.comparisons.flatMap(comparisonTable)),
+    ...(report.comparisons.length === 0 ? ['No comparison could be made: each needs both of its arms.', ''] : report.comparisons.flatMap((c) => comparisonTable(c, dialogueLabel))),
     "## Share of the teacher's advantage that coach recovers",
     '',
     '(coach − student) / (teacher − student), per metric, with its 95% interval from the same bootstrap draws. Undefined when the 95% interval of teacher − student covers 0: there is then no established advantage to take a share of.',
     '',
-    ...shareTable(report.recovered_share),
+    ...shareTable(report.recovered_share, dialogueLabel),
   );
   const wins = Object.entries(report.win_rates);
   if (wins.length > 0) {

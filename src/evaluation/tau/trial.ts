@@ -15,6 +15,8 @@ export type TrialEnd = 'user_stop' | 'transfer' | 'max_steps';
 export interface TrialResult {
   task_id: number;
   trial: number;
+  /** The model that answered as the agent, for its cost. */
+  agent_model: string;
   /** 0 when the conversation ran out of steps: upstream scores only conversations that ended. */
   reward: 0 | 1;
   data_matches: boolean;
@@ -94,6 +96,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   return {
     task_id: task.task_id,
     trial,
+    agent_model: agent.model,
     reward: ended === 'max_steps' ? 0 : scored.reward,
     data_matches: scored.data_matches,
     outputs: scored.outputs,
