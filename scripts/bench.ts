@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { vectorLiteral } from '../src/chunk-index/vector-literal.js';
 import { coachRequest, connectionProblem, defineCommand, integerOption, runCommand, UnreachableError, UsageError } from '../src/cli.js';
 import { openPostgres } from '../src/db/postgres-db.js';
 import { buildConversationQuery } from '../src/retrieval/conversation-query.js';
@@ -83,7 +84,7 @@ async function startService(databaseUrl: string, port: number, o: BenchOptions):
   throw new Error('service did not become ready');
 }
 
-async function api(base: string, key: string, method: string, path: string, body?: unknown): Promise<any> {
+async function api(base: string, key: string, method: string, path: string, body?: unknown): Promise<unknown> {
   return JSON.parse(await coachRequest(base, method, path, { key, body }));
 }
 
@@ -158,14 +159,14 @@ async function main(o: BenchOptions): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   const service = await startService(databaseUrl, port, o);
   try {
-    const library = await api(base, adminKey, 'POST', '/v1/libraries', { name: 'bench', policy: 'Refunds within 30 days of delivery.' });
+    const library = (await api(base, adminKey, 'POST', '/v1/libraries', { name: 'bench', policy: 'Refunds within 30 days of delivery.' })) as { id: string; embedder: string; embedding_dim: number };
     const embedder = new LocalEmbedder({ dimension: library.embedding_dim });
     const scope: SearchScope = { libraryId: library.id, embedderId: library.embedder, dim: library.embedding_dim, efSearch: 100, candidates: 100 };
     const conversations = Array.from({ length: QUERY_COUNT }, (_, i) => syntheticConversation(i));
     const inputs: SearchInput[] = await Promise.all(
       conversations.map(async (messages) => {
         const q = await buildConversationQuery(messages, embedder);
-        return { vector: `[${q.vector.join(',')}]`, textQuery: q.terms.join(' '), statuses: ['approved'], tags: [], anyTags: [] };
+        return { vector: vectorLiteral(q.vector), textQuery: q.terms.join(' '), statuses: ['approved'], tags: [], anyTags: [] };
       }),
     );
     console.log(`library ${library.id}, embedder ${library.embedder}, ${connections} connections, ${duration} s per measurement`);

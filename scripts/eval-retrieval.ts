@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { openPglite } from '../src/db/pglite-db.js';
 import { ServiceUnavailableError } from '../src/errors.js';
 import { contentTokens } from '../src/retrieval/local-embedder.js';
-import type { ChatMessage } from '../src/retrieval/messages.js';
+import type { ChatMessage } from '../src/messages.js';
 import {
   CHECKPOINTS,
   conversationPrefix,

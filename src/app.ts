@@ -27,7 +27,7 @@ import { Libraries } from './library/libraries.js';
 import { ReembedJobs } from './library/reembed-jobs.js';
 import { ReembedWorker } from './library/reembed-worker.js';
 import { reembedRoutes } from './http/routes/reembed.js';
-import { ChunkIndexer } from './retrieval/chunk-indexer.js';
+import { ChunkIndexer } from './chunk-index/chunk-indexer.js';
 import { Embedders } from './retrieval/embedders.js';
 import { Retriever } from './retrieval/retriever.js';
 import { ChatService } from './chat/chat-service.js';
@@ -35,7 +35,7 @@ import { FeedbackStore } from './chat/feedback-store.js';
 import { GuidanceStatsStore } from './chat/guidance-stats.js';
 import { LibraryResolver } from './chat/library-resolver.js';
 import { TraceStore } from './chat/trace-store.js';
-import { ModelClients } from './models/model-clients.js';
+import { ModelRegistry } from './models/model-registry.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { feedbackRoutes } from './http/routes/feedback.js';
 import { openaiCompatRoutes } from './http/routes/openai-compat.js';
@@ -129,7 +129,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     app.addHook('onClose', () => reembedWorker.stop());
     reembedRoutes(app, new ReembedJobs(db, libraries, embedders, () => reembedWorker.wake()));
     // Student chat: composition, chat, the OpenAI-compatible surface, traces, feedback and stats.
-    const models = new ModelClients(config.models);
+    const models = new ModelRegistry(config.models);
     const traces = new TraceStore(db);
     const chat = new ChatService(retriever, models, traces, config.chat, app.log);
     chatRoutes(app, libraries, chat);
@@ -137,7 +137,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     traceRoutes(app, traces);
     feedbackRoutes(app, libraries, new FeedbackStore(db), new GuidanceStatsStore(db), idempotency);
     // Teacher jobs: a background worker, stopped before the db closes.
-    const teacher = createTeacher({ db, config, libraries, store: guidance, embedders, retriever, log: app.log });
+    const teacher = createTeacher({ db, config, libraries, store: guidance, embedders, retriever, models, log: app.log });
     app.addHook('onClose', () => teacher.worker.stop());
     teachRoutes(app, libraries, guidance, teacher.jobs);
     await app.ready();

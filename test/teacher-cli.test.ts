@@ -34,7 +34,7 @@ t.test('npm run teach submits a job from a file, follows it, and prints the summ
   t.equal(ok.code, 0, ok.stderr);
   t.match(ok.stdout, /job [0-9a-f-]{36}: done/);
   t.match(ok.stdout, /steps: 1\/1 finished, 0 failed/);
-  t.match(ok.stdout, /entries created: 1\n  [0-9a-f-]{36}/);
+  t.match(ok.stdout, /entries created: 1\n {2}[0-9a-f-]{36}/);
   t.match(ok.stdout, /teacher +teacher-model: 4 calls/);
 
   const missing = await runCli(['--file', file, '--url', url, '--key', ADMIN_KEY]);

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../src/cli.js';
-import type { ChatMessage } from '../../src/retrieval/messages.js';
+import type { ChatMessage } from '../../src/messages.js';
 
 export interface GuidanceDoc {
   intent: string;

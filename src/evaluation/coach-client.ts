@@ -1,5 +1,5 @@
-import type { ConversationMessage } from '../chat/composer.js';
 import { coachRequest } from '../cli.js';
+import type { ChatMessage } from '../messages.js';
 
 /** What the harness needs of a library: its policy and every entry with its provenance. */
 export interface LibrarySnapshot {
@@ -19,7 +19,7 @@ export interface LibraryEntry {
 }
 
 export interface ComposedPrompt {
-  messages: ConversationMessage[];
+  messages: ChatMessage[];
   guidance: { id: string; version: number; score: number }[];
 }
 
@@ -85,7 +85,7 @@ export class CoachClient {
     return items;
   }
 
-  async compose(libraryId: string, messages: ConversationMessage[], conversationId: string): Promise<ComposedPrompt> {
+  async compose(libraryId: string, messages: ChatMessage[], conversationId: string): Promise<ComposedPrompt> {
     const body = (await this.json('POST', `/v1/libraries/${encodeURIComponent(libraryId)}/compose`, { messages, conversation_id: conversationId })) as ComposedPrompt;
     return { messages: body.messages, guidance: body.guidance };
   }

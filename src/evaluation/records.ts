@@ -1,4 +1,4 @@
-import type { ConversationMessage } from '../chat/composer.js';
+import type { ChatMessage } from '../messages.js';
 import type { ArmName } from './arms.js';
 import type { PairwiseVerdict, Rating, Scores } from './output-schemas.js';
 import type { ConversationUsage } from './usage-tally.js';
@@ -12,7 +12,7 @@ export interface ConversationRecord {
   agent_model: string;
   /** Set when the conversation transfers the library to another student model (--student-model): that model. */
   transfer?: string;
-  messages: ConversationMessage[];
+  messages: ChatMessage[];
   /** Guidance entries in the agent's prompt, by the index of the agent's message. */
   guidance: Record<number, string[]>;
   agent_turns: number;

@@ -1,5 +1,6 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { composePrompt, type ConversationMessage } from '../chat/composer.js';
+import { composePrompt } from '../chat/composer.js';
+import type { ChatMessage } from '../messages.js';
 import type { Library } from '../library/types.js';
 import type { ChatModel } from '../models/chat-model.js';
 import { ModelCalls } from '../teacher/model-calls.js';
@@ -29,7 +30,7 @@ export interface ExportResult {
   filtered: number;
 }
 
-const policySystem = (policy: string, messages: ConversationMessage[] = []) => composePrompt({ policy, guidance: [], messages, guidanceTokenBudget: 0 }).messages;
+const policySystem = (policy: string, messages: ChatMessage[] = []) => composePrompt({ policy, guidance: [], messages, guidanceTokenBudget: 0 }).messages;
 
 /** Messages as stored (with tool calls and results, once conversations carry them) in the format's shape. */
 function asSftMessages(messages: readonly unknown[], assistantWeight?: 0): SftMessage[] {
@@ -87,7 +88,7 @@ export async function fromEvidence(coach: CoachClient, libraryId: string, jobs: 
       result.skipped.push({ source, problem: 'the evidence has no state and teacher reply' });
       continue;
     }
-    const composed = policySystem(library.policy, state as ConversationMessage[]);
+    const composed = policySystem(library.policy, state as ChatMessage[]);
     collect(result, source, { messages: [...asSftMessages(composed, 0), { role: 'assistant', content: teacher_reply }] });
   }
   if (jobs !== undefined) {

@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/db.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Embedders } from '../retrieval/embedders.js';
 import type { Libraries } from './libraries.js';
@@ -55,7 +56,8 @@ export class ReembedJobs {
         [library.id, target.id, target.dimension, principal.keyId],
       );
     } catch (err) {
-      if ((err as { code?: string }).code !== '23505') throw err;
+      // Another request queued this library's one unfinished job first.
+      if (!isUniqueViolation(err, 'reembed_jobs_active_key')) throw err;
       const active = await this.latest(principal, libraryId);
       throw new ConflictError(`library ${libraryId} already has a ${active.status} re-embed job to ${active.target_embedder}`, { job_id: active.id });
     }

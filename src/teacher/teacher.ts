@@ -3,9 +3,10 @@ import type { Db } from '../db/db.js';
 import type { GuidanceStore } from '../library/guidance-store.js';
 import type { Libraries } from '../library/libraries.js';
 import type { Log } from '../logger.js';
+import type { ModelRegistry } from '../models/model-registry.js';
 import type { Embedders } from '../retrieval/embedders.js';
 import type { Retriever } from '../retrieval/retriever.js';
-import { TeachingModels } from './job-models.js';
+import { servedEndpoints } from './job-models.js';
 import { TeacherJobs } from './jobs.js';
 import { loadPrompts } from './prompts.js';
 import { SimilarEntries } from './similar-entries.js';
@@ -20,13 +21,13 @@ export interface TeacherDeps {
   store: GuidanceStore;
   embedders: Embedders;
   retriever: Retriever;
+  models: ModelRegistry;
   log: Log;
 }
 
 /** The teacher's job API and its background worker, wired from the service's parts. */
 export function createTeacher(deps: TeacherDeps): { jobs: TeacherJobs; worker: TeacherWorker } {
-  const { db, config } = deps;
-  const models = new TeachingModels(config.models);
+  const { db, config, models } = deps;
   const runner = new StepRunner({
     db,
     models,
@@ -35,7 +36,7 @@ export function createTeacher(deps: TeacherDeps): { jobs: TeacherJobs; worker: T
     similar: new SimilarEntries(db, deps.embedders, config.retrieval.duplicateThreshold),
     store: deps.store,
   });
-  const worker = new TeacherWorker(db, runner, deps.log, { concurrency: config.teacher.concurrency, endpoints: models.served() });
+  const worker = new TeacherWorker(db, runner, deps.log, { concurrency: config.teacher.concurrency, endpoints: servedEndpoints(models) });
   const jobs = new TeacherJobs(db, deps.libraries, models, config.teacher.prices, {
     queued: () => worker.wake(),
     cancelled: (jobId) => worker.cancelled(jobId),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ChatModel, ModelMessage, Usage } from '../../models/chat-model.js';
+import type { ChatMessage } from '../../messages.js';
+import type { ChatModel, Usage } from '../../models/chat-model.js';
 import { projectRoot } from '../../project-root.js';
 import type { Prompt } from '../../teacher/prompts.js';
 
@@ -33,7 +34,7 @@ export function addUsage(total: Usage, usage: Usage | null): void {
  */
 export class SimulatedUser {
   readonly usage = emptyUsage();
-  private readonly messages: ModelMessage[];
+  private readonly messages: ChatMessage[];
 
   constructor(
     private readonly model: ChatModel,

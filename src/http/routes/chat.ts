@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ChatService, ChatStream } from '../../chat/chat-service.js';
-import type { ConversationMessage } from '../../chat/composer.js';
 import type { Libraries } from '../../library/libraries.js';
+import type { ChatMessage } from '../../messages.js';
 import { abandonIfClientGone, clientSignal } from '../client-signal.js';
 import { sendEventStream, sseEvent } from '../event-stream.js';
 import { setProvenanceHeaders } from '../provenance.js';
@@ -10,7 +10,7 @@ import { errorResponses, IdParams, Uuid } from '../schemas.js';
 import { chatSchemas, ConversationId, K, RetrievalStatus } from './chat-schemas.js';
 
 interface ChatBody {
-  messages: ConversationMessage[];
+  messages: ChatMessage[];
   conversation_id?: string;
   stream?: boolean;
   k: number;

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ChatService, ChatStream } from '../../chat/chat-service.js';
-import type { ConversationMessage, GuidanceRef } from '../../chat/composer.js';
 import type { LibraryResolver } from '../../chat/library-resolver.js';
+import type { GuidanceRef } from '../../chat/types.js';
 import type { Libraries } from '../../library/libraries.js';
 import type { Library } from '../../library/types.js';
+import type { ChatMessage } from '../../messages.js';
 import type { SamplingParams } from '../../models/chat-model.js';
-import type { ModelClients } from '../../models/model-clients.js';
+import type { ModelRegistry } from '../../models/model-registry.js';
 import { abandonIfClientGone, clientSignal } from '../client-signal.js';
 import { sendEventStream, sseEvent } from '../event-stream.js';
 import { setProvenanceHeaders } from '../provenance.js';
@@ -120,7 +121,7 @@ const ModelList = Type.Object({
 
 const text = (content: OpenAIMessage['content']) => (typeof content === 'string' ? content : content.map((part) => part.text).join(''));
 
-function conversation(messages: OpenAIMessage[]): ConversationMessage[] {
+function conversation(messages: OpenAIMessage[]): ChatMessage[] {
   return messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: text(m.content) }));
 }
 
@@ -155,7 +156,7 @@ async function* completionChunks(stream: ChatStream, library: Library, includeUs
   }
 }
 
-export function openaiCompatRoutes(app: FastifyInstance, libraries: Libraries, resolver: LibraryResolver, models: ModelClients, chat: ChatService): void {
+export function openaiCompatRoutes(app: FastifyInstance, libraries: Libraries, resolver: LibraryResolver, models: ModelRegistry, chat: ChatService): void {
   app.addSchema(CoachField);
 
   app.post<{ Body: CompletionsBody; Headers: CompletionsHeaders }>(
