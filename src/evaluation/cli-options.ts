@@ -4,8 +4,9 @@ import { ARMS, parseArms, type ArmName } from './arms.js';
 export const EVAL_DIALOGUE = defineCommand({
   name: 'eval:dialogue',
   summary:
-    'Plays held-out scenarios with simulated customers against each arm (student alone, generic guidance, Coach retrieval, teacher alone, ' +
-    'optionally a fine-tuned student), judges every conversation, and writes report.json, summary.md and chart.svg. Rerunning resumes.',
+    "Plays held-out scenarios with simulated customers against each arm (student alone, the teacher's generic playbook, Coach retrieval, teacher alone, " +
+    'optionally a fine-tuned student), judges every conversation and the claim comparisons, and writes report.json, summary.md (claims first), ' +
+    'chart.svg and differences.svg. Rerunning resumes.',
   options: {
     library: { type: 'string', placeholder: 'ID', description: 'the library of the running Coach', required: true },
     scenarios: { type: 'string', placeholder: '[tau:|abcd:|jsonl:]FILE', description: 'held-out scenarios', required: true },
