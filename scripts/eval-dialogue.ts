@@ -64,9 +64,15 @@ await runCommand(EVAL_DIALOGUE, async (values) => {
     const setupProblem = err instanceof ScenarioFormatError || err instanceof ModelNotConfiguredError || err instanceof SftNotConfiguredError;
     throw setupProblem ? new UsageError(err.message) : err;
   });
-  for (const warning of options.warnings) console.error(`${EVAL_DIALOGUE.name}: WARNING: ${warning}`);
   const progress = process.stderr.isTTY ? progressBar() : progressLines(cli.progressEvery);
-  const { failures, files } = await evaluate({ ...options, onProgress: progress.onProgress }).catch((err: unknown) => {
+  // Once Coach and the library are reached, before the long part: a run that fails at once says only why.
+  let warned = false;
+  const onProgress = (event: ProgressEvent) => {
+    if (!warned) for (const warning of options.warnings) console.error(`${EVAL_DIALOGUE.name}: WARNING: ${warning}`);
+    warned = true;
+    progress.onProgress(event);
+  };
+  const { failures, files } = await evaluate({ ...options, onProgress }).catch((err: unknown) => {
     throw err instanceof PlaybookBudgetError ? new UsageError(err.message) : err;
   });
   progress.stop();

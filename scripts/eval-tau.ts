@@ -28,17 +28,24 @@ process.once('SIGINT', () => {
  * On a terminal, a line per trial as it finishes; into a file or a pipe (long runs under CI or
  * nohup), a line every N trials with done, failed, ETA and tokens, and each failure in full.
  */
+const warn = (warnings: string[]) => {
+  for (const warning of warnings) console.error(`eval:tau: WARNING: ${warning}`);
+};
+
 function trialProgress(every: number): TrialProgress {
   if (process.stderr.isTTY) {
     return {
-      start: () => {},
+      start: (_total, warnings) => warn(warnings),
       result: (r) =>
         console.error('reward' in r ? `task ${r.task_id} trial ${r.trial}: reward ${r.reward} (${r.ended}, ${r.steps} steps, ${r.tool_errors} tool errors)` : `task ${r.task_id} trial ${r.trial} failed: ${r.error}`),
     };
   }
   const lines = new ProgressLines((line) => console.error(line), every);
   return {
-    start: (total) => lines.start('trials', total, 0),
+    start: (total, warnings) => {
+      warn(warnings);
+      lines.start('trials', total, 0);
+    },
     result: (r) => {
       if (!('reward' in r)) console.error(`task ${r.task_id} trial ${r.trial} failed: ${r.error}`);
       lines.tick('reward' in r ? r.usage.agent.total_tokens + r.usage.user.total_tokens : 0, !('reward' in r));
@@ -52,7 +59,6 @@ try {
     console.log(USAGE);
   } else {
     const outcome = options.agent === 'gold' ? await checkGold(options) : await evaluateModel(options, process.env, controller.signal, trialProgress(options.progressEvery));
-    for (const warning of outcome.warnings) console.error(`eval:tau: WARNING: ${warning}`);
     for (const problem of outcome.problems) console.error(problem);
     console.log(outcome.summary);
     console.log(Object.entries(outcome.files).map(([name, file]) => `${name}: ${file}`).join('\n'));

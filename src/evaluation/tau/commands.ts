@@ -26,8 +26,6 @@ export interface CommandOutcome {
   summary: string;
   /** For the gold check: the tasks that did not earn 1 without tool errors. For a model run: failed trials. */
   problems: string[];
-  /** Setup problems to print loudly (a user simulator that is the teacher); also in the report. */
-  warnings: string[];
   /** What was written, by name, in the order to print. */
   files: Record<string, string>;
 }
@@ -74,7 +72,6 @@ export async function checkGold(options: TauCliOptions): Promise<CommandOutcome>
   return {
     summary: `tasks: ${results.length}, reward mean: ${rewardMean.toFixed(3)}, tool errors: ${toolErrors}`,
     problems,
-    warnings: [],
     files: { results: resultsFile, summary: summaryFile },
   };
 }
@@ -139,7 +136,8 @@ async function writeTauReport(options: TauCliOptions, env: Env, prices: Record<s
  * arm run into `<out>` is rewritten.
  */
 export interface TrialProgress {
-  start(total: number): void;
+  /** Before the first trial: how many there are, and setup problems to print loudly (also in the report). */
+  start(total: number, warnings: string[]): void;
   /** Each trial as it finishes, in the order they finish. */
   result(result: TrialResult | TrialFailure): void;
 }
@@ -158,7 +156,7 @@ export async function evaluateModel(options: TauCliOptions, env: Env, signal: Ab
   await writeFile(resultsPath, '');
   const resultsFile = new ResultsFile<TrialResult>(resultsPath);
   const written: Promise<void>[] = [];
-  progress?.start(tasks.length * options.trials);
+  progress?.start(tasks.length * options.trials, warnings);
   const { results, failures } = await runTrials({
     data,
     tasks,
@@ -199,7 +197,6 @@ export async function evaluateModel(options: TauCliOptions, env: Env, signal: Ab
   return {
     summary: `${options.arm}: tasks: ${tasks.length}, trials: ${results.length}/${tasks.length * options.trials}, reward mean: ${rewardMean.toFixed(3)}, tool errors: ${toolErrors}${passText}`,
     problems: failures.map((f) => `task ${f.task_id} trial ${f.trial}: ${f.error}`),
-    warnings,
     files: { results: resultsPath, summary: summaryFile, ...reportFiles },
   };
 }
