@@ -54,6 +54,8 @@ t.test('pass^k by task, the curve, and rewards paired by task and trial with int
   t.same(resampleClusters(['b', 'a', 'a'], 1, 1).clusters, ['a', 'b']);
 });
 
+const PLAYBOOK = 'Confirm the order id first, then act as the policy says.';
+
 /** Plays a task's gold actions one tool call a step, then says its outputs; the task is named by the user's first message. */
 function goldPlayer(byId: Map<number, { actions: { name: string; kwargs: Record<string, unknown> }[]; outputs: string[] }>, succeeds: (r: ChatRequest) => boolean): ChatHandler {
   return (request) => {
@@ -71,9 +73,10 @@ t.test('eval:tau --arm: each arm into the same --out, then a report over all of 
   const byId = new Map(chosen.map((task) => [task.task_id, task]));
   const byInstruction = new Map(chosen.map((task) => [task.instruction, task.task_id]));
   const fake = await FakeChatServer.start(t, {
-    // The student gets it right on trial 0 only; the teacher always.
-    student: goldPlayer(byId, (r) => r.seed === 0),
+    // The student gets it right on trial 0 only, or always with the generic playbook; the teacher always.
+    student: goldPlayer(byId, (r) => r.seed === 0 || r.messages[0]!.content!.includes(PLAYBOOK)),
     teacher: goldPlayer(byId, () => true),
+    writer: () => ({ content: JSON.stringify({ playbook: PLAYBOOK }) }),
     user: (request) => {
       if (request.messages.length <= 2) {
         const instruction = [...byInstruction.keys()].find((text) => request.messages[0]!.content!.includes(text))!;
@@ -82,7 +85,8 @@ t.test('eval:tau --arm: each arm into the same --out, then a report over all of 
       return { content: '###STOP###' };
     },
   });
-  const out = t.testdir();
+  // The generic playbook is cached beside the output directory: inside this test's own.
+  const out = path.join(t.testdir(), 'run');
   const common = ['--domain', 'retail', '--tasks', taskFile('retailDev'), '--task-ids', chosen.map((task) => task.task_id).join(','), '--agent', 'model', '--trials', '2', '--out', out, '--bootstrap', '500'];
   const prices = JSON.stringify({ student: { input: 1, output: 2 }, teacher: { input: 10, output: 30 } });
   // The student's run: no CUSTOMER_*, so the teacher model plays the user, and is warned about.
@@ -106,8 +110,27 @@ t.test('eval:tau --arm: each arm into the same --out, then a report over all of 
   t.match(teacher.stdout, 'teacher: tasks: 3, trials: 6/6, reward mean: 1.000');
   t.match(teacher.stdout, `pass^k: ${path.join(out, 'pass-k.svg')}`);
 
+  const generic = await evalTau([...common, '--arm', 'generic'], {
+    STUDENT_BASE_URL: fake.baseUrl,
+    STUDENT_MODEL: 'student',
+    CUSTOMER_BASE_URL: fake.baseUrl,
+    CUSTOMER_MODEL: 'user',
+    TEACHER_BASE_URL: fake.baseUrl,
+    TEACHER_MODEL: 'writer',
+    MODEL_PRICES: prices,
+  });
+  t.equal(generic.code, 0, generic.stderr);
+  t.match(generic.stdout, 'generic: tasks: 3, trials: 6/6, reward mean: 1.000');
+  const asked = fake.of('student').filter((r) => r.messages[0]!.content!.includes(PLAYBOOK));
+  t.equal(asked.length > 0, true);
+  t.match(asked[0]!.messages[0]!.content, /^# Firm policy \(authoritative\)\n<firm_policy>\n# Retail agent policy[\s\S]*<coaching_notes>\n<note id="generic-playbook" version="1">/, 'the policy, then the playbook as a composed note');
+  t.equal(fake.of('writer').length, 1, 'written once from the policy alone');
+  t.notMatch(fake.of('writer')[0]!.messages[1]!.content!, /task \d/, 'no task reaches the teacher');
+  t.match(JSON.parse(await readFile(path.join(out, 'generic', 'summary.json'), 'utf8')), { arm: 'generic', generic_playbook: { text: PLAYBOOK, teacher_model: 'writer' } });
+
   const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as TauReport;
-  t.same(report.arms, ['student', 'teacher']);
+  t.same(report.arms, ['student', 'generic', 'teacher']);
+  t.same(report.metrics.reward.arms.generic, { mean: 1, ci: [1, 1], n: 6, scenarios: 3 });
   t.equal(report.tasks, 3);
   t.same(report.metrics.reward.arms.student, { mean: 0.5, ci: [0.5, 0.5], n: 6, scenarios: 3 });
   t.same(report.metrics.reward.arms.teacher, { mean: 1, ci: [1, 1], n: 6, scenarios: 3 });
@@ -126,7 +149,7 @@ t.test('eval:tau --arm: each arm into the same --out, then a report over all of 
   t.match(summary, /\| student \(student alone, policy only\) \| 0\.50 \[0\.50, 0\.50\] \| .* \| 0\.500 \[0\.500, 0\.500\] \| 0\.000 \[0\.000, 0\.000\] \|/);
   t.match(summary, '### teacher − student');
   const svg = parseXml(await readFile(path.join(out, 'pass-k.svg'), 'utf8'));
-  t.equal(descendants(svg, 'polyline').length, 2, 'a curve per arm');
+  t.equal(descendants(svg, 'polyline').length, 3, 'a curve per arm');
   t.ok(descendants(svg, 'circle').some((c) => c.children[0]!.text === 'student pass^2: 0.000 [0.000, 0.000], 3 tasks'));
   const forest = parseXml(await readFile(path.join(out, 'differences.svg'), 'utf8'));
   t.ok(descendants(forest, 'circle').some((c) => /^teacher − student: 0\.50, 95% \[0\.50, 0\.50\], Holm-adjusted/.test(c.children[0]!.text)));

@@ -17,7 +17,8 @@ export const USAGE = `usage: npm run eval:tau -- --domain retail|airline --tasks
                  STUDENT_BASE_URL and STUDENT_MODEL) plays each task --trials times against the
                  simulated user (CUSTOMER_* or TEACHER_* variables), scored by reward and pass^k
   --arm          which arm the agent is (default student): its trials go to <out>/<arm>/, and the
-                 report in <out> compares every arm run there, paired by task and trial
+                 report in <out> compares every arm run there, paired by task and trial; generic
+                 serves the agent the teacher's playbook (TEACHER_*, CHAT_GUIDANCE_TOKEN_BUDGET)
   --data         the tau_bench data folder (env/, raw/); default: the folder above the task file's
                  derived/ folder, else ../shared/data/tau_bench beside the repository
   --limit        only the first N tasks (after --task-ids)

@@ -1,6 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig, loadEvaluationConfig, type ModelEndpointConfig, type ModelPrice } from '../../config.js';
+import { composePrompt } from '../../chat/composer.js';
+import { loadConfig, loadEvaluationConfig, type Config, type ModelEndpointConfig, type ModelPrice } from '../../config.js';
+import { ChatModel } from '../../models/chat-model.js';
+import { genericPlaybook, PlaybookBudgetError, playbookNote, type GenericPlaybook } from '../generic-playbook.js';
+import { loadEvalPrompts } from '../prompts.js';
 import { ARMS } from '../arms.js';
 import { CoachClient } from '../coach-client.js';
 import type { LibraryBuild } from '../cost.js';
@@ -91,6 +95,29 @@ function agentEndpoint(options: TauCliOptions, student: ModelEndpointConfig | un
   return options.apiKey === undefined ? student : { ...student, apiKey: options.apiKey };
 }
 
+/**
+ * The generic arm's playbook, as eval:dialogue's: written by the teacher from the policy alone,
+ * within CHAT_GUIDANCE_TOKEN_BUDGET, cached beside the output directory. Served composed after the
+ * policy as Coach composes a note, so generic and coach share a prompt shape (the student arm keeps
+ * upstream's bare policy).
+ */
+async function tauPlaybook(options: TauCliOptions, policy: string, config: Config, signal: AbortSignal): Promise<GenericPlaybook> {
+  const teacher = config.models.teacher;
+  if (teacher === undefined) throw new TauUsageError('--arm generic needs the teacher to write its playbook: TEACHER_BASE_URL and TEACHER_MODEL');
+  try {
+    return await genericPlaybook({
+      policy,
+      prompt: loadEvalPrompts().genericPlaybook,
+      budget: config.chat.guidanceTokenBudget,
+      teacher: new ChatModel('teacher', teacher),
+      cacheDir: path.join(path.dirname(options.outDir), 'generic-playbooks'),
+      signal,
+    });
+  } catch (err) {
+    throw err instanceof PlaybookBudgetError ? new TauUsageError(err.message) : err;
+  }
+}
+
 /** Every arm's trials run into `outDir` so far (`<outDir>/<arm>/results.jsonl`), and the warnings of each arm's run. */
 async function armRuns(outDir: string): Promise<{ runs: TauArmRun[]; warnings: string[] }> {
   const runs: TauArmRun[] = [];
@@ -150,6 +177,7 @@ export async function evaluateModel(options: TauCliOptions, env: Env, signal: Ab
   const warnings = teacherOverlap(config.models.teacher, [{ role: 'simulated user', endpoint: userEndpoint, fix: 'CUSTOMER_BASE_URL and CUSTOMER_MODEL' }]);
   const userPrompt = loadUserPrompt();
   const { data, tasks } = await inputs(options);
+  const playbook = options.arm === 'generic' ? await tauPlaybook(options, data.policy, config, signal) : null;
   const armDir = path.join(options.outDir, options.arm);
   await mkdir(armDir, { recursive: true });
   const resultsPath = path.join(armDir, 'results.jsonl');
@@ -165,6 +193,7 @@ export async function evaluateModel(options: TauCliOptions, env: Env, signal: Ab
     userModel: (seed) => new SeededChatModel('customer', userEndpoint, seed),
     userPrompt,
     maxSteps: options.maxSteps,
+    systemPrompt: playbook === null ? undefined : composePrompt({ policy: data.policy, guidance: [playbookNote(playbook.text)], messages: [], guidanceTokenBudget: playbook.budget }).messages[0]!.content,
     concurrency: options.concurrency,
     signal,
     onResult: (result) => {
@@ -190,6 +219,7 @@ export async function evaluateModel(options: TauCliOptions, env: Env, signal: Ab
     tool_errors: toolErrors,
     ...passHat,
     warnings,
+    ...(playbook === null ? {} : { generic_playbook: playbook }),
   });
   const run = { domain: options.domain, tasks_file: options.tasksFile, user_model: userEndpoint.model, user_prompt: userPrompt.version, max_steps: options.maxSteps, library: options.library ?? null };
   const reportFiles = await writeTauReport(options, env, config.teacher.prices, run);

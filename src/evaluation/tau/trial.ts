@@ -40,6 +40,8 @@ export interface TrialOptions {
   /** A fresh simulated user playing this task's instruction. */
   user: SimulatedUser;
   maxSteps?: number;
+  /** The agent's system prompt; upstream's is the policy itself. */
+  systemPrompt?: string;
   signal?: AbortSignal;
 }
 
@@ -60,11 +62,11 @@ function parseArguments(text: string): unknown {
  * user says ###STOP###, the agent transfers to a human, or the steps run out.
  */
 export async function runTrial(options: TrialOptions): Promise<TrialResult> {
-  const { data, task, trial, agent, user, maxSteps = DEFAULT_MAX_STEPS, signal } = options;
+  const { data, task, trial, agent, user, maxSteps = DEFAULT_MAX_STEPS, systemPrompt = data.policy, signal } = options;
   const env = new TauEnvironment(data);
   const usage = emptyUsage();
   const messages: ChatCompletionMessageParam[] = [
-    { role: 'system', content: data.policy },
+    { role: 'system', content: systemPrompt },
     { role: 'user', content: await user.start() },
   ];
   let ended: TrialEnd = 'max_steps';
