@@ -19,6 +19,7 @@ import { ScenarioFormatError } from '../src/evaluation/scenarios.js';
 import { SeededChatModel } from '../src/evaluation/seeded-model.js';
 import { selectScenarios } from '../src/evaluation/setup.js';
 import { fromEvidence, fromScenarios, fromTauTasks, type ExportResult } from '../src/evaluation/sft-export.js';
+import { sftFileProblems } from '../src/evaluation/sft-format.js';
 import { trainingSourceIds } from '../src/evaluation/split.js';
 import { OpenAIAgent } from '../src/evaluation/tau/agent-model.js';
 import { tauDataDirOf } from '../src/evaluation/tau/cli-options.js';
@@ -33,7 +34,8 @@ const EXPORT_SFT = defineCommand({
     "Writes the teacher's conversations as OpenAI fine-tuning JSONL, to fine-tune the student on elsewhere and evaluate as the sft arm. " +
     "From the teacher jobs' evidence in a running Coach (--library), or by having the teacher play scenarios (--scenarios) or τ-bench tasks with their tools (--tau-tasks).",
   options: {
-    out: { type: 'string', placeholder: 'FILE', description: 'the JSONL file to write', required: true },
+    out: { type: 'string', placeholder: 'FILE', description: 'the JSONL file to write (required, except with --check)' },
+    check: { type: 'string', placeholder: 'FILE', description: 'only check a JSONL file against the format (one written here, then filtered or edited), and list its problems' },
     library: { type: 'string', placeholder: 'ID', description: "the library whose teacher jobs' evidence is exported; with --scenarios, where the policy is read" },
     jobs: { type: 'string', placeholder: 'LIST', description: 'with --library alone: only the evidence of these teacher jobs, comma-separated ids' },
     scenarios: { type: 'string', placeholder: '[tau:|abcd:|jsonl:]FILE', description: 'the teacher plays these scenarios as the agent against the customer simulator' },
@@ -56,7 +58,7 @@ const EXPORT_SFT = defineCommand({
   notes:
     'Models: TEACHER_* plays the agent; CUSTOMER_* (else the teacher) plays the customer or the τ-bench user.\n' +
     'Coach: COACH_URL, COACH_API_KEY. Each line is checked against the format before it is written; what fails is listed and left out.',
-  failure: 'some conversations failed or evidence could not be exported (listed on stderr), or Coach refused a request',
+  failure: 'some conversations failed or evidence could not be exported (listed on stderr), --check found problems, or Coach refused a request',
   unreachable: 'Coach cannot be reached',
 });
 
@@ -72,6 +74,8 @@ const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
 
 await runCommand(EXPORT_SFT, async (values) => {
+  if (values.check !== undefined) return check(values.check);
+  if (values.out === undefined) throw new UsageError('--out is required');
   const modes = ['library', 'scenarios', 'tau-tasks'].filter((m) => values[m as 'library'] !== undefined);
   const mode = values['tau-tasks'] !== undefined ? 'tau' : values.scenarios !== undefined ? 'scenarios' : values.library !== undefined ? 'evidence' : undefined;
   if (mode === undefined) throw new UsageError('say what to export: --library ID (the evidence), --scenarios FILE or --tau-tasks FILE');
@@ -164,6 +168,13 @@ await runCommand(EXPORT_SFT, async (values) => {
   console.log(`wrote ${result.examples.length} example(s), ${learnt} teacher message(s) to learn, to ${out}${filtered}`);
   return result.skipped.length > 0 || result.examples.length === 0 ? 1 : 0;
 });
+
+async function check(file: string): Promise<number> {
+  const problems = sftFileProblems(await readFile(file, 'utf8'));
+  for (const p of problems) console.error(`${EXPORT_SFT.name}: ${file} line ${p.line}: ${p.problem}`);
+  if (problems.length === 0) console.log(`${file}: every line is a valid example`);
+  return problems.length === 0 ? 0 : 1;
+}
 
 /** Input files that do not parse are the caller's to fix. */
 function usage(err: unknown): never {

@@ -79,6 +79,14 @@ t.test("from the teacher jobs' evidence: the state before each decision point an
   t.equal(result.code, 0, result.stderr);
   t.match(result.stdout, `wrote 1 example(s), 1 teacher message(s) to learn, to ${out}`);
   t.same(sftFileProblems(await readFile(out, 'utf8')), [], 'every line is a valid example');
+  const checked = await exportSft(['--check', out], {});
+  t.equal(checked.code, 0, checked.stderr);
+  t.match(checked.stdout, `${out}: every line is a valid example`);
+  const edited = path.join(d.dir, 'edited.jsonl');
+  await writeFile(edited, `${await readFile(out, 'utf8')}{"messages": [{"role": "user", "content": "hi"}]}\n`);
+  const broken = await exportSft(['--check', edited], {});
+  t.equal(broken.code, 1);
+  t.equal(broken.stderr, `export:sft: ${edited} line 2: the last message must be the assistant's, the reply to learn\n`);
   const [example] = await examples(out);
   // The system message is the sft arm's own prompt: the policy composed as for the student alone.
   t.same(example!.messages, [
