@@ -69,8 +69,8 @@ const REDACT = [
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, stream: options.logStream },
-    bodyLimit: config.bodyLimitBytes,
+    logger: { level: config.server.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, stream: options.logStream },
+    bodyLimit: config.server.bodyLimitBytes,
     requestIdHeader: false, // genReqId reads and validates x-request-id itself
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -86,7 +86,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     reply.header('x-request-id', request.id);
   });
 
-  const db = options.db ?? (await openDb(config, app.log));
+  const db = options.db ?? (await openDb(config.database, app.log));
   // PGlite is one connection: smaller batches keep other queries waiting less.
   const indexer = new ChunkIndexer(db, app.log, db.kind === 'pglite' ? 200 : 1000);
   app.addHook('onClose', async () => {
@@ -98,7 +98,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const applied = await migrate(db, dir);
     if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
     const keys = new ApiKeys(db);
-    if (config.adminKey !== undefined) await keys.bootstrapAdmin(config.adminKey);
+    if (config.auth.adminKey !== undefined) await keys.bootstrapAdmin(config.auth.adminKey);
     else app.log.warn('COACH_ADMIN_KEY is not set: no admin key is bootstrapped');
 
     installErrorHandler(app);
