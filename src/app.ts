@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -9,10 +8,11 @@ import { defaultMigrationsDir, migrate, migrationFiles } from './db/migrate.js';
 import { openDb } from './db/open-db.js';
 import { projectRoot } from './project-root.js';
 import { Readiness } from './db/readiness.js';
-import { frameworkErrorOptions, installErrorHandler } from './http/error-handler.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { serverOptions } from './http/server-options.js';
 import { IdempotencyKeys } from './http/idempotency.js';
 import { installInputGuards } from './http/input-guards.js';
-import { rejectUndeclaredQuery, validationOptions } from './http/validation.js';
+import { rejectUndeclaredQuery } from './http/validation.js';
 import { installAuth } from './http/plugins/auth.js';
 import { registerMetrics } from './http/plugins/metrics.js';
 import { installNotFound } from './http/plugins/not-found.js';
@@ -51,37 +51,9 @@ export interface AppOptions {
 }
 
 const VERSION = (JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
-
-/** Secrets never reach the log: keys in headers, and any field that looks like one. */
-const REDACT = [
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
-  'headers.authorization',
-  'headers["x-api-key"]',
-  'key',
-  'apiKey',
-  '*.key',
-  '*.apiKey',
-  '*.api_key',
-  '*.adminKey',
-];
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({
-    logger: { level: config.server.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, stream: options.logStream },
-    bodyLimit: config.server.bodyLimitBytes,
-    requestIdHeader: false, // genReqId reads and validates x-request-id itself
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
-    // Below the shutdown grace period, so closing never waits on idle keep-alive sockets.
-    keepAliveTimeout: 5_000,
-    requestTimeout: 60_000,
-    ...validationOptions(),
-    ...frameworkErrorOptions(),
-  });
+  const app = Fastify(serverOptions(config.server, options.logStream));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
