@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Readiness } from '../../db/readiness.js';
-import { ErrorRef } from '../schemas.js';
+import { ErrorRef } from '../../http/schemas.js';
 
 export function healthRoutes(app: FastifyInstance, readiness: Readiness): void {
   app.get(

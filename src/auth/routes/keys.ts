@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ApiKeys, NewApiKey } from '../../auth/api-keys.js';
 import { requireRole, ROLES } from '../../auth/principal.js';
-import { errorResponses, IdParams, Uuid } from '../schemas.js';
+import { errorResponses, IdParams, Uuid } from '../../http/schemas.js';
 
 const Role = Type.Union(ROLES.map((role) => Type.Literal(role)));
 

@@ -4,10 +4,10 @@ import { ValidationError } from '../../errors.js';
 import type { FeedbackInput, FeedbackStore } from '../../chat/feedback-store.js';
 import type { GuidanceStatsStore } from '../../chat/guidance-stats.js';
 import type { Libraries } from '../../library/libraries.js';
-import { IdempotencyHeaders, type IdempotencyKeys } from '../idempotency.js';
-import { errorResponses, IdParams, Uuid } from '../schemas.js';
+import { IdempotencyHeaders, type IdempotencyKeys } from '../../http/idempotency.js';
+import { errorResponses, IdParams, Uuid } from '../../http/schemas.js';
 import { ConversationId, Nullable } from './chat-schemas.js';
-import { EntryParams } from './guidance-schemas.js';
+import { EntryParams } from '../../library/routes/guidance-schemas.js';
 
 const FeedbackBody = Type.Object(
   {

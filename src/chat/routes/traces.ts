@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { TraceStore } from '../../chat/trace-store.js';
-import { errorResponses, IdParams, Uuid } from '../schemas.js';
+import { errorResponses, IdParams, Uuid } from '../../http/schemas.js';
 import { ConversationId, Nullable } from './chat-schemas.js';
 
 const TraceView = Type.Object(

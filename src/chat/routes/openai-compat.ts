@@ -7,10 +7,10 @@ import type { Libraries } from '../../library/libraries.js';
 import type { Library } from '../../library/types.js';
 import type { SamplingParams } from '../../models/chat-model.js';
 import type { ModelClients } from '../../models/model-clients.js';
-import { abandonIfClientGone, clientSignal } from '../client-signal.js';
-import { sendEventStream, sseEvent } from '../event-stream.js';
-import { setProvenanceHeaders } from '../provenance.js';
-import { errorResponses, MAX_INT32, Uuid } from '../schemas.js';
+import { abandonIfClientGone, clientSignal } from '../../http/client-signal.js';
+import { sendEventStream, sseEvent } from '../../http/event-stream.js';
+import { setProvenanceHeaders } from './provenance.js';
+import { errorResponses, MAX_INT32, Uuid } from '../../http/schemas.js';
 import { ConversationId, K, RetrievalStatus } from './chat-schemas.js';
 
 /*

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { STATUSES } from '../../library/types.js';
-import { MAX_INT32, Uuid } from '../schemas.js';
+import { MAX_INT32, Uuid } from '../../http/schemas.js';
 
 export const Status = Type.Union(STATUSES.map((s) => Type.Literal(s)));
 const ShortText = (max: number) => Type.Array(Type.String({ maxLength: max }), { maxItems: 200 });

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Libraries } from '../../library/libraries.js';
 import type { RetrieveRequest, Retriever } from '../../retrieval/retriever.js';
-import { errorResponses, IdParams, Uuid } from '../schemas.js';
-import { Status } from './guidance-schemas.js';
+import { errorResponses, IdParams, Uuid } from '../../http/schemas.js';
+import { Status } from '../../library/routes/guidance-schemas.js';
 
 export const ChatMessageSchema = Type.Object(
   {

@@ -3,10 +3,10 @@ import { Type } from 'typebox';
 import type { ChatService, ChatStream } from '../../chat/chat-service.js';
 import type { ConversationMessage } from '../../chat/composer.js';
 import type { Libraries } from '../../library/libraries.js';
-import { abandonIfClientGone, clientSignal } from '../client-signal.js';
-import { sendEventStream, sseEvent } from '../event-stream.js';
-import { setProvenanceHeaders } from '../provenance.js';
-import { errorResponses, IdParams, Uuid } from '../schemas.js';
+import { abandonIfClientGone, clientSignal } from '../../http/client-signal.js';
+import { sendEventStream, sseEvent } from '../../http/event-stream.js';
+import { setProvenanceHeaders } from './provenance.js';
+import { errorResponses, IdParams, Uuid } from '../../http/schemas.js';
 import { chatSchemas, ConversationId, K, RetrievalStatus } from './chat-schemas.js';
 
 interface ChatBody {

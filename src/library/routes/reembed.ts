@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { requireRole } from '../../auth/principal.js';
 import { REEMBED_STATUSES, type ReembedJobs } from '../../library/reembed-jobs.js';
-import { errorResponses, IdParams, Uuid } from '../schemas.js';
+import { errorResponses, IdParams, Uuid } from '../../http/schemas.js';
 
 const Timestamp = Type.String({ format: 'date-time' });
 const ReembedJobView = Type.Object(

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from 'typebox';
-import { Uuid } from '../schemas.js';
+import { Uuid } from '../../http/schemas.js';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 

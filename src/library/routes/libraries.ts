@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { requireRole } from '../../auth/principal.js';
 import { ForbiddenError } from '../../errors.js';
 import type { Libraries, LibraryInput, LibraryPatch } from '../../library/libraries.js';
-import { errorResponses, IdParams, Uuid } from '../schemas.js';
+import { errorResponses, IdParams, Uuid } from '../../http/schemas.js';
 
 const LibraryView = Type.Object(
   {

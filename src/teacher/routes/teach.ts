@@ -5,8 +5,8 @@ import type { GuidanceStore } from '../../library/guidance-store.js';
 import type { Libraries } from '../../library/libraries.js';
 import type { TeacherJobs, TeachRequest } from '../../teacher/jobs.js';
 import { JOB_KINDS, JOB_STATUSES } from '../../teacher/types.js';
-import { errorResponses, IdParams, Uuid } from '../schemas.js';
-import { EntryParams, GuidanceWriteResult } from './guidance-schemas.js';
+import { errorResponses, IdParams, Uuid } from '../../http/schemas.js';
+import { EntryParams, GuidanceWriteResult } from '../../library/routes/guidance-schemas.js';
 
 const SourceId = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', description: 'Unique within the job' });
 const Text = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S', description });

@@ -6,9 +6,9 @@ import { ValidationError } from '../../errors.js';
 import type { GuidancePatch, GuidanceStore, ListFilters } from '../../library/guidance-store.js';
 import type { Libraries } from '../../library/libraries.js';
 import type { GuidanceInput, GuidanceStatus } from '../../library/types.js';
-import { IdempotencyHeaders, type IdempotencyKeys } from '../idempotency.js';
-import { jsonTooDeep, TOO_DEEP } from '../input-guards.js';
-import { errorResponses, IdParams, MAX_INT32 } from '../schemas.js';
+import { IdempotencyHeaders, type IdempotencyKeys } from '../../http/idempotency.js';
+import { jsonTooDeep, TOO_DEEP } from '../../http/input-guards.js';
+import { errorResponses, IdParams, MAX_INT32 } from '../../http/schemas.js';
 import {
   EntryParams,
   ExportQuery,
