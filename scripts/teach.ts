@@ -12,17 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
-
-interface JobView {
-  id: string;
-  status: string;
-  progress: { done: number; failed: number; total: number };
-  usage: Record<string, { model: string; calls: number; prompt_tokens: number; completion_tokens: number; estimated_cost_usd: number | null }>;
-  estimated_cost_usd: number | null;
-  produced_entry_ids: string[];
-  merged_entry_ids: string[];
-  errors: { step: number; source_id: string | null; error: string }[];
-}
+import type { TeachAccepted, TeacherJobView as JobView } from '../src/teacher/routes/teach-schemas.js';
 
 const { values } = parseArgs({
   options: {
@@ -101,7 +91,7 @@ function summary(job: JobView): string {
 }
 
 async function main(): Promise<number> {
-  const { job_id: jobId } = await call<{ job_id: string }>('POST', `/v1/libraries/${values.library}/teach`, body);
+  const { job_id: jobId } = await call<TeachAccepted>('POST', `/v1/libraries/${values.library}/teach`, body);
   console.log(`job ${jobId} submitted; Ctrl-C cancels it`);
   process.once('SIGINT', () => {
     call('POST', `/v1/jobs/${jobId}/cancel`).then(

@@ -38,8 +38,10 @@ import { TraceStore } from './chat/trace-store.js';
 import { ModelClients } from './models/model-clients.js';
 import { chatRoutes } from './chat/routes/chat.js';
 import { feedbackRoutes } from './chat/routes/feedback.js';
+import { guidanceStatsRoutes } from './chat/routes/guidance-stats.js';
 import { openaiCompatRoutes } from './chat/routes/openai-compat.js';
 import { traceRoutes } from './chat/routes/traces.js';
+import { reviewRoutes } from './teacher/routes/review.js';
 import { teachRoutes } from './teacher/routes/teach.js';
 import { createTeacher } from './teacher/teacher.js';
 
@@ -101,11 +103,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     chatRoutes(app, libraries, chat);
     openaiCompatRoutes(app, libraries, new LibraryResolver(db, libraries), models, chat);
     traceRoutes(app, traces);
-    feedbackRoutes(app, libraries, new FeedbackStore(db), new GuidanceStatsStore(db), idempotency);
+    feedbackRoutes(app, new FeedbackStore(db), idempotency);
+    guidanceStatsRoutes(app, libraries, new GuidanceStatsStore(db));
     // Teacher jobs: a background worker, stopped before the db closes.
     const teacher = createTeacher({ db, config, libraries, store: guidance, embedders, retriever, log: app.log });
     app.addHook('onClose', () => teacher.worker.stop());
-    teachRoutes(app, libraries, guidance, teacher.jobs);
+    teachRoutes(app, teacher.jobs);
+    reviewRoutes(app, libraries, guidance, teacher.jobs);
     await app.ready();
     // Background workers start once every route and hook is in place.
     indexer.start();

@@ -2,35 +2,27 @@ import type { Db } from '../db/db.js';
 import type { GuidanceEntry, Library } from '../library/types.js';
 import { buildConversationQuery } from './conversation-query.js';
 import type { Embedders } from './embedders.js';
-import { fuseHits, type ChunkKind, type FusedEntry, type TextHit, type VectorHit } from './fusion.js';
+import { fuseHits, type FusedEntry, type TextHit, type VectorHit } from './fusion.js';
 import { runSearch, type SearchInput } from './search-sql.js';
 import type { ChatMessage } from './messages.js';
 
 export interface RetrieveRequest {
   messages: ChatMessage[];
   k: number;
-  filters?: { tags?: string[]; any_tags?: string[] };
-  min_score?: number;
-  include_drafts?: boolean;
-}
-
-export interface Explanation {
-  /** Mean of the entry's best chunk similarities: how close its scenario/examples/guidance are to the conversation. */
-  vector_score: number;
-  best_similarity: number;
-  best_chunk: ChunkKind | null;
-  matched_chunks: number;
-  /** Full-text rank (summed BM25 IDF of the query words the entry contains) and the same divided by the best rank of this query. */
-  text_rank: number;
-  text_rank_normalised: number;
-  /** score = vector_weight × vector_score + text_weight × text_rank_normalised. */
-  vector_weight: number;
-  text_weight: number;
+  filters?: {
+    /** Entries having all of these. */
+    tags?: string[];
+    /** Entries having at least one of these. */
+    anyTags?: string[];
+  };
+  minScore?: number;
+  /** Drafts too (never retired entries). */
+  includeDrafts?: boolean;
 }
 
 export interface RetrievedGuidance extends Pick<GuidanceEntry, 'id' | 'external_id' | 'version' | 'scenario' | 'guidance' | 'tags' | 'policy_refs' | 'status'> {
   score: number;
-  explanation: Explanation;
+  explanation: FusedEntry['explanation'];
 }
 
 export interface RetrieveResult {
@@ -42,20 +34,6 @@ export interface RetrieverOptions {
   efSearch: number;
   /** Chunks fetched from the vector index and entries from full-text search before fusion. */
   candidates: number;
-}
-
-function explain(fused: FusedEntry): Explanation {
-  const { vector, text, fused: weights } = fused.explanation;
-  return {
-    vector_score: vector.score,
-    best_similarity: vector.bestSimilarity,
-    best_chunk: vector.bestChunkKind,
-    matched_chunks: vector.matchedChunks,
-    text_rank: text.rank,
-    text_rank_normalised: text.normalised,
-    vector_weight: weights.vectorWeight,
-    text_weight: weights.textWeight,
-  };
 }
 
 /**
@@ -72,16 +50,16 @@ export class Retriever {
   async retrieve(library: Library, request: RetrieveRequest): Promise<RetrieveResult> {
     const embedder = this.embedders.get(library.embedder);
     const query = await buildConversationQuery(request.messages, embedder);
-    const statuses = request.include_drafts === true ? ['approved', 'draft'] : ['approved'];
+    const statuses = request.includeDrafts === true ? ['approved', 'draft'] : ['approved'];
     const hasVector = query.vector.some((x) => x !== 0);
     const { vectorHits, textHits } = await this.search(library, embedder.id, embedder.dimension, {
       vector: hasVector ? `[${query.vector.join(',')}]` : null,
       textQuery: query.terms.join(' '),
       statuses,
       tags: request.filters?.tags ?? [],
-      anyTags: request.filters?.any_tags ?? [],
+      anyTags: request.filters?.anyTags ?? [],
     });
-    const minScore = request.min_score ?? 0;
+    const minScore = request.minScore ?? 0;
     const ranked = fuseHits(vectorHits, textHits)
       .filter((entry) => entry.score >= minScore)
       .slice(0, request.k);
@@ -90,7 +68,7 @@ export class Retriever {
       const entry = entries.get(fused.entryId);
       if (entry === undefined) return [];
       const { id, external_id, version, scenario, guidance, tags, policy_refs, status } = entry;
-      return [{ id, external_id, version, scenario, guidance, tags, policy_refs, status, score: fused.score, explanation: explain(fused) }];
+      return [{ id, external_id, version, scenario, guidance, tags, policy_refs, status, score: fused.score, explanation: fused.explanation }];
     });
     return { results, query: query.query };
   }

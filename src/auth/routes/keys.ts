@@ -1,43 +1,14 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
-import type { ApiKeys, NewApiKey } from '../../auth/api-keys.js';
-import { requireRole, ROLES } from '../../auth/principal.js';
-import { errorResponses, IdParams, Uuid } from '../../http/schemas.js';
-
-const Role = Type.Union(ROLES.map((role) => Type.Literal(role)));
-
-const KeyView = Type.Object({
-  id: Uuid,
-  name: Type.String(),
-  role: Role,
-  key_prefix: Type.String({ description: 'First characters of the secret, to recognise it' }),
-  library_ids: Type.Union([Type.Array(Uuid), Type.Null()], { description: 'null: every library' }),
-  created_at: Type.String({ format: 'date-time' }),
-  expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'null: never' }),
-  revoked_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
-
-const CreateKeyBody = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    role: Role,
-    library_ids: Type.Optional(
-      Type.Union([Type.Array(Uuid, { minItems: 1, uniqueItems: true }), Type.Null()], {
-        description: 'Limit the key to these libraries; omit or null for every library (only for keys not limited themselves)',
-      }),
-    ),
-    expires_at: Type.Optional(
-      Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
-        description: 'When the key stops working (in the future); omit or null for never. A key that expires creates keys expiring no later',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
+import { errorResponses, IdParams } from '../../http/schemas.js';
+import type { ApiKeys } from '../api-keys.js';
+import { requireRole } from '../principal.js';
+import { CreatedKey, CreateKeyBody, KeyList, KeyView } from './key-schemas.js';
 
 export function keyRoutes(app: FastifyInstance, keys: ApiKeys): void {
-  app.post<{ Body: NewApiKey }>(
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.post(
     '/v1/keys',
     {
       schema: {
@@ -45,23 +16,24 @@ export function keyRoutes(app: FastifyInstance, keys: ApiKeys): void {
         summary: 'Create an API key (admin); the secret is returned only here',
         description: 'A key limited to libraries creates only keys limited to some of its libraries (others answer as unknown libraries).',
         body: CreateKeyBody,
-        response: { 201: Type.Intersect([KeyView, Type.Object({ key: Type.String() })]), ...errorResponses() },
+        response: { 201: CreatedKey, ...errorResponses() },
       },
     },
     async (request, reply) => {
       requireRole(request.principal, ['admin'], 'manage API keys');
+      const { name, role, library_ids, expires_at } = request.body;
       reply.code(201);
-      return keys.create(request.principal, request.body);
+      return keys.create(request.principal, { name, role, libraryIds: library_ids ?? null, expiresAt: expires_at ?? null });
     },
   );
 
-  app.get(
+  api.get(
     '/v1/keys',
     {
       schema: {
         tags: ['keys'],
         summary: 'List API keys (admin); secrets are never returned; a key limited to libraries sees only keys within them',
-        response: { 200: Type.Object({ items: Type.Array(KeyView) }), ...errorResponses() },
+        response: { 200: KeyList, ...errorResponses() },
       },
     },
     async (request) => {
@@ -70,7 +42,7 @@ export function keyRoutes(app: FastifyInstance, keys: ApiKeys): void {
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
+  api.delete(
     '/v1/keys/:id',
     {
       schema: {

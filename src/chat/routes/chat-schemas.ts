@@ -1,17 +1,15 @@
-import { Type, type TSchema } from 'typebox';
-import { Uuid } from '../../http/schemas.js';
+import { Type, type Static } from 'typebox';
+import { messageSchema } from '../../http/message-schema.js';
+import { Nullable, ref, Uuid } from '../../http/schemas.js';
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-
-export const ConversationMessage = Type.Object(
-  {
-    role: Type.Union([Type.Literal('system'), Type.Literal('user'), Type.Literal('assistant')], {
-      description: 'user = the customer, assistant = the agent; leading system messages are the application\'s instructions',
-    }),
-    content: Type.String({ maxLength: 100_000 }),
-  },
-  { $id: 'ConversationMessage', additionalProperties: false },
-);
+export const ConversationMessage = messageSchema({
+  roles: ['system', 'user', 'assistant'],
+  roleDescription: "user = the customer, assistant = the agent; leading system messages are the application's instructions",
+  content: Type.String({ maxLength: 100_000 }),
+  additionalProperties: false,
+  $id: 'ConversationMessage',
+});
+export type ConversationMessage = Static<typeof ConversationMessage>;
 
 export const ConversationId = Type.String({
   minLength: 1,
@@ -36,3 +34,46 @@ export const RetrievalStatus = Type.Union([Type.Literal('ok'), Type.Literal('fai
 });
 
 export const chatSchemas = [ConversationMessage, GuidanceRefSchema, UsageSchema];
+
+const Messages = Type.Array(ref(ConversationMessage), { minItems: 1, maxItems: 500 });
+export const GuidanceRefs = Type.Array(ref(GuidanceRefSchema));
+export const UsageRef = ref(UsageSchema);
+
+export const ComposeBody = Type.Object({ messages: Messages, conversation_id: Type.Optional(ConversationId), k: K }, { additionalProperties: false });
+export type ComposeBody = Static<typeof ComposeBody>;
+
+export const ComposeResponse = Type.Object({
+  trace_id: Uuid,
+  messages: Type.Array(ref(ConversationMessage), { description: "The student's prompt: one system message (policy, coaching notes, the caller's system text), then the conversation" }),
+  guidance: Type.Array(ref(GuidanceRefSchema), { description: 'Entries in the prompt, by descending score' }),
+  dropped_guidance: Type.Array(ref(GuidanceRefSchema), { description: 'Retrieved entries left out to stay within CHAT_GUIDANCE_TOKEN_BUDGET' }),
+  guidance_tokens: Type.Integer({ description: 'Estimated tokens of the coaching notes' }),
+  retrieval_status: RetrievalStatus,
+});
+export type ComposeResponse = Static<typeof ComposeResponse>;
+
+export const ChatBody = Type.Object(
+  {
+    messages: Messages,
+    conversation_id: Type.Optional(ConversationId),
+    stream: Type.Optional(Type.Boolean({ description: 'Answer as server-sent events: `delta` events, then `done` (or `error`)' })),
+    k: K,
+  },
+  { additionalProperties: false },
+);
+export type ChatBody = Static<typeof ChatBody>;
+
+export const ChatResponse = Type.Object({
+  message: Type.Object({ role: Type.Literal('assistant'), content: Type.String() }),
+  guidance: GuidanceRefs,
+  trace_id: Uuid,
+  usage: Nullable(UsageRef),
+  model: Type.String(),
+  finish_reason: Nullable(Type.String()),
+  retrieval_status: RetrievalStatus,
+});
+export type ChatResponse = Static<typeof ChatResponse>;
+
+export const CHAT_EVENT_STREAM =
+  'With stream: true. `event: delta` data {"content"} as text arrives; then `event: done` data {"trace_id", "guidance", "usage", "model", ' +
+  '"finish_reason", "retrieval_status"}, or `event: error` data {"trace_id", "error": {"code", "message"}}.';

@@ -1,58 +1,13 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { ChatService, ChatStream } from '../../chat/chat-service.js';
-import type { ConversationMessage } from '../../chat/composer.js';
-import type { Libraries } from '../../library/libraries.js';
 import { abandonIfClientGone, clientSignal } from '../../http/client-signal.js';
 import { sendEventStream, sseEvent } from '../../http/event-stream.js';
+import { errorResponses, IdParams } from '../../http/schemas.js';
+import type { Libraries } from '../../library/libraries.js';
+import type { ChatService, ChatStream } from '../chat-service.js';
+import { CHAT_EVENT_STREAM, ChatBody, ChatResponse, chatSchemas, ComposeBody, ComposeResponse } from './chat-schemas.js';
 import { setProvenanceHeaders } from './provenance.js';
-import { errorResponses, IdParams, Uuid } from '../../http/schemas.js';
-import { chatSchemas, ConversationId, K, RetrievalStatus } from './chat-schemas.js';
-
-interface ChatBody {
-  messages: ConversationMessage[];
-  conversation_id?: string;
-  stream?: boolean;
-  k: number;
-}
-
-const Messages = Type.Array(Type.Ref('ConversationMessage'), { minItems: 1, maxItems: 500 });
-const GuidanceRefs = Type.Array(Type.Ref('GuidanceRef'));
-
-const ComposeBody = Type.Object({ messages: Messages, conversation_id: Type.Optional(ConversationId), k: K }, { additionalProperties: false });
-
-const ComposeResponse = Type.Object({
-  trace_id: Uuid,
-  messages: Type.Array(Type.Ref('ConversationMessage'), { description: "The student's prompt: one system message (policy, coaching notes, the caller's system text), then the conversation" }),
-  guidance: Type.Array(Type.Ref('GuidanceRef'), { description: 'Entries in the prompt, by descending score' }),
-  dropped_guidance: Type.Array(Type.Ref('GuidanceRef'), { description: 'Retrieved entries left out to stay within CHAT_GUIDANCE_TOKEN_BUDGET' }),
-  guidance_tokens: Type.Integer({ description: 'Estimated tokens of the coaching notes' }),
-  retrieval_status: RetrievalStatus,
-});
-
-const ChatBodySchema = Type.Object(
-  {
-    messages: Messages,
-    conversation_id: Type.Optional(ConversationId),
-    stream: Type.Optional(Type.Boolean({ description: 'Answer as server-sent events: `delta` events, then `done` (or `error`)' })),
-    k: K,
-  },
-  { additionalProperties: false },
-);
-
-const ChatResponse = Type.Object({
-  message: Type.Object({ role: Type.Literal('assistant'), content: Type.String() }),
-  guidance: GuidanceRefs,
-  trace_id: Uuid,
-  usage: Type.Union([Type.Ref('Usage'), Type.Null()]),
-  model: Type.String(),
-  finish_reason: Type.Union([Type.String(), Type.Null()]),
-  retrieval_status: RetrievalStatus,
-});
-
-const EVENT_STREAM_DOC =
-  'With stream: true. `event: delta` data {"content"} as text arrives; then `event: done` data {"trace_id", "guidance", "usage", "model", ' +
-  '"finish_reason", "retrieval_status"}, or `event: error` data {"trace_id", "error": {"code", "message"}}.';
 
 async function* chatEvents(stream: ChatStream): AsyncGenerator<string> {
   const { traceId: trace_id, guidance, retrieval } = stream;
@@ -68,8 +23,9 @@ async function* chatEvents(stream: ChatStream): AsyncGenerator<string> {
 /** Composition and chat against one library, addressed by id; any key within its library scope. */
 export function chatRoutes(app: FastifyInstance, libraries: Libraries, chat: ChatService): void {
   for (const schema of chatSchemas) app.addSchema(schema);
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post<{ Params: { id: string }; Body: Omit<ChatBody, 'stream'> }>(
+  api.post(
     '/v1/libraries/:id/compose',
     {
       schema: {
@@ -103,7 +59,7 @@ export function chatRoutes(app: FastifyInstance, libraries: Libraries, chat: Cha
     },
   );
 
-  app.post<{ Params: { id: string }; Body: ChatBody }>(
+  api.post(
     '/v1/libraries/:id/chat',
     {
       schema: {
@@ -111,11 +67,11 @@ export function chatRoutes(app: FastifyInstance, libraries: Libraries, chat: Cha
         summary: "The student's answer, shaped by the library's policy and retrieved guidance, with provenance",
         description: 'Headers x-coach-trace-id and x-coach-guidance (id:version, comma-separated) carry the provenance too.',
         params: IdParams,
-        body: ChatBodySchema,
+        body: ChatBody,
         response: {
           200: {
             description: 'The answer (JSON), or with stream: true an event stream',
-            content: { 'application/json': { schema: ChatResponse }, 'text/event-stream': { schema: Type.String({ description: EVENT_STREAM_DOC }) } },
+            content: { 'application/json': { schema: ChatResponse }, 'text/event-stream': { schema: Type.String({ description: CHAT_EVENT_STREAM }) } },
           },
           ...errorResponses(502, 503, 504),
         },

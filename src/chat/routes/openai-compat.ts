@@ -1,122 +1,32 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { ChatService, ChatStream } from '../../chat/chat-service.js';
-import type { ConversationMessage, GuidanceRef } from '../../chat/composer.js';
-import type { LibraryResolver } from '../../chat/library-resolver.js';
+import { abandonIfClientGone, clientSignal } from '../../http/client-signal.js';
+import { sendEventStream, sseEvent } from '../../http/event-stream.js';
+import { errorResponses } from '../../http/schemas.js';
 import type { Libraries } from '../../library/libraries.js';
 import type { Library } from '../../library/types.js';
 import type { SamplingParams } from '../../models/chat-model.js';
 import type { ModelClients } from '../../models/model-clients.js';
-import { abandonIfClientGone, clientSignal } from '../../http/client-signal.js';
-import { sendEventStream, sseEvent } from '../../http/event-stream.js';
+import type { ChatService, ChatStream } from '../chat-service.js';
+import type { ConversationMessage, GuidanceRef } from '../composer.js';
+import type { LibraryResolver } from '../library-resolver.js';
+import {
+  CoachField,
+  Completion,
+  COMPLETION_STREAM,
+  CompletionsBody,
+  CompletionsHeaders,
+  ModelList,
+  type OpenAIMessage,
+} from './openai-schemas.js';
 import { setProvenanceHeaders } from './provenance.js';
-import { errorResponses, MAX_INT32, Uuid } from '../../http/schemas.js';
-import { ConversationId, K, RetrievalStatus } from './chat-schemas.js';
 
 /*
  * OpenAI-compatible surface, so a frontend adopts Coach by changing its base URL. The library is
  * the `X-Coach-Library` header (id or name) when given, else the `model` field (library name or
  * id); the student model itself is the service's STUDENT_MODEL, never the caller's choice.
  */
-
-interface OpenAIMessage {
-  role: 'system' | 'developer' | 'user' | 'assistant';
-  content: string | { type: 'text'; text: string }[];
-  name?: string;
-}
-
-interface CompletionsBody extends SamplingParams {
-  model: string;
-  messages: OpenAIMessage[];
-  stream?: boolean;
-  stream_options?: { include_usage?: boolean };
-  user?: string;
-  conversation_id?: string;
-  k: number;
-}
-
-interface CompletionsHeaders {
-  'x-coach-library'?: string;
-  'x-coach-conversation-id'?: string;
-}
-
-const TextPart = Type.Object({ type: Type.Literal('text'), text: Type.String({ maxLength: 100_000 }) }, { additionalProperties: false });
-
-const OpenAIMessageSchema = Type.Object(
-  {
-    role: Type.Union([Type.Literal('system'), Type.Literal('developer'), Type.Literal('user'), Type.Literal('assistant')], {
-      description: 'developer is treated as system; tool calls are not supported',
-    }),
-    content: Type.Union([Type.String({ maxLength: 100_000 }), Type.Array(TextPart, { maxItems: 100 })]),
-    name: Type.Optional(Type.String({ maxLength: 200 })),
-  },
-  { additionalProperties: false },
-);
-
-const CompletionsBodySchema = Type.Object(
-  {
-    model: Type.String({ minLength: 1, maxLength: 400, description: 'The library name or id, unless the X-Coach-Library header names the library' }),
-    messages: Type.Array(OpenAIMessageSchema, { minItems: 1, maxItems: 500 }),
-    stream: Type.Optional(Type.Boolean()),
-    stream_options: Type.Optional(Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
-    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
-    top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INT32 })),
-    max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INT32 })),
-    stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 4 })])),
-    presence_penalty: Type.Optional(Type.Number({ minimum: -2, maximum: 2 })),
-    frequency_penalty: Type.Optional(Type.Number({ minimum: -2, maximum: 2 })),
-    seed: Type.Optional(Type.Integer({ minimum: -MAX_INT32 - 1, maximum: MAX_INT32 })),
-    user: Type.Optional(Type.String({ maxLength: 200 })),
-    conversation_id: Type.Optional(ConversationId),
-    k: K,
-  },
-  { additionalProperties: false },
-);
-
-const CompletionsHeadersSchema = Type.Object({
-  'x-coach-library': Type.Optional(Type.String({ minLength: 1, maxLength: 400, description: 'Library id or name; takes precedence over `model`' })),
-  'x-coach-conversation-id': Type.Optional(ConversationId),
-});
-
-const CoachField = Type.Object(
-  { trace_id: Uuid, library_id: Uuid, library: Type.String(), guidance: Type.Array(Type.Ref('GuidanceRef')), retrieval_status: RetrievalStatus },
-  { $id: 'CoachProvenance', description: 'Coach provenance: the trace and the guidance entry versions that shaped the answer' },
-);
-
-const Completion = Type.Object({
-  id: Type.String(),
-  object: Type.Literal('chat.completion'),
-  created: Type.Integer(),
-  model: Type.String(),
-  choices: Type.Array(
-    Type.Object({
-      index: Type.Integer(),
-      message: Type.Object({ role: Type.Literal('assistant'), content: Type.String(), refusal: Type.Null() }),
-      logprobs: Type.Null(),
-      finish_reason: Type.String(),
-    }),
-  ),
-  usage: Type.Optional(Type.Ref('Usage')),
-  coach: Type.Ref('CoachProvenance'),
-});
-
-const STREAM_DOC =
-  'With stream: true: `data: {chat.completion.chunk}` events as OpenAI sends them; the chunk carrying finish_reason also ' +
-  'carries `coach`; with stream_options.include_usage a last chunk has empty choices and the usage; then `data: [DONE]`.';
-
-const ModelList = Type.Object({
-  object: Type.Literal('list'),
-  data: Type.Array(
-    Type.Object({
-      id: Type.String({ description: 'The library name: pass it as `model`' }),
-      object: Type.Literal('model'),
-      created: Type.Integer(),
-      owned_by: Type.String(),
-      coach: Type.Object({ library_id: Uuid, student_model: Type.Union([Type.String(), Type.Null()]) }),
-    }),
-  ),
-});
 
 const text = (content: OpenAIMessage['content']) => (typeof content === 'string' ? content : content.map((part) => part.text).join(''));
 
@@ -132,7 +42,7 @@ function samplingParams(body: CompletionsBody): SamplingParams {
 
 const unixNow = () => Math.floor(Date.now() / 1000);
 
-function provenance(traceId: string, library: Library, guidance: GuidanceRef[], retrievalStatus: 'ok' | 'failed') {
+function provenance(traceId: string, library: Library, guidance: GuidanceRef[], retrievalStatus: 'ok' | 'failed'): CoachField {
   return { trace_id: traceId, library_id: library.id, library: library.name, guidance, retrieval_status: retrievalStatus };
 }
 
@@ -157,8 +67,9 @@ async function* completionChunks(stream: ChatStream, library: Library, includeUs
 
 export function openaiCompatRoutes(app: FastifyInstance, libraries: Libraries, resolver: LibraryResolver, models: ModelClients, chat: ChatService): void {
   app.addSchema(CoachField);
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post<{ Body: CompletionsBody; Headers: CompletionsHeaders }>(
+  api.post(
     '/v1/chat/completions',
     {
       schema: {
@@ -167,12 +78,12 @@ export function openaiCompatRoutes(app: FastifyInstance, libraries: Libraries, r
         description:
           'The library is the X-Coach-Library header (id or name) when given, else `model` (library name or id). Provenance: the `coach` ' +
           'field and headers x-coach-trace-id, x-coach-guidance. The conversation id is the X-Coach-Conversation-Id header or `conversation_id`.',
-        headers: CompletionsHeadersSchema,
-        body: CompletionsBodySchema,
+        headers: CompletionsHeaders,
+        body: CompletionsBody,
         response: {
           200: {
             description: 'A chat.completion, or with stream: true an event stream of chat.completion.chunk',
-            content: { 'application/json': { schema: Completion }, 'text/event-stream': { schema: Type.String({ description: STREAM_DOC }) } },
+            content: { 'application/json': { schema: Completion }, 'text/event-stream': { schema: Type.String({ description: COMPLETION_STREAM }) } },
           },
           ...errorResponses(502, 503, 504),
         },
@@ -217,7 +128,7 @@ export function openaiCompatRoutes(app: FastifyInstance, libraries: Libraries, r
     },
   );
 
-  app.get(
+  api.get(
     '/v1/models',
     {
       schema: {

@@ -1,9 +1,10 @@
-import { Type } from 'typebox';
-import { STATUSES } from '../../library/types.js';
-import { MAX_INT32, Uuid } from '../../http/schemas.js';
+import { Type, type Static } from 'typebox';
+import { MAX_INT32, Nullable, oneOf, OpenObject, ref, Timestamp, Uuid } from '../../http/schemas.js';
+import { STATUSES } from '../types.js';
 
-export const Status = Type.Union(STATUSES.map((s) => Type.Literal(s)));
+export const Status = oneOf(STATUSES);
 const ShortText = (max: number) => Type.Array(Type.String({ maxLength: max }), { maxItems: 200 });
+const Reason = Type.String({ maxLength: 2_000 });
 
 const contentFields = {
   scenario: Type.String({ minLength: 1, maxLength: 20_000, pattern: '\\S', description: 'The conversational state this guidance applies to' }),
@@ -19,10 +20,23 @@ export const GuidanceInputBody = Type.Object(
     id: Type.Optional(Uuid),
     external_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 500 }), Type.Null()])),
     status: Type.Optional(Status),
-    provenance: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    provenance: Type.Optional(OpenObject()),
   },
   { additionalProperties: false, $id: 'GuidanceInput' },
 );
+export type GuidanceInputBody = Static<typeof GuidanceInputBody>;
+export const GuidanceInputRef = ref(GuidanceInputBody);
+
+export const ImportBody = Type.Array(GuidanceInputRef, { minItems: 1 });
+export type ImportBody = Static<typeof ImportBody>;
+
+export const ImportResult = Type.Object({
+  created: Type.Integer(),
+  updated: Type.Integer(),
+  unchanged: Type.Integer(),
+  ids: Type.Array(Type.String({ format: 'uuid' }), { description: 'Entry id of each item, in request order' }),
+});
+export type ImportResult = Static<typeof ImportResult>;
 
 /** What an entry and each of its versions hold. */
 const storedFields = {
@@ -33,7 +47,7 @@ const storedFields = {
   policy_refs: Type.Array(Type.String()),
   status: Status,
   version: Type.Integer(),
-  provenance: Type.Object({}, { additionalProperties: true }),
+  provenance: OpenObject(),
 };
 
 export const GuidanceEntryView = Type.Object(
@@ -42,11 +56,16 @@ export const GuidanceEntryView = Type.Object(
     library_id: Uuid,
     external_id: Type.Union([Type.String(), Type.Null()]),
     ...storedFields,
-    created_at: Type.String({ format: 'date-time' }),
-    updated_at: Type.String({ format: 'date-time' }),
+    created_at: Timestamp,
+    updated_at: Timestamp,
   },
   { $id: 'GuidanceEntry' },
 );
+export type GuidanceEntryView = Static<typeof GuidanceEntryView>;
+export const GuidanceEntryRef = ref(GuidanceEntryView);
+
+export const GuidancePage = Type.Object({ items: Type.Array(GuidanceEntryRef), next_cursor: Nullable(Type.String()) });
+export type GuidancePage = Static<typeof GuidancePage>;
 
 export const NearDuplicates = Type.Array(
   Type.Object({ id: Uuid, external_id: Type.Union([Type.String(), Type.Null()]), similarity: Type.Number() }),
@@ -54,9 +73,10 @@ export const NearDuplicates = Type.Array(
 );
 
 export const GuidanceWriteResult = Type.Object({
-  entry: Type.Ref('GuidanceEntry'),
+  entry: GuidanceEntryRef,
   near_duplicates: NearDuplicates,
 });
+export type GuidanceWriteResult = Static<typeof GuidanceWriteResult>;
 
 export const GuidancePatchBody = Type.Object(
   {
@@ -72,6 +92,10 @@ export const GuidancePatchBody = Type.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 );
+export type GuidancePatchBody = Static<typeof GuidancePatchBody>;
+
+export const RetireQuery = Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false });
+export type RetireQuery = Static<typeof RetireQuery>;
 
 export const GuidanceVersionView = Type.Object({
   entry_id: Uuid,
@@ -79,8 +103,17 @@ export const GuidanceVersionView = Type.Object({
   change: Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('status'), Type.Literal('restore')]),
   reason: Type.Union([Type.String(), Type.Null()]),
   changed_by: Type.Union([Uuid, Type.Null()], { description: 'API key that made the change' }),
-  created_at: Type.String({ format: 'date-time' }),
+  created_at: Timestamp,
 });
+
+export const GuidanceHistory = Type.Object({ items: Type.Array(GuidanceVersionView) });
+export type GuidanceHistory = Static<typeof GuidanceHistory>;
+
+export const RestoreBody = Type.Object(
+  { version: Type.Integer({ minimum: 1, maximum: MAX_INT32 }), reason: Type.Optional(Reason) },
+  { additionalProperties: false },
+);
+export type RestoreBody = Static<typeof RestoreBody>;
 
 const filterFields = {
   status: Type.Optional(Type.String({ pattern: '^(draft|approved|retired)(,(draft|approved|retired))*$', description: 'Comma-separated statuses' })),
@@ -96,7 +129,9 @@ export const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+export type ListQuery = Static<typeof ListQuery>;
 
 export const ExportQuery = Type.Object(filterFields, { additionalProperties: false });
+export type ExportQuery = Static<typeof ExportQuery>;
 
 export const EntryParams = Type.Object({ id: Uuid, gid: Uuid });

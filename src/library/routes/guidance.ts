@@ -1,26 +1,30 @@
-import { Readable } from 'node:stream';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { requireRole, type Principal } from '../../auth/principal.js';
-import { ValidationError } from '../../errors.js';
-import type { GuidancePatch, GuidanceStore, ListFilters } from '../../library/guidance-store.js';
-import type { Libraries } from '../../library/libraries.js';
-import type { GuidanceInput, GuidanceStatus } from '../../library/types.js';
 import { IdempotencyHeaders, type IdempotencyKeys } from '../../http/idempotency.js';
-import { jsonTooDeep, TOO_DEEP } from '../../http/input-guards.js';
-import { errorResponses, IdParams, MAX_INT32 } from '../../http/schemas.js';
+import { NDJSON, parseNdjson, sendJsonLines } from '../../http/json-lines.js';
+import { errorResponses, IdParams } from '../../http/schemas.js';
+import type { GuidanceStore, ListFilters } from '../guidance-store.js';
+import type { Libraries } from '../libraries.js';
+import type { GuidanceStatus } from '../types.js';
 import {
   EntryParams,
   ExportQuery,
+  GuidanceEntryRef,
   GuidanceEntryView,
+  GuidanceHistory,
   GuidanceInputBody,
+  GuidanceInputRef,
+  GuidancePage,
   GuidancePatchBody,
-  GuidanceVersionView,
   GuidanceWriteResult,
+  ImportBody,
+  ImportResult,
   ListQuery,
+  RestoreBody,
+  RetireQuery,
 } from './guidance-schemas.js';
-
-const NDJSON = 'application/x-ndjson';
 
 function requireWriter(principal: Principal): void {
   requireRole(principal, ['admin', 'teacher'], 'write guidance');
@@ -29,43 +33,16 @@ function requireWriter(principal: Principal): void {
 const commaList = (value: string | undefined) =>
   value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
-interface FilterQuery {
-  status?: string;
-  tags?: string;
-  q?: string;
-}
-
-const filters = ({ status, tags, q }: FilterQuery): ListFilters => ({ status: commaList(status) as GuidanceStatus[] | undefined, tags: commaList(tags), q });
-
-/** JSONL bodies become arrays, so the import route validates both forms with one schema. */
-function parseNdjson(_request: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void): void {
-  const items: unknown[] = [];
-  const lines = body.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '') continue;
-    if (jsonTooDeep(line)) {
-      done(ValidationError.at('body', `line ${i + 1} ${TOO_DEEP}`));
-      return;
-    }
-    try {
-      items.push(JSON.parse(line));
-    } catch {
-      done(ValidationError.at('body', `line ${i + 1} is not valid JSON`));
-      return;
-    }
-  }
-  done(null, items);
-}
+const filters = ({ status, tags, q }: ExportQuery): ListFilters => ({ status: commaList(status) as GuidanceStatus[] | undefined, tags: commaList(tags), q });
 
 export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store: GuidanceStore, idempotency: IdempotencyKeys): void {
   app.addSchema(GuidanceEntryView);
   app.addSchema(GuidanceInputBody);
   app.addContentTypeParser(NDJSON, { parseAs: 'string' }, parseNdjson);
-  const EntryRef = Type.Ref('GuidanceEntry');
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const actor = (request: FastifyRequest, reason?: string) => ({ keyId: request.principal.keyId, reason });
 
-  app.post<{ Params: { id: string }; Body: GuidanceInput }>(
+  api.post(
     '/v1/libraries/:id/guidance',
     {
       schema: {
@@ -74,7 +51,7 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
         description: 'With an external_id that exists, the entry is updated as a new version when its content changed.',
         params: IdParams,
         headers: IdempotencyHeaders,
-        body: Type.Ref('GuidanceInput'),
+        body: GuidanceInputRef,
         response: { 201: GuidanceWriteResult, ...errorResponses(409) },
       },
     },
@@ -85,7 +62,7 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
     },
   );
 
-  app.post<{ Params: { id: string }; Body: GuidanceInput[] }>(
+  api.post(
     '/v1/libraries/:id/guidance/import',
     {
       schema: {
@@ -95,16 +72,8 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
           'Entries match existing ones by external_id (or id, as an export carries it). Changed content becomes a new version; ' +
           'unchanged entries are left alone. Imported entries default to approved. All or nothing.',
         params: IdParams,
-        body: Type.Array(Type.Ref('GuidanceInput'), { minItems: 1 }),
-        response: {
-          200: Type.Object({
-            created: Type.Integer(),
-            updated: Type.Integer(),
-            unchanged: Type.Integer(),
-            ids: Type.Array(Type.String({ format: 'uuid' }), { description: 'Entry id of each item, in request order' }),
-          }),
-          ...errorResponses(409, 413, 415),
-        },
+        body: ImportBody,
+        response: { 200: ImportResult, ...errorResponses(409, 413, 415) },
       },
     },
     async (request) => {
@@ -114,7 +83,7 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { limit: number; cursor?: string } & FilterQuery }>(
+  api.get(
     '/v1/libraries/:id/guidance',
     {
       schema: {
@@ -122,10 +91,7 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
         summary: 'List entries with filters, a page at a time',
         params: IdParams,
         querystring: ListQuery,
-        response: {
-          200: Type.Object({ items: Type.Array(EntryRef), next_cursor: Type.Union([Type.String(), Type.Null()]) }),
-          ...errorResponses(),
-        },
+        response: { 200: GuidancePage, ...errorResponses() },
       },
     },
     async (request) => {
@@ -135,7 +101,7 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: FilterQuery }>(
+  api.get(
     '/v1/libraries/:id/guidance/export',
     {
       schema: {
@@ -158,23 +124,23 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
     async (request, reply) => {
       const library = await libraries.get(request.principal, request.params.id);
       const entries = await store.exportAll(library.id, filters(request.query));
-      const lines = entries.map(({ id, external_id, scenario, guidance, examples, tags, policy_refs, status, provenance }) =>
-        JSON.stringify({ id, external_id, scenario, guidance, examples, tags, policy_refs, status, provenance }) + '\n');
-      reply.type(NDJSON).header('content-disposition', `attachment; filename="library-${library.id}.jsonl"`);
-      return reply.send(Readable.from(lines));
+      const lines = entries.map(({ id, external_id, scenario, guidance, examples, tags, policy_refs, status, provenance }) => ({
+        id, external_id, scenario, guidance, examples, tags, policy_refs, status, provenance,
+      }));
+      return sendJsonLines(reply, lines, `library-${library.id}.jsonl`);
     },
   );
 
-  app.get<{ Params: { id: string; gid: string } }>(
+  api.get(
     '/v1/libraries/:id/guidance/:gid',
-    { schema: { tags: ['guidance'], summary: 'Get an entry', params: EntryParams, response: { 200: EntryRef, ...errorResponses() } } },
+    { schema: { tags: ['guidance'], summary: 'Get an entry', params: EntryParams, response: { 200: GuidanceEntryRef, ...errorResponses() } } },
     async (request) => {
       const library = await libraries.get(request.principal, request.params.id);
       return store.get(library.id, request.params.gid);
     },
   );
 
-  app.patch<{ Params: { id: string; gid: string }; Body: GuidancePatch & { reason?: string } }>(
+  api.patch(
     '/v1/libraries/:id/guidance/:gid',
     {
       schema: {
@@ -193,14 +159,14 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
     },
   );
 
-  app.delete<{ Params: { id: string; gid: string }; Querystring: { reason?: string } }>(
+  api.delete(
     '/v1/libraries/:id/guidance/:gid',
     {
       schema: {
         tags: ['guidance'],
         summary: 'Retire an entry (admin, teacher): it leaves retrieval but keeps its history and can be restored',
         params: EntryParams,
-        querystring: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2_000 })) }, { additionalProperties: false }),
+        querystring: RetireQuery,
         response: { 200: GuidanceWriteResult, ...errorResponses(409) },
       },
     },
@@ -211,14 +177,14 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
     },
   );
 
-  app.get<{ Params: { id: string; gid: string } }>(
+  api.get(
     '/v1/libraries/:id/guidance/:gid/history',
     {
       schema: {
         tags: ['guidance'],
         summary: 'Every version of an entry, newest first, with who changed it and why',
         params: EntryParams,
-        response: { 200: Type.Object({ items: Type.Array(GuidanceVersionView) }), ...errorResponses() },
+        response: { 200: GuidanceHistory, ...errorResponses() },
       },
     },
     async (request) => {
@@ -227,18 +193,15 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
     },
   );
 
-  app.post<{ Params: { id: string; gid: string }; Body: { version: number; reason?: string } }>(
+  api.post(
     '/v1/libraries/:id/guidance/:gid/restore',
     {
       schema: {
         tags: ['guidance'],
         summary: 'Bring back an earlier version as a new version (admin, teacher)',
         params: EntryParams,
-        body: Type.Object(
-          { version: Type.Integer({ minimum: 1, maximum: MAX_INT32 }), reason: Type.Optional(Type.String({ maxLength: 2_000 })) },
-          { additionalProperties: false },
-        ),
-        response: { 200: EntryRef, ...errorResponses(409) },
+        body: RestoreBody,
+        response: { 200: GuidanceEntryRef, ...errorResponses(409) },
       },
     },
     async (request) => {

@@ -1,48 +1,17 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { requireRole } from '../../auth/principal.js';
 import { ForbiddenError } from '../../errors.js';
-import type { Libraries, LibraryInput, LibraryPatch } from '../../library/libraries.js';
-import { errorResponses, IdParams, Uuid } from '../../http/schemas.js';
-
-const LibraryView = Type.Object(
-  {
-    id: Uuid,
-    name: Type.String(),
-    description: Type.String(),
-    policy: Type.String({ description: "The firm's policy; authoritative over any guidance" }),
-    embedder: Type.String({ description: 'Embedder of the searchable vectors, e.g. local:hash-v1-512' }),
-    embedding_dim: Type.Integer(),
-    created_at: Type.String({ format: 'date-time' }),
-    updated_at: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'Library' },
-);
-
-const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
-const LibraryBody = Type.Object(
-  {
-    name: Name,
-    description: Type.Optional(Type.String({ maxLength: 10_000 })),
-    policy: Type.Optional(Type.String({ maxLength: 1_000_000 })),
-    embedder: Type.Optional(Type.String({ description: 'Defaults to the service embedder (EMBEDDER)' })),
-  },
-  { additionalProperties: false },
-);
-const LibraryPatchBody = Type.Object(
-  {
-    name: Type.Optional(Name),
-    description: Type.Optional(Type.String({ maxLength: 10_000 })),
-    policy: Type.Optional(Type.String({ maxLength: 1_000_000 })),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
+import { errorResponses, IdParams } from '../../http/schemas.js';
+import type { Libraries } from '../libraries.js';
+import { LibraryBody, LibraryList, LibraryPatchBody, LibraryRef, LibraryView } from './library-schemas.js';
 
 export function libraryRoutes(app: FastifyInstance, libraries: Libraries): void {
   app.addSchema(LibraryView);
-  const LibraryRef = Type.Ref('Library');
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post<{ Body: LibraryInput }>(
+  api.post(
     '/v1/libraries',
     {
       schema: {
@@ -60,19 +29,19 @@ export function libraryRoutes(app: FastifyInstance, libraries: Libraries): void 
     },
   );
 
-  app.get(
+  api.get(
     '/v1/libraries',
     {
       schema: {
         tags: ['libraries'],
         summary: 'List the libraries this key may use',
-        response: { 200: Type.Object({ items: Type.Array(LibraryRef) }), ...errorResponses() },
+        response: { 200: LibraryList, ...errorResponses() },
       },
     },
     async (request) => ({ items: await libraries.list(request.principal) }),
   );
 
-  app.get<{ Params: { id: string } }>(
+  api.get(
     '/v1/libraries/:id',
     {
       schema: { tags: ['libraries'], summary: 'Get a library', params: IdParams, response: { 200: LibraryRef, ...errorResponses() } },
@@ -80,7 +49,7 @@ export function libraryRoutes(app: FastifyInstance, libraries: Libraries): void 
     async (request) => libraries.get(request.principal, request.params.id),
   );
 
-  app.patch<{ Params: { id: string }; Body: LibraryPatch }>(
+  api.patch(
     '/v1/libraries/:id',
     {
       schema: {
@@ -97,7 +66,7 @@ export function libraryRoutes(app: FastifyInstance, libraries: Libraries): void 
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
+  api.delete(
     '/v1/libraries/:id',
     {
       schema: {
@@ -110,7 +79,7 @@ export function libraryRoutes(app: FastifyInstance, libraries: Libraries): void 
     async (request, reply) => {
       requireRole(request.principal, ['admin'], 'delete libraries');
       await libraries.delete(request.principal, request.params.id);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

@@ -1,46 +1,15 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { requireRole } from '../../auth/principal.js';
-import { REEMBED_STATUSES, type ReembedJobs } from '../../library/reembed-jobs.js';
-import { errorResponses, IdParams, Uuid } from '../../http/schemas.js';
-
-const Timestamp = Type.String({ format: 'date-time' });
-const ReembedJobView = Type.Object(
-  {
-    id: Uuid,
-    library_id: Uuid,
-    status: Type.Union(REEMBED_STATUSES.map((s) => Type.Literal(s)), {
-      description: 'pending → running → done (library switched) or failed (library unchanged)',
-    }),
-    source_embedder: Type.String({ description: 'Embedder the library used when the job was requested' }),
-    target_embedder: Type.String(),
-    target_dim: Type.Integer(),
-    done: Type.Integer({ description: 'Entries whose current content is embedded with the target embedder' }),
-    total: Type.Integer({ description: 'Entries in the library (entries written during the job count too)' }),
-    error: Type.Union([Type.String(), Type.Null()]),
-    created_at: Timestamp,
-    started_at: Type.Union([Timestamp, Type.Null()]),
-    finished_at: Type.Union([Timestamp, Type.Null()]),
-  },
-  { $id: 'ReembedJob' },
-);
-
-const ReembedBody = Type.Object(
-  {
-    embedder: Type.String({
-      minLength: 1,
-      maxLength: 200,
-      description: 'local:hash-v1-<16..2000>, or openai:<EMBEDDINGS_MODEL> when EMBEDDER=openai is configured',
-    }),
-  },
-  { additionalProperties: false },
-);
+import { errorResponses, IdParams } from '../../http/schemas.js';
+import type { ReembedJobs } from '../reembed-jobs.js';
+import { ReembedBody, ReembedJobRef, ReembedJobView } from './reembed-schemas.js';
 
 export function reembedRoutes(app: FastifyInstance, jobs: ReembedJobs): void {
   app.addSchema(ReembedJobView);
-  const JobRef = Type.Ref('ReembedJob');
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post<{ Params: { id: string }; Body: { embedder: string } }>(
+  api.post(
     '/v1/libraries/:id/reembed',
     {
       schema: {
@@ -51,7 +20,7 @@ export function reembedRoutes(app: FastifyInstance, jobs: ReembedJobs): void {
           'in one transaction and the old vectors are deleted. Follow progress with GET on the same path.',
         params: IdParams,
         body: ReembedBody,
-        response: { 202: JobRef, ...errorResponses(409) },
+        response: { 202: ReembedJobRef, ...errorResponses(409) },
       },
     },
     async (request, reply) => {
@@ -61,14 +30,14 @@ export function reembedRoutes(app: FastifyInstance, jobs: ReembedJobs): void {
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  api.get(
     '/v1/libraries/:id/reembed',
     {
       schema: {
         tags: ['libraries'],
         summary: "The library's latest re-embed job, with progress",
         params: IdParams,
-        response: { 200: JobRef, ...errorResponses() },
+        response: { 200: ReembedJobRef, ...errorResponses() },
       },
     },
     async (request) => jobs.latest(request.principal, request.params.id),

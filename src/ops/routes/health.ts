@@ -1,10 +1,13 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Readiness } from '../../db/readiness.js';
 import { ErrorRef } from '../../http/schemas.js';
 
 export function healthRoutes(app: FastifyInstance, readiness: Readiness): void {
-  app.get(
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.get(
     '/healthz',
     {
       config: { public: true },
@@ -19,7 +22,7 @@ export function healthRoutes(app: FastifyInstance, readiness: Readiness): void {
     async () => ({ status: 'ok' as const }),
   );
 
-  app.get(
+  api.get(
     '/readyz',
     {
       config: { public: true },
