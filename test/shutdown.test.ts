@@ -145,7 +145,7 @@ t.test('SIGTERM drains an in-flight request, refuses new connections and exits 0
 t.test('with a grace shorter than the keep-alive default, a connection kept alive after its drained request still closes in time', async (t) => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'coach-shutdown-'));
   t.teardown(() => rm(dataDir, { recursive: true, force: true }));
-  const service = await startService(t, { COACH_DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: '2000' });
+  const service = await startService(t, { COACH_DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: '4000' });
   const agent = new http.Agent({ keepAlive: true });
   t.teardown(() => agent.destroy());
 
