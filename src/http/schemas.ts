@@ -40,6 +40,7 @@ export const ErrorRef = ref(ErrorBody);
 
 export const Uuid = Type.String({ format: 'uuid' });
 export const IdParams = Type.Object({ id: Uuid });
+export type IdParams = Static<typeof IdParams>;
 
 /** Rows carry Dates, which the serializer writes as ISO 8601 text; clients read the text. */
 export const Timestamp = Type.Unsafe<Date | string>(Type.String({ format: 'date-time' }));

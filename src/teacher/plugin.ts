@@ -1,44 +1,40 @@
-import type { Config } from '../config.js';
-import type { Db } from '../db/db.js';
-import type { GuidanceStore } from '../library/guidance-store.js';
-import type { Libraries } from '../library/libraries.js';
-import type { Log } from '../logger.js';
-import type { Embedders } from '../retrieval/embedders.js';
-import type { Retriever } from '../retrieval/retriever.js';
+import fp from 'fastify-plugin';
+import { libraryScope } from '../library/routes/library-scope.js';
 import { TeachingModels } from './job-models.js';
 import { TeacherJobs } from './jobs.js';
 import { loadPrompts } from './prompts.js';
+import { reviewRoutes } from './routes/review.js';
+import { jobRoutes, teachRoutes } from './routes/teach.js';
+import { TeacherJobView } from './routes/teach-schemas.js';
 import { SimilarEntries } from './similar-entries.js';
 import { StepRunner } from './step-runner.js';
 import { StudentServer } from './student.js';
 import { TeacherWorker } from './worker.js';
 
-export interface TeacherDeps {
-  db: Db;
-  config: Config;
-  libraries: Libraries;
-  store: GuidanceStore;
-  embedders: Embedders;
-  retriever: Retriever;
-  log: Log;
-}
-
-/** The teacher's job API and its background worker, wired from the service's parts. */
-export function createTeacher(deps: TeacherDeps): { jobs: TeacherJobs; worker: TeacherWorker } {
-  const { db, config } = deps;
-  const models = new TeachingModels(config.models);
-  const runner = new StepRunner({
-    db,
-    models,
-    prompts: loadPrompts(),
-    student: new StudentServer(deps.retriever, config.chat.guidanceTokenBudget),
-    similar: new SimilarEntries(db, deps.embedders, config.retrieval.duplicateThreshold),
-    store: deps.store,
-  });
-  const worker = new TeacherWorker(db, runner, deps.log, { concurrency: config.teacher.concurrency, endpoints: models.served() });
-  const jobs = new TeacherJobs(db, deps.libraries, models, config.teacher.prices, {
-    queued: () => worker.wake(),
-    cancelled: (jobId) => worker.cancelled(jobId),
-  });
-  return { jobs, worker };
-}
+/** Teacher jobs: the API that submits and watches them, and the background worker that runs their steps. */
+export default fp(
+  async (app) => {
+    app.addSchema(TeacherJobView);
+    const { db, config } = app;
+    const models = new TeachingModels(config.models);
+    const runner = new StepRunner({
+      db,
+      models,
+      prompts: loadPrompts(),
+      student: new StudentServer(app.retriever, config.chat.guidanceTokenBudget),
+      similar: new SimilarEntries(db, app.embedders, config.retrieval.duplicateThreshold),
+      store: app.guidance,
+    });
+    const worker = new TeacherWorker(db, runner, app.log, { concurrency: config.teacher.concurrency, endpoints: models.served() });
+    const jobs = new TeacherJobs(db, models, config.teacher.prices, {
+      queued: () => worker.wake(),
+      cancelled: (jobId) => worker.cancelled(jobId),
+    });
+    await app.register(libraryScope, { routes: teachRoutes(jobs) });
+    await app.register(jobRoutes(jobs));
+    await app.register(libraryScope, { routes: reviewRoutes(app.guidance, jobs) });
+    app.addHook('onReady', async () => worker.start());
+    app.addHook('onClose', () => worker.stop());
+  },
+  { name: 'teacher', dependencies: ['core', 'auth', 'library'], decorators: { fastify: ['db', 'config', 'embedders', 'retriever', 'guidance', 'libraries'] } },
+);

@@ -1,16 +1,15 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses, IdParams } from '../../http/schemas.js';
 import type { ApiKeys } from '../api-keys.js';
-import { requireRole } from '../principal.js';
 import { CreatedKey, CreateKeyBody, KeyList, KeyView } from './key-schemas.js';
 
-export function keyRoutes(app: FastifyInstance, keys: ApiKeys): void {
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+const admins = { roles: ['admin'], action: 'manage API keys' } as const;
 
-  api.post(
+export const keyRoutes = (keys: ApiKeys): FastifyPluginAsyncTypebox => async (app) => {
+  app.post(
     '/v1/keys',
     {
+      config: admins,
       schema: {
         tags: ['keys'],
         summary: 'Create an API key (admin); the secret is returned only here',
@@ -20,31 +19,29 @@ export function keyRoutes(app: FastifyInstance, keys: ApiKeys): void {
       },
     },
     async (request, reply) => {
-      requireRole(request.principal, ['admin'], 'manage API keys');
       const { name, role, library_ids, expires_at } = request.body;
       reply.code(201);
       return keys.create(request.principal, { name, role, libraryIds: library_ids ?? null, expiresAt: expires_at ?? null });
     },
   );
 
-  api.get(
+  app.get(
     '/v1/keys',
     {
+      config: admins,
       schema: {
         tags: ['keys'],
         summary: 'List API keys (admin); secrets are never returned; a key limited to libraries sees only keys within them',
         response: { 200: KeyList, ...errorResponses() },
       },
     },
-    async (request) => {
-      requireRole(request.principal, ['admin'], 'manage API keys');
-      return { items: await keys.list(request.principal) };
-    },
+    async (request) => ({ items: await keys.list(request.principal) }),
   );
 
-  api.delete(
+  app.delete(
     '/v1/keys/:id',
     {
+      config: admins,
       schema: {
         tags: ['keys'],
         summary: "Revoke an API key (admin); it stops working at once; a key outside the caller's libraries answers 404",
@@ -52,9 +49,6 @@ export function keyRoutes(app: FastifyInstance, keys: ApiKeys): void {
         response: { 200: KeyView, ...errorResponses() },
       },
     },
-    async (request) => {
-      requireRole(request.principal, ['admin'], 'manage API keys');
-      return keys.revoke(request.principal, request.params.id);
-    },
+    async (request) => keys.revoke(request.principal, request.params.id),
   );
-}
+};

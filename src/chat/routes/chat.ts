@@ -1,12 +1,10 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { abandonIfClientGone, clientSignal } from '../../http/client-signal.js';
 import { sendEventStream, sseEvent } from '../../http/event-stream.js';
-import { errorResponses, IdParams } from '../../http/schemas.js';
-import type { Libraries } from '../../library/libraries.js';
+import { errorResponses } from '../../http/schemas.js';
 import type { ChatService, ChatStream } from '../chat-service.js';
-import { CHAT_EVENT_STREAM, ChatBody, ChatResponse, chatSchemas, ComposeBody, ComposeResponse } from './chat-schemas.js';
+import { CHAT_EVENT_STREAM, ChatBody, ChatResponse, ComposeBody, ComposeResponse } from './chat-schemas.js';
 import { setProvenanceHeaders } from './provenance.js';
 
 async function* chatEvents(stream: ChatStream): AsyncGenerator<string> {
@@ -20,27 +18,22 @@ async function* chatEvents(stream: ChatStream): AsyncGenerator<string> {
   }
 }
 
-/** Composition and chat against one library, addressed by id; any key within its library scope. */
-export function chatRoutes(app: FastifyInstance, libraries: Libraries, chat: ChatService): void {
-  for (const schema of chatSchemas) app.addSchema(schema);
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
-
-  api.post(
-    '/v1/libraries/:id/compose',
+/** Composition and chat against one library, under /v1/libraries/:id; any key within its library scope. */
+export const chatRoutes = (chat: ChatService): FastifyPluginAsyncTypebox => async (app) => {
+  app.post(
+    '/compose',
     {
       schema: {
         tags: ['chat'],
         summary: "The student's prompt for a conversation, without calling a model (for frontends with their own model)",
         description: 'Recorded as a trace, so feedback on the conversation counts for the guidance used.',
-        params: IdParams,
         body: ComposeBody,
         response: { 200: ComposeResponse, ...errorResponses(503) },
       },
     },
     async (request) => {
-      const library = await libraries.get(request.principal, request.params.id);
       const { traceId, composition, retrieval } = await chat.compose({
-        library,
+        library: request.library,
         keyId: request.principal.keyId,
         endpoint: 'compose',
         messages: request.body.messages,
@@ -59,14 +52,13 @@ export function chatRoutes(app: FastifyInstance, libraries: Libraries, chat: Cha
     },
   );
 
-  api.post(
-    '/v1/libraries/:id/chat',
+  app.post(
+    '/chat',
     {
       schema: {
         tags: ['chat'],
         summary: "The student's answer, shaped by the library's policy and retrieved guidance, with provenance",
         description: 'Headers x-coach-trace-id and x-coach-guidance (id:version, comma-separated) carry the provenance too.',
-        params: IdParams,
         body: ChatBody,
         response: {
           200: {
@@ -78,9 +70,8 @@ export function chatRoutes(app: FastifyInstance, libraries: Libraries, chat: Cha
       },
     },
     async (request, reply) => {
-      const library = await libraries.get(request.principal, request.params.id);
       const turn = {
-        library,
+        library: request.library,
         keyId: request.principal.keyId,
         endpoint: 'chat' as const,
         messages: request.body.messages,
@@ -111,4 +102,4 @@ export function chatRoutes(app: FastifyInstance, libraries: Libraries, chat: Cha
       }
     },
   );
-}
+};

@@ -1,5 +1,4 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ValidationError } from '../../errors.js';
 import { IdempotencyHeaders, type IdempotencyKeys } from '../../http/idempotency.js';
 import { errorResponses } from '../../http/schemas.js';
@@ -21,8 +20,8 @@ function feedbackInput({ trace_id, conversation_id, rating, resolved, policy_vio
 }
 
 /** Feedback by any key that may see the turn's library. */
-export function feedbackRoutes(app: FastifyInstance, feedback: FeedbackStore, idempotency: IdempotencyKeys): void {
-  app.withTypeProvider<TypeBoxTypeProvider>().post(
+export const feedbackRoutes = (feedback: FeedbackStore, idempotency: IdempotencyKeys): FastifyPluginAsyncTypebox => async (app) => {
+  app.post(
     '/v1/feedback',
     {
       schema: {
@@ -38,4 +37,4 @@ export function feedbackRoutes(app: FastifyInstance, feedback: FeedbackStore, id
       return idempotency.run(request, reply, 201, (alsoStore) => feedback.add(request.principal, input, alsoStore));
     },
   );
-}
+};

@@ -1,5 +1,4 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { abandonIfClientGone, clientSignal } from '../../http/client-signal.js';
 import { sendEventStream, sseEvent } from '../../http/event-stream.js';
@@ -12,7 +11,7 @@ import type { ChatService, ChatStream } from '../chat-service.js';
 import type { ConversationMessage, GuidanceRef } from '../composer.js';
 import type { LibraryResolver } from '../library-resolver.js';
 import {
-  CoachField,
+  type CoachField,
   Completion,
   COMPLETION_STREAM,
   CompletionsBody,
@@ -65,11 +64,15 @@ async function* completionChunks(stream: ChatStream, library: Library, includeUs
   }
 }
 
-export function openaiCompatRoutes(app: FastifyInstance, libraries: Libraries, resolver: LibraryResolver, models: ModelClients, chat: ChatService): void {
-  app.addSchema(CoachField);
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+interface OpenAICompatDeps {
+  libraries: Libraries;
+  resolver: LibraryResolver;
+  models: ModelClients;
+  chat: ChatService;
+}
 
-  api.post(
+export const openaiCompatRoutes = ({ libraries, resolver, models, chat }: OpenAICompatDeps): FastifyPluginAsyncTypebox => async (app) => {
+  app.post(
     '/v1/chat/completions',
     {
       schema: {
@@ -128,7 +131,7 @@ export function openaiCompatRoutes(app: FastifyInstance, libraries: Libraries, r
     },
   );
 
-  api.get(
+  app.get(
     '/v1/models',
     {
       schema: {
@@ -152,4 +155,4 @@ export function openaiCompatRoutes(app: FastifyInstance, libraries: Libraries, r
       };
     },
   );
-}
+};

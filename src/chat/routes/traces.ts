@@ -1,8 +1,7 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses, IdParams } from '../../http/schemas.js';
 import type { Trace, TraceStore } from '../trace-store.js';
-import { TraceList, TraceListQuery, TraceRef, TraceView } from './trace-schemas.js';
+import { TraceList, TraceListQuery, TraceRef, type TraceView } from './trace-schemas.js';
 
 function traceView(trace: Trace): TraceView {
   const { retrieval, modelMs, finishReason, createdAt, libraryId, conversationId, ...same } = trace;
@@ -18,17 +17,14 @@ function traceView(trace: Trace): TraceView {
 }
 
 /** Traces of chat turns; any key that may see the trace's library. */
-export function traceRoutes(app: FastifyInstance, traces: TraceStore): void {
-  app.addSchema(TraceView);
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
-
-  api.get(
+export const traceRoutes = (traces: TraceStore): FastifyPluginAsyncTypebox => async (app) => {
+  app.get(
     '/v1/traces/:id',
     { schema: { tags: ['traces'], summary: 'One chat turn: guidance used, model, usage, latencies, errors', params: IdParams, response: { 200: TraceRef, ...errorResponses() } } },
     async (request) => traceView(await traces.get(request.principal, request.params.id)),
   );
 
-  api.get(
+  app.get(
     '/v1/traces',
     {
       schema: {
@@ -43,4 +39,4 @@ export function traceRoutes(app: FastifyInstance, traces: TraceStore): void {
       return { items: (await traces.listByConversation(request.principal, conversation_id, limit)).map(traceView) };
     },
   );
-}
+};

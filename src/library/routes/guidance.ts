@@ -1,20 +1,16 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { requireRole, type Principal } from '../../auth/principal.js';
 import { IdempotencyHeaders, type IdempotencyKeys } from '../../http/idempotency.js';
-import { NDJSON, parseNdjson, sendJsonLines } from '../../http/json-lines.js';
-import { errorResponses, IdParams } from '../../http/schemas.js';
+import { NDJSON, sendJsonLines } from '../../http/json-lines.js';
+import { errorResponses } from '../../http/schemas.js';
 import type { GuidanceStore, ListFilters } from '../guidance-store.js';
-import type { Libraries } from '../libraries.js';
 import type { GuidanceStatus } from '../types.js';
 import {
   EntryParams,
   ExportQuery,
   GuidanceEntryRef,
-  GuidanceEntryView,
   GuidanceHistory,
-  GuidanceInputBody,
   GuidanceInputRef,
   GuidancePage,
   GuidancePatchBody,
@@ -26,83 +22,68 @@ import {
   RetireQuery,
 } from './guidance-schemas.js';
 
-function requireWriter(principal: Principal): void {
-  requireRole(principal, ['admin', 'teacher'], 'write guidance');
-}
+const writers = { roles: ['admin', 'teacher'], action: 'write guidance' } as const;
 
 const commaList = (value: string | undefined) =>
   value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
 const filters = ({ status, tags, q }: ExportQuery): ListFilters => ({ status: commaList(status) as GuidanceStatus[] | undefined, tags: commaList(tags), q });
 
-export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store: GuidanceStore, idempotency: IdempotencyKeys): void {
-  app.addSchema(GuidanceEntryView);
-  app.addSchema(GuidanceInputBody);
-  app.addContentTypeParser(NDJSON, { parseAs: 'string' }, parseNdjson);
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const actor = (request: FastifyRequest, reason?: string) => ({ keyId: request.principal.keyId, reason });
+const actor = (request: FastifyRequest, reason?: string) => ({ keyId: request.principal.keyId, reason });
 
-  api.post(
-    '/v1/libraries/:id/guidance',
+/** A library's guidance entries, under /v1/libraries/:id. */
+export const guidanceRoutes = (store: GuidanceStore, idempotency: IdempotencyKeys): FastifyPluginAsyncTypebox => async (app) => {
+  app.post(
+    '/guidance',
     {
+      config: writers,
       schema: {
         tags: ['guidance'],
         summary: 'Add one guidance entry (admin, teacher); reports near-duplicates',
         description: 'With an external_id that exists, the entry is updated as a new version when its content changed.',
-        params: IdParams,
         headers: IdempotencyHeaders,
         body: GuidanceInputRef,
         response: { 201: GuidanceWriteResult, ...errorResponses(409) },
       },
     },
-    async (request, reply) => {
-      requireWriter(request.principal);
-      const library = await libraries.get(request.principal, request.params.id);
-      return idempotency.run(request, reply, 201, (alsoStore) => store.create(library, request.body, actor(request), alsoStore));
-    },
+    async (request, reply) => idempotency.run(request, reply, 201, (alsoStore) => store.create(request.library, request.body, actor(request), alsoStore)),
   );
 
-  api.post(
-    '/v1/libraries/:id/guidance/import',
+  app.post(
+    '/guidance/import',
     {
+      config: writers,
       schema: {
         tags: ['guidance'],
         summary: 'Bulk import (JSON array, or JSONL with content-type application/x-ndjson); atomic and idempotent',
         description:
           'Entries match existing ones by external_id (or id, as an export carries it). Changed content becomes a new version; ' +
           'unchanged entries are left alone. Imported entries default to approved. All or nothing.',
-        params: IdParams,
         body: ImportBody,
         response: { 200: ImportResult, ...errorResponses(409, 413, 415) },
       },
     },
-    async (request) => {
-      requireWriter(request.principal);
-      const library = await libraries.get(request.principal, request.params.id);
-      return store.import(library, request.body, actor(request));
-    },
+    async (request) => store.import(request.library, request.body, actor(request)),
   );
 
-  api.get(
-    '/v1/libraries/:id/guidance',
+  app.get(
+    '/guidance',
     {
       schema: {
         tags: ['guidance'],
         summary: 'List entries with filters, a page at a time',
-        params: IdParams,
         querystring: ListQuery,
         response: { 200: GuidancePage, ...errorResponses() },
       },
     },
     async (request) => {
-      const library = await libraries.get(request.principal, request.params.id);
       const { limit, cursor } = request.query;
-      return store.list(library.id, { limit, cursor, ...filters(request.query) });
+      return store.list(request.library.id, { limit, cursor, ...filters(request.query) });
     },
   );
 
-  api.get(
-    '/v1/libraries/:id/guidance/export',
+  app.get(
+    '/guidance/export',
     {
       schema: {
         tags: ['guidance'],
@@ -110,7 +91,6 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
         description:
           'Every entry, or those the filters select (the same as the list). A consistent snapshot: a write committed ' +
           'during the export is wholly in it or wholly out.',
-        params: IdParams,
         querystring: ExportQuery,
         response: {
           200: {
@@ -122,7 +102,7 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
       },
     },
     async (request, reply) => {
-      const library = await libraries.get(request.principal, request.params.id);
+      const { library } = request;
       const entries = await store.exportAll(library.id, filters(request.query));
       const lines = entries.map(({ id, external_id, scenario, guidance, examples, tags, policy_refs, status, provenance }) => ({
         id, external_id, scenario, guidance, examples, tags, policy_refs, status, provenance,
@@ -131,18 +111,16 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
     },
   );
 
-  api.get(
-    '/v1/libraries/:id/guidance/:gid',
+  app.get(
+    '/guidance/:gid',
     { schema: { tags: ['guidance'], summary: 'Get an entry', params: EntryParams, response: { 200: GuidanceEntryRef, ...errorResponses() } } },
-    async (request) => {
-      const library = await libraries.get(request.principal, request.params.id);
-      return store.get(library.id, request.params.gid);
-    },
+    async (request) => store.get(request.library.id, request.params.gid),
   );
 
-  api.patch(
-    '/v1/libraries/:id/guidance/:gid',
+  app.patch(
+    '/guidance/:gid',
     {
+      config: writers,
       schema: {
         tags: ['guidance'],
         summary: 'Edit content or status (approve, retire) as a new version, with a reason (admin, teacher)',
@@ -152,16 +130,15 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
       },
     },
     async (request) => {
-      requireWriter(request.principal);
-      const library = await libraries.get(request.principal, request.params.id);
       const { reason, ...patch } = request.body;
-      return store.update(library, request.params.gid, patch, actor(request, reason));
+      return store.update(request.library, request.params.gid, patch, actor(request, reason));
     },
   );
 
-  api.delete(
-    '/v1/libraries/:id/guidance/:gid',
+  app.delete(
+    '/guidance/:gid',
     {
+      config: writers,
       schema: {
         tags: ['guidance'],
         summary: 'Retire an entry (admin, teacher): it leaves retrieval but keeps its history and can be restored',
@@ -170,15 +147,11 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
         response: { 200: GuidanceWriteResult, ...errorResponses(409) },
       },
     },
-    async (request) => {
-      requireWriter(request.principal);
-      const library = await libraries.get(request.principal, request.params.id);
-      return store.update(library, request.params.gid, { status: 'retired' }, actor(request, request.query.reason));
-    },
+    async (request) => store.update(request.library, request.params.gid, { status: 'retired' }, actor(request, request.query.reason)),
   );
 
-  api.get(
-    '/v1/libraries/:id/guidance/:gid/history',
+  app.get(
+    '/guidance/:gid/history',
     {
       schema: {
         tags: ['guidance'],
@@ -187,15 +160,13 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
         response: { 200: GuidanceHistory, ...errorResponses() },
       },
     },
-    async (request) => {
-      const library = await libraries.get(request.principal, request.params.id);
-      return { items: await store.history(library.id, request.params.gid) };
-    },
+    async (request) => ({ items: await store.history(request.library.id, request.params.gid) }),
   );
 
-  api.post(
-    '/v1/libraries/:id/guidance/:gid/restore',
+  app.post(
+    '/guidance/:gid/restore',
     {
+      config: writers,
       schema: {
         tags: ['guidance'],
         summary: 'Bring back an earlier version as a new version (admin, teacher)',
@@ -204,10 +175,6 @@ export function guidanceRoutes(app: FastifyInstance, libraries: Libraries, store
         response: { 200: GuidanceEntryRef, ...errorResponses(409) },
       },
     },
-    async (request) => {
-      requireWriter(request.principal);
-      const library = await libraries.get(request.principal, request.params.id);
-      return store.restore(library, request.params.gid, request.body.version, actor(request, request.body.reason));
-    },
+    async (request) => store.restore(request.library, request.params.gid, request.body.version, actor(request, request.body.reason)),
   );
-}
+};

@@ -1,19 +1,55 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { requireRole } from '../../auth/principal.js';
 import { ForbiddenError } from '../../errors.js';
-import { errorResponses, IdParams } from '../../http/schemas.js';
+import { errorResponses } from '../../http/schemas.js';
 import type { Libraries } from '../libraries.js';
-import { LibraryBody, LibraryList, LibraryPatchBody, LibraryRef, LibraryView } from './library-schemas.js';
+import { libraryScope } from './library-scope.js';
+import { LibraryBody, LibraryList, LibraryPatchBody, LibraryRef } from './library-schemas.js';
 
-export function libraryRoutes(app: FastifyInstance, libraries: Libraries): void {
-  app.addSchema(LibraryView);
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+/** The library itself, under /v1/libraries/:id. */
+const libraryItemRoutes = (libraries: Libraries): FastifyPluginAsyncTypebox => async (app) => {
+  app.get(
+    '',
+    { schema: { tags: ['libraries'], summary: 'Get a library', response: { 200: LibraryRef, ...errorResponses() } } },
+    async (request) => request.library,
+  );
 
-  api.post(
+  app.patch(
+    '',
+    {
+      config: { roles: ['admin', 'teacher'], action: 'change libraries' },
+      schema: {
+        tags: ['libraries'],
+        summary: 'Change name, description or policy (admin, teacher)',
+        body: LibraryPatchBody,
+        response: { 200: LibraryRef, ...errorResponses(409) },
+      },
+    },
+    async (request) => libraries.update(request.library, request.body),
+  );
+
+  app.delete(
+    '',
+    {
+      config: { roles: ['admin'], action: 'delete libraries' },
+      schema: {
+        tags: ['libraries'],
+        summary: 'Delete a library and all its guidance (admin)',
+        response: { 204: Type.Null(), ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      await libraries.delete(request.library);
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export const libraryRoutes = (libraries: Libraries): FastifyPluginAsyncTypebox => async (app) => {
+  app.post(
     '/v1/libraries',
     {
+      config: { roles: ['admin', 'teacher'], action: 'create libraries' },
       schema: {
         tags: ['libraries'],
         summary: 'Create a library (admin, or a teacher key not limited to libraries)',
@@ -22,14 +58,13 @@ export function libraryRoutes(app: FastifyInstance, libraries: Libraries): void 
       },
     },
     async (request, reply) => {
-      requireRole(request.principal, ['admin', 'teacher'], 'create libraries');
       if (request.principal.libraryIds !== null) throw new ForbiddenError('a key limited to some libraries cannot create libraries');
       reply.code(201);
       return libraries.create(request.body);
     },
   );
 
-  api.get(
+  app.get(
     '/v1/libraries',
     {
       schema: {
@@ -41,45 +76,5 @@ export function libraryRoutes(app: FastifyInstance, libraries: Libraries): void 
     async (request) => ({ items: await libraries.list(request.principal) }),
   );
 
-  api.get(
-    '/v1/libraries/:id',
-    {
-      schema: { tags: ['libraries'], summary: 'Get a library', params: IdParams, response: { 200: LibraryRef, ...errorResponses() } },
-    },
-    async (request) => libraries.get(request.principal, request.params.id),
-  );
-
-  api.patch(
-    '/v1/libraries/:id',
-    {
-      schema: {
-        tags: ['libraries'],
-        summary: 'Change name, description or policy (admin, teacher)',
-        params: IdParams,
-        body: LibraryPatchBody,
-        response: { 200: LibraryRef, ...errorResponses(409) },
-      },
-    },
-    async (request) => {
-      requireRole(request.principal, ['admin', 'teacher'], 'change libraries');
-      return libraries.update(request.principal, request.params.id, request.body);
-    },
-  );
-
-  api.delete(
-    '/v1/libraries/:id',
-    {
-      schema: {
-        tags: ['libraries'],
-        summary: 'Delete a library and all its guidance (admin)',
-        params: IdParams,
-        response: { 204: Type.Null(), ...errorResponses() },
-      },
-    },
-    async (request, reply) => {
-      requireRole(request.principal, ['admin'], 'delete libraries');
-      await libraries.delete(request.principal, request.params.id);
-      return reply.code(204).send(null);
-    },
-  );
-}
+  await app.register(libraryScope, { routes: libraryItemRoutes(libraries) });
+};

@@ -1,45 +1,39 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
-import { requireRole } from '../../auth/principal.js';
-import { errorResponses, IdParams } from '../../http/schemas.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errorResponses } from '../../http/schemas.js';
 import type { ReembedJobs } from '../reembed-jobs.js';
-import { ReembedBody, ReembedJobRef, ReembedJobView } from './reembed-schemas.js';
+import { ReembedBody, ReembedJobRef } from './reembed-schemas.js';
 
-export function reembedRoutes(app: FastifyInstance, jobs: ReembedJobs): void {
-  app.addSchema(ReembedJobView);
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
-
-  api.post(
-    '/v1/libraries/:id/reembed',
+/** Moving a library to another embedder, under /v1/libraries/:id. */
+export const reembedRoutes = (jobs: ReembedJobs): FastifyPluginAsyncTypebox => async (app) => {
+  app.post(
+    '/reembed',
     {
+      config: { roles: ['admin', 'teacher'], action: 're-embed libraries' },
       schema: {
         tags: ['libraries'],
         summary: "Switch the library's embedder: re-embeds every entry in the background (admin, teacher)",
         description:
           'Search keeps using the current embedder until every entry has vectors of the new one; then the library switches ' +
           'in one transaction and the old vectors are deleted. Follow progress with GET on the same path.',
-        params: IdParams,
         body: ReembedBody,
         response: { 202: ReembedJobRef, ...errorResponses(409) },
       },
     },
     async (request, reply) => {
-      requireRole(request.principal, ['admin', 'teacher'], 're-embed libraries');
       reply.code(202);
-      return jobs.request(request.principal, request.params.id, request.body.embedder);
+      return jobs.request(request.library, request.body.embedder, request.principal.keyId);
     },
   );
 
-  api.get(
-    '/v1/libraries/:id/reembed',
+  app.get(
+    '/reembed',
     {
       schema: {
         tags: ['libraries'],
         summary: "The library's latest re-embed job, with progress",
-        params: IdParams,
         response: { 200: ReembedJobRef, ...errorResponses() },
       },
     },
-    async (request) => jobs.latest(request.principal, request.params.id),
+    async (request) => jobs.latest(request.library),
   );
-}
+};

@@ -1,13 +1,10 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Readiness } from '../../db/readiness.js';
 import { ErrorRef } from '../../http/schemas.js';
 
-export function healthRoutes(app: FastifyInstance, readiness: Readiness): void {
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
-
-  api.get(
+export const healthRoutes = (readiness: Readiness): FastifyPluginAsyncTypebox => async (app) => {
+  app.get(
     '/healthz',
     {
       config: { public: true },
@@ -22,7 +19,7 @@ export function healthRoutes(app: FastifyInstance, readiness: Readiness): void {
     async () => ({ status: 'ok' as const }),
   );
 
-  api.get(
+  app.get(
     '/readyz',
     {
       config: { public: true },
@@ -43,4 +40,4 @@ export function healthRoutes(app: FastifyInstance, readiness: Readiness): void {
     },
     async () => readiness.check(),
   );
-}
+};

@@ -1,9 +1,7 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
-import { errorResponses, IdParams } from '../../http/schemas.js';
-import type { Libraries } from '../../library/libraries.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errorResponses } from '../../http/schemas.js';
 import type { RetrievedGuidance, Retriever } from '../retriever.js';
-import { ChatMessageSchema, RetrieveBody, RetrieveResponse, type Explanation } from './retrieve-schemas.js';
+import { RetrieveBody, RetrieveResponse, type Explanation } from './retrieve-schemas.js';
 
 function explanationView({ vector, text, fused }: RetrievedGuidance['explanation']): Explanation {
   return {
@@ -18,23 +16,21 @@ function explanationView({ vector, text, fused }: RetrievedGuidance['explanation
   };
 }
 
-export function retrievalRoutes(app: FastifyInstance, libraries: Libraries, retriever: Retriever): void {
-  app.addSchema(ChatMessageSchema);
-  app.withTypeProvider<TypeBoxTypeProvider>().post(
-    '/v1/libraries/:id/retrieve',
+/** Retrieval for a conversation, under /v1/libraries/:id. */
+export const retrieveRoutes = (retriever: Retriever): FastifyPluginAsyncTypebox => async (app) => {
+  app.post(
+    '/retrieve',
     {
       schema: {
         tags: ['retrieval'],
         summary: 'Guidance that fits the conversation state (no LLM call), with explained scores',
-        params: IdParams,
         body: RetrieveBody,
         response: { 200: RetrieveResponse, ...errorResponses() },
       },
     },
     async (request) => {
-      const library = await libraries.get(request.principal, request.params.id);
       const { messages, k, filters, min_score, include_drafts } = request.body;
-      const { results, query } = await retriever.retrieve(library, {
+      const { results, query } = await retriever.retrieve(request.library, {
         messages,
         k,
         filters: { tags: filters?.tags, anyTags: filters?.any_tags },
@@ -44,4 +40,4 @@ export function retrievalRoutes(app: FastifyInstance, libraries: Libraries, retr
       return { results: results.map((found) => ({ ...found, explanation: explanationView(found.explanation) })), query };
     },
   );
-}
+};

@@ -1,22 +1,18 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
-import { requireRole } from '../../auth/principal.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../../http/schemas.js';
 import type { GuidanceStore } from '../../library/guidance-store.js';
-import type { Libraries } from '../../library/libraries.js';
 import { EntryParams, GuidanceWriteResult } from '../../library/routes/guidance-schemas.js';
 import type { TeacherJobs } from '../jobs.js';
 import { EvidenceList, ReviewBody } from './teach-schemas.js';
 
 const teachers = ['admin', 'teacher'] as const;
 
-/** What people need to judge an entry a teacher job wrote, and their verdict on it. */
-export function reviewRoutes(app: FastifyInstance, libraries: Libraries, store: GuidanceStore, jobs: TeacherJobs): void {
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
-
-  api.get(
-    '/v1/libraries/:id/guidance/:gid/evidence',
+/** What people need to judge an entry a teacher job wrote, and their verdict on it, under /v1/libraries/:id. */
+export const reviewRoutes = (store: GuidanceStore, jobs: TeacherJobs): FastifyPluginAsyncTypebox => async (app) => {
+  app.get(
+    '/guidance/:gid/evidence',
     {
+      config: { roles: teachers, action: 'read evidence' },
       schema: {
         tags: ['teacher'],
         summary: 'Why teacher jobs wrote or changed this entry: replies, verdicts, re-test and policy check (admin, teacher)',
@@ -24,15 +20,13 @@ export function reviewRoutes(app: FastifyInstance, libraries: Libraries, store: 
         response: { 200: EvidenceList, ...errorResponses() },
       },
     },
-    async (request) => {
-      requireRole(request.principal, teachers, 'read evidence');
-      return { items: await jobs.evidence(request.principal, request.params.id, request.params.gid) };
-    },
+    async (request) => ({ items: await jobs.evidence(request.library, request.params.gid) }),
   );
 
-  api.post(
-    '/v1/libraries/:id/guidance/:gid/review',
+  app.post(
+    '/guidance/:gid/review',
     {
+      config: { roles: teachers, action: 'review guidance' },
       schema: {
         tags: ['teacher'],
         summary: 'Approve or reject an entry, with a required reason (admin, teacher)',
@@ -42,10 +36,9 @@ export function reviewRoutes(app: FastifyInstance, libraries: Libraries, store: 
       },
     },
     async (request) => {
-      requireRole(request.principal, teachers, 'review guidance');
-      const library = await libraries.get(request.principal, request.params.id);
-      const status = request.body.decision === 'approve' ? 'approved' : 'retired';
-      return store.update(library, request.params.gid, { status }, { keyId: request.principal.keyId, reason: `${request.body.decision}: ${request.body.reason}` });
+      const { decision, reason } = request.body;
+      const status = decision === 'approve' ? 'approved' : 'retired';
+      return store.update(request.library, request.params.gid, { status }, { keyId: request.principal.keyId, reason: `${decision}: ${reason}` });
     },
   );
-}
+};

@@ -1,19 +1,16 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
-import { requireRole } from '../../auth/principal.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses, IdParams } from '../../http/schemas.js';
 import type { TeacherJobs } from '../jobs.js';
-import { TeachAccepted, TeachBody, TeacherJobRef, TeacherJobView } from './teach-schemas.js';
+import { TeachAccepted, TeachBody, TeacherJobRef } from './teach-schemas.js';
 
 const teachers = ['admin', 'teacher'] as const;
 
-export function teachRoutes(app: FastifyInstance, jobs: TeacherJobs): void {
-  app.addSchema(TeacherJobView);
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
-
-  api.post(
-    '/v1/libraries/:id/teach',
+/** Starting a teacher job on a library, under /v1/libraries/:id. */
+export const teachRoutes = (jobs: TeacherJobs): FastifyPluginAsyncTypebox => async (app) => {
+  app.post(
+    '/teach',
     {
+      config: { roles: teachers, action: 'start teacher jobs' },
       schema: {
         tags: ['teacher'],
         summary: 'Start a teacher job that writes guidance from scenarios or transcripts (admin, teacher)',
@@ -22,21 +19,23 @@ export function teachRoutes(app: FastifyInstance, jobs: TeacherJobs): void {
           'student turn with its own reply, writes guidance for each shortfall, re-tests it on the student (refining up to `rounds` ' +
           'times), merges near-duplicates as new versions and checks the policy. Entries are drafts unless `auto_approve` and they ' +
           'passed with no policy conflict. 503 names the variable when a model role is not configured.',
-        params: IdParams,
         body: TeachBody,
         response: { 202: TeachAccepted, ...errorResponses(503) },
       },
     },
     async (request, reply) => {
-      requireRole(request.principal, teachers, 'start teacher jobs');
       reply.code(202);
-      return jobs.submit(request.principal, request.params.id, request.body);
+      return jobs.submit(request.library, request.body, request.principal.keyId);
     },
   );
+};
 
-  api.get(
+/** A job once started: watched and cancelled by its id. */
+export const jobRoutes = (jobs: TeacherJobs): FastifyPluginAsyncTypebox => async (app) => {
+  app.get(
     '/v1/jobs/:id',
     {
+      config: { roles: teachers, action: 'read teacher jobs' },
       schema: {
         tags: ['teacher'],
         summary: 'A teacher job: status, progress, token usage and estimated cost per role, entries, step errors (admin, teacher)',
@@ -44,15 +43,13 @@ export function teachRoutes(app: FastifyInstance, jobs: TeacherJobs): void {
         response: { 200: TeacherJobRef, ...errorResponses() },
       },
     },
-    async (request) => {
-      requireRole(request.principal, teachers, 'read teacher jobs');
-      return jobs.get(request.principal, request.params.id);
-    },
+    async (request) => jobs.get(request.principal, request.params.id),
   );
 
-  api.post(
+  app.post(
     '/v1/jobs/:id/cancel',
     {
+      config: { roles: teachers, action: 'cancel teacher jobs' },
       schema: {
         tags: ['teacher'],
         summary: 'Cancel a teacher job; entries already written stay (admin, teacher)',
@@ -60,9 +57,6 @@ export function teachRoutes(app: FastifyInstance, jobs: TeacherJobs): void {
         response: { 200: TeacherJobRef, ...errorResponses(409) },
       },
     },
-    async (request) => {
-      requireRole(request.principal, teachers, 'cancel teacher jobs');
-      return jobs.cancel(request.principal, request.params.id);
-    },
+    async (request) => jobs.cancel(request.principal, request.params.id),
   );
-}
+};
