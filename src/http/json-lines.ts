@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { SwaggerTransform } from '@fastify/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../errors.js';
 import { jsonTooDeep, TOO_DEEP } from './input-guards.js';
@@ -24,6 +25,17 @@ export function parseNdjson(_request: FastifyRequest, body: string, done: (err: 
     }
   }
   done(null, items);
+}
+
+/**
+ * Documents a route that takes its body as JSONL too: parsed into the array its schema validates,
+ * the lines are one more media type of the request body, shown as the text they are.
+ */
+export function alsoAsJsonLines(description: string, example: string): SwaggerTransform {
+  return ({ schema, url }) => ({
+    url,
+    schema: { ...schema, body: { content: { 'application/json': { schema: schema.body }, [NDJSON]: { schema: { type: 'string', description, examples: [example] } } } } },
+  });
 }
 
 /** One JSON value per line, streamed as it is written rather than held as one string. */

@@ -62,8 +62,18 @@ export const OpenObject = (options?: TSchemaOptions) =>
 /** Integer columns are 32-bit; a larger number in a request is an error of the request, not of the database. */
 export const MAX_INT32 = 2 ** 31 - 1;
 
-/** Error responses every authenticated route can give, merged into each route's `response`. */
-export function errorResponses(...statuses: number[]): Record<number, typeof ErrorRef> {
-  const all = new Set([400, 401, 403, 404, ...statuses]);
-  return Object.fromEntries([...all].sort().map((status) => [status, ErrorRef]));
+/** A JSON response and what it means: client generators show the description, the schema gives only the shape. */
+export const json = <T extends TSchema>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
+
+/** What each error means on any authenticated route; a route may say more precisely what it means there. */
+const ERROR_MEANINGS: Record<number, string> = {
+  400: 'The request is malformed: details lists each field and what is wrong with it',
+  401: 'No valid API key: missing, malformed, unknown, revoked or expired',
+  403: "The key's role may not do this",
+  404: 'Not found, or outside the libraries this key may use',
+};
+
+/** The errors a route answers, in the one error shape, with what each status means on the route. */
+export function errorResponses(meanings: Record<number, string> = {}): Record<number, ReturnType<typeof json<typeof ErrorRef>>> {
+  return Object.fromEntries(Object.entries({ ...ERROR_MEANINGS, ...meanings }).map(([status, meaning]) => [status, json(meaning, ErrorRef)]));
 }

@@ -35,6 +35,21 @@ export const RetrievalStatus = Type.Union([Type.Literal('ok'), Type.Literal('fai
 
 export const chatSchemas = [ConversationMessage, GuidanceRefSchema, UsageSchema];
 
+/** What the errors of a turn that calls the student mean. */
+export const STUDENT_ERRORS = {
+  502: 'The student model failed, after its retries (STUDENT_MAX_RETRIES)',
+  503: 'No student model is configured (STUDENT_BASE_URL), or guidance retrieval failed with CHAT_ON_RETRIEVAL_ERROR=fail',
+  504: 'The student did not answer in time: STUDENT_TIMEOUT_MS for one call, CHAT_DEADLINE_MS for the whole turn',
+};
+
+export const RETRIEVAL_FAILED = 'Guidance retrieval failed and CHAT_ON_RETRIEVAL_ERROR=fail';
+
+const REFUND_CONVERSATION = [
+  { role: 'system', content: 'You are the support agent of ACME. Be brief.' },
+  { role: 'assistant', content: 'Hello, how can I help you today?' },
+  { role: 'user', content: 'I bought a jacket 45 days ago and want to return it for my money back' },
+];
+
 const Messages = Type.Array(ref(ConversationMessage), { minItems: 1, maxItems: 500 });
 export const GuidanceRefs = Type.Array(ref(GuidanceRefSchema));
 export const UsageRef = ref(UsageSchema);
@@ -59,7 +74,7 @@ export const ChatBody = Type.Object(
     stream: Type.Optional(Type.Boolean({ description: 'Answer as server-sent events: `delta` events, then `done` (or `error`)' })),
     k: K,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ messages: REFUND_CONVERSATION, conversation_id: 'ticket-4711', k: 5 }] },
 );
 export type ChatBody = Static<typeof ChatBody>;
 

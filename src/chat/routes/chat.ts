@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { abandonIfClientGone, clientSignal } from '../../http/client-signal.js';
 import { sendEventStream, sseEvent } from '../../http/event-stream.js';
-import { errorResponses } from '../../http/schemas.js';
+import { errorResponses, json } from '../../http/schemas.js';
 import type { ChatService, ChatStream } from '../chat-service.js';
-import { CHAT_EVENT_STREAM, ChatBody, ChatResponse, ComposeBody, ComposeResponse } from './chat-schemas.js';
+import { CHAT_EVENT_STREAM, ChatBody, ChatResponse, ComposeBody, ComposeResponse, RETRIEVAL_FAILED, STUDENT_ERRORS } from './chat-schemas.js';
 import { setProvenanceHeaders } from './provenance.js';
 
 async function* chatEvents(stream: ChatStream): AsyncGenerator<string> {
@@ -24,11 +24,15 @@ export const chatRoutes = (chat: ChatService): FastifyPluginAsyncTypebox => asyn
     '/compose',
     {
       schema: {
+        operationId: 'composePrompt',
         tags: ['chat'],
         summary: "The student's prompt for a conversation, without calling a model (for frontends with their own model)",
         description: 'Recorded as a trace, so feedback on the conversation counts for the guidance used.',
         body: ComposeBody,
-        response: { 200: ComposeResponse, ...errorResponses(503) },
+        response: {
+          200: json("The student's prompt, the guidance in it and the guidance left out, and the trace it was recorded as", ComposeResponse),
+          ...errorResponses({ 503: RETRIEVAL_FAILED }),
+        },
       },
     },
     async (request) => {
@@ -56,6 +60,7 @@ export const chatRoutes = (chat: ChatService): FastifyPluginAsyncTypebox => asyn
     '/chat',
     {
       schema: {
+        operationId: 'chat',
         tags: ['chat'],
         summary: "The student's answer, shaped by the library's policy and retrieved guidance, with provenance",
         description: 'Headers x-coach-trace-id and x-coach-guidance (id:version, comma-separated) carry the provenance too.',
@@ -65,7 +70,7 @@ export const chatRoutes = (chat: ChatService): FastifyPluginAsyncTypebox => asyn
             description: 'The answer (JSON), or with stream: true an event stream',
             content: { 'application/json': { schema: ChatResponse }, 'text/event-stream': { schema: Type.String({ description: CHAT_EVENT_STREAM }) } },
           },
-          ...errorResponses(502, 503, 504),
+          ...errorResponses(STUDENT_ERRORS),
         },
       },
     },

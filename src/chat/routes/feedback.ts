@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ValidationError } from '../../errors.js';
 import { IdempotencyHeaders, type IdempotencyKeys } from '../../http/idempotency.js';
-import { errorResponses } from '../../http/schemas.js';
+import { errorResponses, json } from '../../http/schemas.js';
 import type { FeedbackInput, FeedbackStore } from '../feedback-store.js';
 import { FeedbackBody, FeedbackView } from './feedback-schemas.js';
 
@@ -25,11 +25,15 @@ export const feedbackRoutes = (feedback: FeedbackStore, idempotency: Idempotency
     '/v1/feedback',
     {
       schema: {
+        operationId: 'addFeedback',
         tags: ['traces'],
         summary: 'Feedback on a turn (trace_id) or a conversation (conversation_id)',
         headers: IdempotencyHeaders,
         body: FeedbackBody,
-        response: { 201: FeedbackView, ...errorResponses(409) },
+        response: {
+          201: json('The feedback, as recorded against the turn it counts for', FeedbackView),
+          ...errorResponses({ 404: "No such trace or conversation, or its library is outside the key's", 409: 'The Idempotency-Key was used for another request' }),
+        },
       },
     },
     async (request, reply) => {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errorResponses } from '../../http/schemas.js';
+import { errorResponses, json } from '../../http/schemas.js';
 import { EntryParams } from '../../library/routes/guidance-schemas.js';
 import type { GuidanceStatsStore } from '../guidance-stats.js';
 import { EntryStatsRef, LibraryStats, STATS_DOC } from './stats-schemas.js';
@@ -10,10 +10,11 @@ export const guidanceStatsRoutes = (stats: GuidanceStatsStore): FastifyPluginAsy
     '/guidance/stats',
     {
       schema: {
+        operationId: 'listGuidanceStats',
         tags: ['guidance'],
         summary: 'Effectiveness of every entry: exposures, and outcomes of conversations with vs without it',
         description: STATS_DOC,
-        response: { 200: LibraryStats, ...errorResponses() },
+        response: { 200: json('Every entry, most exposed first, with its exposures and the outcomes with and without it', LibraryStats), ...errorResponses() },
       },
     },
     async (request) => stats.forLibrary(request.library.id),
@@ -23,11 +24,12 @@ export const guidanceStatsRoutes = (stats: GuidanceStatsStore): FastifyPluginAsy
     '/guidance/:gid/stats',
     {
       schema: {
+        operationId: 'getGuidanceStats',
         tags: ['guidance'],
         summary: 'Effectiveness of one entry',
         description: STATS_DOC,
         params: EntryParams,
-        response: { 200: EntryStatsRef, ...errorResponses() },
+        response: { 200: json('The entry, with its exposures and the outcomes with and without it', EntryStatsRef), ...errorResponses() },
       },
     },
     async (request) => stats.forEntry(request.library.id, request.params.gid),

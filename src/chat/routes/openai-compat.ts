@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { abandonIfClientGone, clientSignal } from '../../http/client-signal.js';
 import { sendEventStream, sseEvent } from '../../http/event-stream.js';
-import { errorResponses } from '../../http/schemas.js';
+import { errorResponses, json } from '../../http/schemas.js';
 import type { Libraries } from '../../library/libraries.js';
 import type { Library } from '../../library/types.js';
 import type { SamplingParams } from '../../models/chat-model.js';
@@ -10,6 +10,7 @@ import type { ModelClients } from '../../models/model-clients.js';
 import type { ChatService, ChatStream } from '../chat-service.js';
 import type { ConversationMessage, GuidanceRef } from '../composer.js';
 import type { LibraryResolver } from '../library-resolver.js';
+import { STUDENT_ERRORS } from './chat-schemas.js';
 import {
   type CoachField,
   Completion,
@@ -76,6 +77,7 @@ export const openaiCompatRoutes = ({ libraries, resolver, models, chat }: OpenAI
     '/v1/chat/completions',
     {
       schema: {
+        operationId: 'createChatCompletion',
         tags: ['chat'],
         summary: 'OpenAI-compatible chat completion through a library (point an OpenAI client at Coach)',
         description:
@@ -88,7 +90,7 @@ export const openaiCompatRoutes = ({ libraries, resolver, models, chat }: OpenAI
             description: 'A chat.completion, or with stream: true an event stream of chat.completion.chunk',
             content: { 'application/json': { schema: Completion }, 'text/event-stream': { schema: Type.String({ description: COMPLETION_STREAM }) } },
           },
-          ...errorResponses(502, 503, 504),
+          ...errorResponses({ 404: "No library of that name or id among the key's libraries", ...STUDENT_ERRORS }),
         },
       },
     },
@@ -135,9 +137,10 @@ export const openaiCompatRoutes = ({ libraries, resolver, models, chat }: OpenAI
     '/v1/models',
     {
       schema: {
+        operationId: 'listModels',
         tags: ['chat'],
         summary: 'The libraries this key may chat with, as OpenAI models (id = library name)',
-        response: { 200: ModelList, ...errorResponses() },
+        response: { 200: json('A model per library this key may use', ModelList), ...errorResponses() },
       },
     },
     async (request) => {

@@ -32,7 +32,20 @@ export const CompletionsBody = Type.Object(
     conversation_id: Type.Optional(ConversationId),
     k: K,
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        model: 'acme-support',
+        messages: [
+          { role: 'system', content: 'You are the support agent of ACME. Be brief.' },
+          { role: 'user', content: 'I bought a jacket 45 days ago and want to return it for my money back' },
+        ],
+        temperature: 0.3,
+        conversation_id: 'ticket-4711',
+      },
+    ],
+  },
 );
 export type CompletionsBody = Static<typeof CompletionsBody>;
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errorResponses, IdParams } from '../../http/schemas.js';
+import { errorResponses, IdParams, json } from '../../http/schemas.js';
 import type { Trace, TraceStore } from '../trace-store.js';
 import { TraceList, TraceListQuery, TraceRef, type TraceView } from './trace-schemas.js';
 
@@ -20,7 +20,15 @@ function traceView(trace: Trace): TraceView {
 export const traceRoutes = (traces: TraceStore): FastifyPluginAsyncTypebox => async (app) => {
   app.get(
     '/v1/traces/:id',
-    { schema: { tags: ['traces'], summary: 'One chat turn: guidance used, model, usage, latencies, errors', params: IdParams, response: { 200: TraceRef, ...errorResponses() } } },
+    {
+      schema: {
+        operationId: 'getTrace',
+        tags: ['traces'],
+        summary: 'One chat turn: guidance used, model, usage, latencies, errors',
+        params: IdParams,
+        response: { 200: json('The trace', TraceRef), ...errorResponses({ 404: "No such trace, or its library is outside the key's" }) },
+      },
+    },
     async (request) => traceView(await traces.get(request.principal, request.params.id)),
   );
 
@@ -28,10 +36,11 @@ export const traceRoutes = (traces: TraceStore): FastifyPluginAsyncTypebox => as
     '/v1/traces',
     {
       schema: {
+        operationId: 'listTraces',
         tags: ['traces'],
         summary: 'The turns of a conversation, oldest first',
         querystring: TraceListQuery,
-        response: { 200: TraceList, ...errorResponses() },
+        response: { 200: json('The traces of the turns, oldest first (none: an empty list)', TraceList), ...errorResponses() },
       },
     },
     async (request) => {

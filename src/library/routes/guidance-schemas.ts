@@ -14,6 +14,21 @@ const contentFields = {
   policy_refs: Type.Optional(ShortText(4_000)),
 };
 
+const LATE_REFUND = {
+  external_id: 'refund-after-window',
+  scenario: 'The customer asks for their money back after the 30-day return window',
+  guidance: 'Check the delivery date first. Past 30 days, say a refund is no longer possible and offer store credit; never promise an exception.',
+  examples: ['I bought this jacket 45 days ago, can I still return it?'],
+  tags: ['refunds'],
+  policy_refs: ['Refunds within 30 days of delivery'],
+};
+const WRONG_ADDRESS = {
+  external_id: 'address-after-dispatch',
+  scenario: 'The customer wants a parcel already dispatched sent to another address',
+  guidance: 'Verify their identity before anything else, then redirect through the carrier; never change the address on the order itself.',
+  tags: ['delivery'],
+};
+
 export const GuidanceInputBody = Type.Object(
   {
     ...contentFields,
@@ -22,13 +37,28 @@ export const GuidanceInputBody = Type.Object(
     status: Type.Optional(Status),
     provenance: Type.Optional(OpenObject()),
   },
-  { additionalProperties: false, $id: 'GuidanceInput' },
+  { additionalProperties: false, $id: 'GuidanceInput', examples: [LATE_REFUND] },
 );
 export type GuidanceInputBody = Static<typeof GuidanceInputBody>;
 export const GuidanceInputRef = ref(GuidanceInputBody);
 
-export const ImportBody = Type.Array(GuidanceInputRef, { minItems: 1 });
+export const ImportBody = Type.Array(GuidanceInputRef, { minItems: 1, examples: [[LATE_REFUND, WRONG_ADDRESS]] });
 export type ImportBody = Static<typeof ImportBody>;
+
+const jsonLines = (values: object[]) => values.map((value) => JSON.stringify(value) + '\n').join('');
+
+/** The same import as JSONL. */
+export const IMPORT_LINES_EXAMPLE = jsonLines([LATE_REFUND, WRONG_ADDRESS]);
+
+/** An exported line carries the entry's id, status and provenance, so it re-imports onto the same entry. */
+export const EXPORT_LINES_EXAMPLE = jsonLines([
+  {
+    id: '0b6f7c1e-3d2a-4f0b-9a5e-2c8d1e4f6a70',
+    ...LATE_REFUND,
+    status: 'approved',
+    provenance: { source: 'api', created_by: '5d0e2a8b-7c41-4e3f-8b2a-9f1c6d3e4b58' },
+  },
+]);
 
 export const ImportResult = Type.Object({
   created: Type.Integer(),

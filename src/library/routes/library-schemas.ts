@@ -29,7 +29,16 @@ export const LibraryBody = Type.Object(
     policy: Type.Optional(Type.String({ maxLength: 1_000_000 })),
     embedder: Type.Optional(Type.String({ description: 'Defaults to the service embedder (EMBEDDER)' })),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        name: 'acme-support',
+        description: 'ACME customer support',
+        policy: 'Refunds within 30 days of delivery, with proof of purchase. Verify the customer before changing an order.',
+      },
+    ],
+  },
 );
 export type LibraryBody = Static<typeof LibraryBody>;
 

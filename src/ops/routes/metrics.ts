@@ -14,6 +14,7 @@ export async function registerMetrics(app: FastifyInstance): Promise<void> {
       url: '/metrics',
       config: { public: true },
       schema: {
+        operationId: 'getMetrics',
         tags: ['operations'],
         summary: 'Prometheus metrics',
         description: 'Request counts and latency histograms by route and status, and process metrics, in Prometheus text format.',

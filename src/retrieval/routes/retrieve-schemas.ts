@@ -27,7 +27,20 @@ export const RetrieveBody = Type.Object(
     min_score: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     include_drafts: Type.Optional(Type.Boolean({ description: 'Also return draft entries (never retired ones)' })),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        messages: [
+          { role: 'assistant', content: 'Hello, how can I help you today?' },
+          { role: 'user', content: 'I bought a jacket 45 days ago and want my money back' },
+        ],
+        k: 3,
+        filters: { any_tags: ['refunds', 'returns'] },
+        min_score: 0.2,
+      },
+    ],
+  },
 );
 export type RetrieveBody = Static<typeof RetrieveBody>;
 

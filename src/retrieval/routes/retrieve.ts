@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errorResponses } from '../../http/schemas.js';
+import { errorResponses, json } from '../../http/schemas.js';
 import type { RetrievedGuidance, Retriever } from '../retriever.js';
 import { RetrieveBody, RetrieveResponse, type Explanation } from './retrieve-schemas.js';
 
@@ -22,10 +22,11 @@ export const retrieveRoutes = (retriever: Retriever): FastifyPluginAsyncTypebox 
     '/retrieve',
     {
       schema: {
+        operationId: 'retrieveGuidance',
         tags: ['retrieval'],
         summary: 'Guidance that fits the conversation state (no LLM call), with explained scores',
         body: RetrieveBody,
-        response: { 200: RetrieveResponse, ...errorResponses() },
+        response: { 200: json('The entries that fit best, by descending score, each with how its score was made', RetrieveResponse), ...errorResponses() },
       },
     },
     async (request) => {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errorResponses } from '../../http/schemas.js';
+import { errorResponses, json } from '../../http/schemas.js';
 import type { GuidanceStore } from '../../library/guidance-store.js';
 import { EntryParams, GuidanceWriteResult } from '../../library/routes/guidance-schemas.js';
 import type { TeacherJobs } from '../jobs.js';
@@ -14,10 +14,11 @@ export const reviewRoutes = (store: GuidanceStore, jobs: TeacherJobs): FastifyPl
     {
       config: { roles: teachers, action: 'read evidence' },
       schema: {
+        operationId: 'listGuidanceEvidence',
         tags: ['teacher'],
         summary: 'Why teacher jobs wrote or changed this entry: replies, verdicts, re-test and policy check (admin, teacher)',
         params: EntryParams,
-        response: { 200: EvidenceList, ...errorResponses() },
+        response: { 200: json('What each job that wrote the entry saw and decided, newest first', EvidenceList), ...errorResponses() },
       },
     },
     async (request) => ({ items: await jobs.evidence(request.library, request.params.gid) }),
@@ -28,11 +29,15 @@ export const reviewRoutes = (store: GuidanceStore, jobs: TeacherJobs): FastifyPl
     {
       config: { roles: teachers, action: 'review guidance' },
       schema: {
+        operationId: 'reviewGuidance',
         tags: ['teacher'],
         summary: 'Approve or reject an entry, with a required reason (admin, teacher)',
         params: EntryParams,
         body: ReviewBody,
-        response: { 200: GuidanceWriteResult, ...errorResponses(409) },
+        response: {
+          200: json('The entry, approved or retired', GuidanceWriteResult),
+          ...errorResponses({ 409: 'Written concurrently (the entry, or the library switching embedders): retry' }),
+        },
       },
     },
     async (request) => {

@@ -60,7 +60,23 @@ export const TeachBody = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        kind: 'scenarios',
+        scenarios: [
+          {
+            id: 'late-refund',
+            description: 'A customer wants a refund for a jacket delivered 45 days ago',
+            customer_goal: 'get the money back',
+            opening: 'Hi, I want to return a jacket I bought last month and get a refund.',
+          },
+        ],
+        options: { max_turns: 6, rounds: 2, auto_approve: false },
+      },
+    ],
+  },
 );
 export type TeachBody = Static<typeof TeachBody>;
 

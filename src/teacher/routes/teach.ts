@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errorResponses, IdParams } from '../../http/schemas.js';
+import { errorResponses, IdParams, json } from '../../http/schemas.js';
 import type { TeacherJobs } from '../jobs.js';
 import { TeachAccepted, TeachBody, TeacherJobRef } from './teach-schemas.js';
 
@@ -12,6 +12,7 @@ export const teachRoutes = (jobs: TeacherJobs): FastifyPluginAsyncTypebox => asy
     {
       config: { roles: teachers, action: 'start teacher jobs' },
       schema: {
+        operationId: 'startTeacherJob',
         tags: ['teacher'],
         summary: 'Start a teacher job that writes guidance from scenarios or transcripts (admin, teacher)',
         description:
@@ -20,7 +21,10 @@ export const teachRoutes = (jobs: TeacherJobs): FastifyPluginAsyncTypebox => asy
           'times), merges near-duplicates as new versions and checks the policy. Entries are drafts unless `auto_approve` and they ' +
           'passed with no policy conflict. 503 names the variable when a model role is not configured.',
         body: TeachBody,
-        response: { 202: TeachAccepted, ...errorResponses(503) },
+        response: {
+          202: json('The job, queued: follow it at /v1/jobs/{job_id}', TeachAccepted),
+          ...errorResponses({ 503: 'A model role the job needs is not configured; the message names its variables' }),
+        },
       },
     },
     async (request, reply) => {
@@ -37,10 +41,11 @@ export const jobRoutes = (jobs: TeacherJobs): FastifyPluginAsyncTypebox => async
     {
       config: { roles: teachers, action: 'read teacher jobs' },
       schema: {
+        operationId: 'getTeacherJob',
         tags: ['teacher'],
         summary: 'A teacher job: status, progress, token usage and estimated cost per role, entries, step errors (admin, teacher)',
         params: IdParams,
-        response: { 200: TeacherJobRef, ...errorResponses() },
+        response: { 200: json('The job as it stands', TeacherJobRef), ...errorResponses({ 404: "No such job, or its library is outside the key's" }) },
       },
     },
     async (request) => jobs.get(request.principal, request.params.id),
@@ -51,10 +56,14 @@ export const jobRoutes = (jobs: TeacherJobs): FastifyPluginAsyncTypebox => async
     {
       config: { roles: teachers, action: 'cancel teacher jobs' },
       schema: {
+        operationId: 'cancelTeacherJob',
         tags: ['teacher'],
         summary: 'Cancel a teacher job; entries already written stay (admin, teacher)',
         params: IdParams,
-        response: { 200: TeacherJobRef, ...errorResponses(409) },
+        response: {
+          200: json('The job, cancelled', TeacherJobRef),
+          ...errorResponses({ 404: "No such job, or its library is outside the key's", 409: 'The job has already ended' }),
+        },
       },
     },
     async (request) => jobs.cancel(request.principal, request.params.id),
