@@ -156,8 +156,8 @@ export const guidanceRoutes = (store: GuidanceStore, idempotency: IdempotencyKey
       },
     },
     async (request) => {
-      const { reason, ...patch } = request.body;
-      return store.update(request.library, request.params.gid, patch, actor(request, reason));
+      const { reason, expected_version, ...change } = request.body;
+      return store.update(request.library, request.params.gid, { ...change, expectedVersion: expected_version }, actor(request, reason));
     },
   );
 
