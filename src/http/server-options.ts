@@ -29,7 +29,7 @@ const REQUEST_TIMEOUT_MS = 60_000;
  * the grace leaves the other half to the request itself. The request timeout cannot shorten a
  * drain (Node stops enforcing it once the server closes), so it stays what it is for any request.
  */
-export function connectionTimeouts(shutdownGraceMs: number): Pick<FastifyServerOptions, 'keepAliveTimeout' | 'requestTimeout'> {
+function connectionTimeouts(shutdownGraceMs: number): Pick<FastifyServerOptions, 'keepAliveTimeout' | 'requestTimeout'> {
   return { keepAliveTimeout: Math.min(KEEP_ALIVE_MS, Math.floor(shutdownGraceMs / 2)), requestTimeout: REQUEST_TIMEOUT_MS };
 }
 

@@ -24,7 +24,7 @@ export const GuidanceRefSchema = Type.Object(
   { $id: 'GuidanceRef', description: 'A guidance entry version that was in the prompt, with its retrieval score' },
 );
 
-export const UsageSchema = Type.Object(
+const UsageSchema = Type.Object(
   { prompt_tokens: Type.Integer(), completion_tokens: Type.Integer(), total_tokens: Type.Integer() },
   { $id: 'Usage' },
 );
@@ -51,7 +51,7 @@ const REFUND_CONVERSATION = [
 ];
 
 const Messages = Type.Array(ref(ConversationMessage), { minItems: 1, maxItems: 500 });
-export const GuidanceRefs = Type.Array(ref(GuidanceRefSchema));
+const GuidanceRefs = Type.Array(ref(GuidanceRefSchema));
 export const UsageRef = ref(UsageSchema);
 
 export const ComposeBody = Type.Object({ messages: Messages, conversation_id: Type.Optional(ConversationId), k: K }, { additionalProperties: false });

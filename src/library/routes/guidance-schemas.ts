@@ -97,7 +97,7 @@ export const GuidanceEntryRef = ref(GuidanceEntryView);
 export const GuidancePage = Type.Object({ items: Type.Array(GuidanceEntryRef), next_cursor: Nullable(Type.String()) });
 export type GuidancePage = Static<typeof GuidancePage>;
 
-export const NearDuplicates = Type.Array(
+const NearDuplicates = Type.Array(
   Type.Object({ id: Uuid, external_id: Type.Union([Type.String(), Type.Null()]), similarity: Type.Number() }),
   { description: 'Live entries whose scenario is nearly the same (cosine ≥ DUPLICATE_THRESHOLD): merge instead of adding copies' },
 );
@@ -127,7 +127,7 @@ export type GuidancePatchBody = Static<typeof GuidancePatchBody>;
 export const RetireQuery = Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false });
 export type RetireQuery = Static<typeof RetireQuery>;
 
-export const GuidanceVersionView = Type.Object({
+const GuidanceVersionView = Type.Object({
   entry_id: Uuid,
   ...storedFields,
   change: Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('status'), Type.Literal('restore')]),

@@ -10,7 +10,7 @@ declare module 'fastify' {
   }
 }
 
-export const LIBRARY_PATH = '/v1/libraries/:id';
+const LIBRARY_PATH = '/v1/libraries/:id';
 
 /**
  * Registers `routes` under /v1/libraries/:id, where every handler finds the library in
