@@ -3,44 +3,52 @@
  * under load next to the same search SQL run directly through `pg`, and HNSW recall@10 against exact
  * search, at growing library sizes.
  *
- *   DATABASE_URL=postgres://... npm run bench -- [--sizes 1000,10000,100000] [--duration 10] [--connections 8] [--keep]
- *
  * A throwaway database is created on that server and dropped at the end (unless --keep). The service runs as a
  * separate process, as in production, so the load generator does not share its CPU time slice.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { vectorLiteral } from '../src/chunk-index/vector-literal.js';
+import { coachRequest, connectionProblem, defineCommand, integerOption, runCommand, UnreachableError, UsageError } from '../src/cli.js';
 import { openPostgres } from '../src/db/postgres-db.js';
 import { buildConversationQuery } from '../src/retrieval/conversation-query.js';
 import { LocalEmbedder } from '../src/retrieval/local-embedder.js';
 import { runSearch, type SearchInput, type SearchScope } from '../src/retrieval/search-sql.js';
 import { syntheticConversation, syntheticEntry } from './lib/synthetic-library.js';
 
-const { values: args } = parseArgs({
+const spec = defineCommand({
+  name: 'bench',
+  summary: 'Load benchmark of a PostgreSQL + pgvector server: import rate, /retrieve throughput and latency next to direct SQL, HNSW recall@10.',
   options: {
-    'database-url': { type: 'string', default: process.env.DATABASE_URL },
-    sizes: { type: 'string', default: '1000,10000,100000' },
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '8' },
-    'import-batch': { type: 'string', default: '1000' },
-    keep: { type: 'boolean', default: false },
+    'database-url': { type: 'string', placeholder: 'URL', description: 'a server where the benchmark may create and drop a database (default DATABASE_URL)' },
+    sizes: { type: 'string', placeholder: 'N,N,...', description: 'library sizes, ascending', default: '1000,10000,100000' },
+    duration: { type: 'string', placeholder: 'S', description: 'seconds per measurement', default: '10' },
+    connections: { type: 'string', placeholder: 'N', description: 'concurrent connections of the load generator', default: '8' },
+    'import-batch': { type: 'string', placeholder: 'N', description: 'entries per import request', default: '1000' },
+    keep: { type: 'boolean', description: 'keep the benchmark database' },
   },
+  failure: 'the benchmark failed',
+  unreachable: 'the PostgreSQL server cannot be reached',
 });
-if (!args['database-url']) {
-  console.error('set DATABASE_URL (or --database-url) to a PostgreSQL server with pgvector');
-  process.exit(2);
-}
-const sizes = args.sizes!.split(',').map(Number);
-const duration = Number(args.duration);
-const connections = Number(args.connections);
-const importBatch = Number(args['import-batch']);
-const ADMIN_KEY = `bench-${randomBytes(12).toString('hex')}`;
+
+// The service as the benchmark itself runs: from TypeScript through tsx's loader, or built in dist/.
+const MAIN = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../src/main.ts' : '../src/main.js', import.meta.url));
 const QUERY_COUNT = 64;
 const silent = { info() {}, warn() {}, error() {} };
+
+interface BenchOptions {
+  adminUrl: string;
+  sizes: number[];
+  duration: number;
+  connections: number;
+  importBatch: number;
+  keep: boolean;
+  adminKey: string;
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -50,10 +58,6 @@ async function freePort(): Promise<number> {
     });
     server.on('error', reject);
   });
-}
-
-function withAdminClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  return withAdminClientOn(args['database-url']!, fn);
 }
 
 async function withAdminClientOn<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -66,9 +70,9 @@ async function withAdminClientOn<T>(url: string, fn: (client: pg.Client) => Prom
   }
 }
 
-async function startService(databaseUrl: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), COACH_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', DB_POOL_MAX: String(connections) },
+async function startService(databaseUrl: string, port: number, o: BenchOptions): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...process.execArgv, MAIN], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), COACH_ADMIN_KEY: o.adminKey, LOG_LEVEL: 'warn', DB_POOL_MAX: String(o.connections) },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   for (let i = 0; i < 300; i++) {
@@ -80,14 +84,8 @@ async function startService(databaseUrl: string, port: number): Promise<ChildPro
   throw new Error('service did not become ready');
 }
 
-async function api(base: string, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(base + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
+async function api(base: string, key: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  return JSON.parse(await coachRequest(base, method, path, { key, body }));
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -95,7 +93,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** The retrieval statement alone, through pg, from `connections` concurrent loops for `duration` seconds. */
-async function directSql(databaseUrl: string, scope: SearchScope, inputs: SearchInput[]): Promise<{ rps: number; p50: number; p99: number }> {
+async function directSql(databaseUrl: string, scope: SearchScope, inputs: SearchInput[], { connections, duration }: BenchOptions): Promise<{ rps: number; p50: number; p99: number }> {
   const db = openPostgres({ url: databaseUrl, poolMax: connections, logger: silent });
   const latencies: number[] = [];
   const deadline = performance.now() + duration * 1000;
@@ -146,24 +144,29 @@ async function hnswRecall(databaseUrl: string, scope: SearchScope, inputs: Searc
   return found / total;
 }
 
-async function main(): Promise<void> {
+async function main(o: BenchOptions): Promise<void> {
+  const { connections, duration, importBatch, adminKey } = o;
   const dbName = `coach_bench_${randomBytes(4).toString('hex')}`;
-  await withAdminClient((c) => c.query(`CREATE DATABASE ${dbName}`));
-  const url = new URL(args['database-url']!);
+  await withAdminClientOn(o.adminUrl, (c) => c.query(`CREATE DATABASE ${dbName}`)).catch((err: unknown) => {
+    // Errors of a system call (connect, getaddrinfo) are the server not being there; SQL errors are not.
+    if ((err as { syscall?: string }).syscall === undefined) throw err;
+    throw new UnreachableError('PostgreSQL', new URL(o.adminUrl).host, connectionProblem(err));
+  });
+  const url = new URL(o.adminUrl);
   url.pathname = `/${dbName}`;
   const databaseUrl = url.toString();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const service = await startService(databaseUrl, port);
+  const service = await startService(databaseUrl, port, o);
   try {
-    const library = await api(base, 'POST', '/v1/libraries', { name: 'bench', policy: 'Refunds within 30 days of delivery.' });
+    const library = (await api(base, adminKey, 'POST', '/v1/libraries', { name: 'bench', policy: 'Refunds within 30 days of delivery.' })) as { id: string; embedder: string; embedding_dim: number };
     const embedder = new LocalEmbedder({ dimension: library.embedding_dim });
     const scope: SearchScope = { libraryId: library.id, embedderId: library.embedder, dim: library.embedding_dim, efSearch: 100, candidates: 100 };
     const conversations = Array.from({ length: QUERY_COUNT }, (_, i) => syntheticConversation(i));
     const inputs: SearchInput[] = await Promise.all(
       conversations.map(async (messages) => {
         const q = await buildConversationQuery(messages, embedder);
-        return { vector: `[${q.vector.join(',')}]`, textQuery: q.terms.join(' '), statuses: ['approved'], tags: [], anyTags: [] };
+        return { vector: vectorLiteral(q.vector), textQuery: q.terms.join(' '), statuses: ['approved'], tags: [], anyTags: [] };
       }),
     );
     console.log(`library ${library.id}, embedder ${library.embedder}, ${connections} connections, ${duration} s per measurement`);
@@ -171,11 +174,11 @@ async function main(): Promise<void> {
     console.log('| entries | import entries/s | indexed entries/s | /retrieve req/s | p50 ms | p99 ms | direct SQL req/s | p50 ms | p99 ms | ratio | HNSW recall@10 |');
     console.log('|---|---|---|---|---|---|---|---|---|---|---|');
     let loaded = 0;
-    for (const size of sizes) {
+    for (const size of o.sizes) {
       const started = performance.now();
       for (let start = loaded; start < size; start += importBatch) {
         const batch = Array.from({ length: Math.min(importBatch, size - start) }, (_, j) => syntheticEntry(start + j));
-        await api(base, 'POST', `/v1/libraries/${library.id}/guidance/import`, batch);
+        await api(base, adminKey, 'POST', `/v1/libraries/${library.id}/guidance/import`, batch);
       }
       const importRate = (size - loaded) / ((performance.now() - started) / 1000);
       // Imports answer once entries are stored and searchable; the HNSW index catches up behind.
@@ -189,13 +192,13 @@ async function main(): Promise<void> {
       const requests = conversations.map((messages) => ({
         method: 'POST' as const,
         path: `/v1/libraries/${library.id}/retrieve`,
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({ messages, k: 5 }),
       }));
       await autocannon({ url: base, connections, duration: 2, requests }); // warm-up
       const load = await autocannon({ url: base, connections, duration, requests });
       if (load.non2xx > 0 || load.errors > 0) throw new Error(`/retrieve failed under load: ${load.non2xx} non-2xx, ${load.errors} errors`);
-      const direct = await directSql(databaseUrl, scope, inputs);
+      const direct = await directSql(databaseUrl, scope, inputs, o);
       const recall = await hnswRecall(databaseUrl, scope, inputs.slice(0, 32));
       const httpRps = load.requests.average;
       console.log(
@@ -206,9 +209,24 @@ async function main(): Promise<void> {
   } finally {
     service.kill('SIGTERM');
     await new Promise((r) => service.once('exit', r));
-    if (args.keep) console.log(`kept database ${dbName}`);
-    else await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
+    if (o.keep) console.log(`kept database ${dbName}`);
+    else await withAdminClientOn(o.adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
   }
 }
 
-await main();
+await runCommand(spec, async (args) => {
+  const adminUrl = args['database-url'] ?? process.env.DATABASE_URL;
+  if (adminUrl === undefined || adminUrl === '') throw new UsageError('set DATABASE_URL (or --database-url) to a PostgreSQL server with pgvector');
+  if (!/^postgres(ql)?:\/\//.test(adminUrl)) throw new UsageError(`the database URL must be a postgres:// URL, got "${adminUrl}"`);
+  const sizes = args.sizes.split(',').map((size) => integerOption('sizes', size.trim(), 1));
+  if (sizes.some((size, i) => i > 0 && size <= sizes[i - 1]!)) throw new UsageError(`--sizes must be ascending, got "${args.sizes}"`);
+  await main({
+    adminUrl,
+    sizes,
+    duration: integerOption('duration', args.duration, 1),
+    connections: integerOption('connections', args.connections, 1),
+    importBatch: integerOption('import-batch', args['import-batch'], 1),
+    keep: args.keep,
+    adminKey: `bench-${randomBytes(12).toString('hex')}`,
+  });
+});

@@ -4,14 +4,16 @@
  * student); an LLM judge scores every conversation and compares each arm with the student alone.
  * The coach arm is served by a running Coach (its compose route), exactly as production serves it.
  *
- *   npm run eval:dialogue -- --library ID --scenarios tau:../shared/data/tau_bench/derived/tasks_retail_dev.json
- *
  * Output (--out, default eval-runs/<library>): conversations.jsonl and pairwise.jsonl (appended as
  * work finishes; a rerun skips what is done), run.json, report.json, summary.md, chart.svg.
  */
 import { SingleBar, Presets } from 'cli-progress';
-import { parseCli, UsageError } from '../src/evaluation/cli-options.js';
+import { coachApiKey, runCommand, UsageError } from '../src/cli.js';
+import { cliOptions, EVAL_DIALOGUE } from '../src/evaluation/cli-options.js';
 import { evaluate, type ProgressEvent } from '../src/evaluation/runner.js';
+import { ModelNotConfiguredError } from '../src/errors.js';
+import { SftNotConfiguredError } from '../src/evaluation/eval-models.js';
+import { ScenarioFormatError } from '../src/evaluation/scenarios.js';
 import { evaluationSetup } from '../src/evaluation/setup.js';
 
 const controller = new AbortController();
@@ -41,17 +43,18 @@ function progressBar(): { onProgress: (event: ProgressEvent) => void; stop: () =
   return { onProgress, stop: () => bar?.stop() };
 }
 
-try {
-  const options = await evaluationSetup(parseCli(process.argv.slice(2)), process.env, controller.signal);
+await runCommand(EVAL_DIALOGUE, async (values) => {
+  const cli = { ...cliOptions(values), key: coachApiKey(EVAL_DIALOGUE.name, values.key) };
+  // Scenarios that do not parse and models that are not configured are the caller's to fix.
+  const options = await evaluationSetup(cli, process.env, controller.signal).catch((err: unknown) => {
+    const setupProblem = err instanceof ScenarioFormatError || err instanceof ModelNotConfiguredError || err instanceof SftNotConfiguredError;
+    throw setupProblem ? new UsageError(err.message) : err;
+  });
   const progress = progressBar();
   const { failures, files } = await evaluate({ ...options, onProgress: progress.onProgress });
   progress.stop();
   console.log(`\nreport: ${files.report}\nsummary: ${files.summary}\nchart: ${files.chart}`);
-  if (failures.length > 0) {
-    console.error(`${failures.length} conversation(s) or comparison(s) failed; rerun to retry them`);
-    process.exitCode = 1;
-  }
-} catch (err) {
-  console.error(err instanceof UsageError ? err.message : `eval:dialogue failed: ${(err as Error).message}`);
-  process.exitCode = err instanceof UsageError ? 2 : 1;
-}
+  if (failures.length === 0) return 0;
+  console.error(`${failures.length} conversation(s) or comparison(s) failed; rerun to retry them`);
+  return 1;
+});

@@ -1,75 +1,33 @@
 /**
  * Runs a teacher job on a running Coach service from a file, shows its progress, and prints the
- * job's summary.
- *
- *   npm run teach -- --library ID --file scenarios.json [--url http://127.0.0.1:8080] [--key KEY]
- *                    [--rounds 2] [--max-turns 6] [--auto-approve]
- *
- * The file holds a job body ({"kind": "scenarios", "scenarios": [...]}, or "generate": {"count": N},
- * or {"kind": "transcripts", "transcripts": [...]}), or just a JSON array of scenarios or of
- * transcripts (items with `messages`). The key defaults to COACH_API_KEY. Ctrl-C cancels the job.
+ * job's summary. Ctrl-C cancels the job.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
+import { coachApiKey, coachRequest, defineCommand, httpUrl, integerOption, runCommand, UsageError } from '../src/cli.js';
 import type { TeachAccepted, TeacherJobView as JobView } from '../src/teacher/routes/teach-schemas.js';
 
-const { values } = parseArgs({
+const spec = defineCommand({
+  name: 'teach',
+  summary: 'Submits a teacher job to a running Coach, shows its progress and prints its summary; Ctrl-C cancels the job.',
   options: {
-    library: { type: 'string' },
-    file: { type: 'string' },
-    url: { type: 'string', default: process.env.COACH_URL ?? 'http://127.0.0.1:8080' },
-    key: { type: 'string', default: process.env.COACH_API_KEY },
-    rounds: { type: 'string' },
-    'max-turns': { type: 'string' },
-    'auto-approve': { type: 'boolean', default: false },
-    interval: { type: 'string', default: '1000' },
+    library: { type: 'string', placeholder: 'ID', description: 'library to teach', required: true },
+    file: { type: 'string', placeholder: 'FILE', description: 'JSON file: an array of scenarios or of transcripts, or a whole job body', required: true },
+    url: { type: 'string', placeholder: 'URL', description: 'the Coach service (default COACH_URL, else http://127.0.0.1:8080)' },
+    key: { type: 'string', placeholder: 'KEY', description: 'API key (admin or teacher); prefer COACH_API_KEY, since npm echoes the command line' },
+    rounds: { type: 'string', placeholder: 'N', description: 'refinements after a failed re-test (job default 2)' },
+    'max-turns': { type: 'string', placeholder: 'N', description: 'student replies per simulated conversation (job default 6)' },
+    'auto-approve': { type: 'boolean', description: 'approve entries that pass re-test and policy check' },
+    interval: { type: 'string', placeholder: 'MS', description: 'how often to poll the job', default: '1000' },
   },
+  notes: [
+    'The file holds a job body ({"kind": "scenarios", "scenarios": [...]} or "generate": {"count": N},',
+    'or {"kind": "transcripts", "transcripts": [...]}), or just a JSON array of scenarios or of',
+    'transcripts (items with "messages"). Environment: COACH_URL, COACH_API_KEY.',
+  ].join('\n'),
+  failure: 'the job failed or was cancelled, or Coach refused a request (its error message is printed)',
+  unreachable: 'Coach cannot be reached',
 });
-
-function usage(problem: string): never {
-  console.error(`${problem}\nusage: npm run teach -- --library ID --file scenarios.json [--url URL] [--key KEY] [--rounds N] [--max-turns N] [--auto-approve]`);
-  process.exit(2);
-}
-
-if (values.library === undefined) usage('--library is required');
-if (values.file === undefined) usage('--file is required');
-if (values.key === undefined) usage('--key (or COACH_API_KEY) is required');
-
-/** A job body from the file: a whole body, or a bare array whose items tell the kind. */
-function jobBody(content: unknown): Record<string, unknown> {
-  if (Array.isArray(content)) {
-    const transcripts = content.length > 0 && content.every((item) => typeof item === 'object' && item !== null && 'messages' in item);
-    return transcripts ? { kind: 'transcripts', transcripts: content } : { kind: 'scenarios', scenarios: content };
-  }
-  if (typeof content === 'object' && content !== null) return { ...(content as Record<string, unknown>) };
-  return usage(`${values.file} must hold a JSON array or a job object`);
-}
-
-const body = jobBody(JSON.parse(readFileSync(values.file, 'utf8')));
-const options = { ...(body.options as object | undefined) } as Record<string, unknown>;
-if (values.rounds !== undefined) options.rounds = Number(values.rounds);
-if (values['max-turns'] !== undefined) options.max_turns = Number(values['max-turns']);
-if (values['auto-approve']) options.auto_approve = true;
-if (Object.keys(options).length > 0) body.options = options;
-
-const base = values.url.replace(/\/$/, '');
-const headers = { authorization: `Bearer ${values.key}`, 'content-type': 'application/json' };
-
-async function call<T>(method: string, path: string, payload?: unknown): Promise<T> {
-  const res = await fetch(`${base}${path}`, { method, headers, body: payload === undefined ? undefined : JSON.stringify(payload) });
-  const text = await res.text();
-  if (!res.ok) {
-    let message = text;
-    try {
-      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
-    } catch {
-      // Not Coach's JSON error (a proxy's page): shown as it came.
-    }
-    throw new Error(`${method} ${path} answered ${res.status}: ${message}`);
-  }
-  return JSON.parse(text) as T;
-}
 
 const tokens = (job: JobView) => Object.values(job.usage).reduce((sum, u) => sum + u.prompt_tokens + u.completion_tokens, 0);
 const dollars = (cost: number | null) => (cost === null ? 'n/a (model not in MODEL_PRICES)' : `$${cost.toFixed(4)}`);
@@ -90,8 +48,38 @@ function summary(job: JobView): string {
   return lines.join('\n');
 }
 
-async function main(): Promise<number> {
-  const { job_id: jobId } = await call<TeachAccepted>('POST', `/v1/libraries/${values.library}/teach`, body);
+/** A job body from the file: a whole body, or a bare array whose items tell the kind. */
+function jobBody(file: string): Record<string, unknown> {
+  let content: unknown;
+  try {
+    content = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+    throw new UsageError(`${file} is not valid JSON: ${err.message}`);
+  }
+  if (Array.isArray(content)) {
+    const transcripts = content.length > 0 && content.every((item) => typeof item === 'object' && item !== null && 'messages' in item);
+    return transcripts ? { kind: 'transcripts', transcripts: content } : { kind: 'scenarios', scenarios: content };
+  }
+  if (typeof content === 'object' && content !== null) return { ...(content as Record<string, unknown>) };
+  throw new UsageError(`${file} must hold a JSON array or a job object`);
+}
+
+await runCommand(spec, async (values) => {
+  const base = httpUrl(values.url === undefined ? 'COACH_URL' : '--url', values.url ?? process.env.COACH_URL ?? 'http://127.0.0.1:8080');
+  const key = coachApiKey(spec.name, values.key);
+  if (key === undefined) throw new UsageError('no API key: set COACH_API_KEY (or pass --key)');
+  const interval = integerOption('interval', values.interval, 10, 3_600_000);
+  const body = jobBody(values.file);
+  const options = { ...(body.options as object | undefined) } as Record<string, unknown>;
+  if (values.rounds !== undefined) options.rounds = integerOption('rounds', values.rounds, 0);
+  if (values['max-turns'] !== undefined) options.max_turns = integerOption('max-turns', values['max-turns'], 1);
+  if (values['auto-approve']) options.auto_approve = true;
+  if (Object.keys(options).length > 0) body.options = options;
+  const call = async <T>(method: string, route: string, payload?: unknown): Promise<T> =>
+    JSON.parse(await coachRequest(base, method, route, { key, body: payload })) as T;
+
+  const { job_id: jobId } = await call<TeachAccepted>('POST', `/v1/libraries/${encodeURIComponent(values.library)}/teach`, body);
   console.log(`job ${jobId} submitted; Ctrl-C cancels it`);
   process.once('SIGINT', () => {
     call('POST', `/v1/jobs/${jobId}/cancel`).then(
@@ -109,7 +97,7 @@ async function main(): Promise<number> {
   let job = await call<JobView>('GET', `/v1/jobs/${jobId}`);
   bar.start(job.progress.total, job.progress.done, { status: job.status, tokens: 0, cost: dollars(job.estimated_cost_usd) });
   while (job.status === 'pending' || job.status === 'running') {
-    await new Promise((resolve) => setTimeout(resolve, Number(values.interval)));
+    await new Promise((resolve) => setTimeout(resolve, interval));
     job = await call<JobView>('GET', `/v1/jobs/${jobId}`);
     bar.setTotal(job.progress.total);
     bar.update(job.progress.done, { status: job.status, tokens: tokens(job), cost: dollars(job.estimated_cost_usd) });
@@ -117,12 +105,4 @@ async function main(): Promise<number> {
   bar.stop();
   console.log(summary(job));
   return job.status === 'done' ? 0 : 1;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err: Error) => {
-    console.error(err.message);
-    process.exit(1);
-  },
-);
+});

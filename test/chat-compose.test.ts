@@ -1,5 +1,6 @@
 import t from 'tap';
-import { composePrompt, escapeText, type GuidanceNote } from '../src/chat/composer.js';
+import { composePrompt, escapeText } from '../src/chat/composer.js';
+import type { GuidanceNote } from '../src/chat/types.js';
 import { estimateTokens } from '../src/chat/token-estimate.js';
 import { admin, bearer, createKey, testApp } from './helpers/app.js';
 import { refundConversation } from './helpers/chat.js';

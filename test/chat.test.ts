@@ -5,6 +5,7 @@ import { admin, bearer, createKey, testApp } from './helpers/app.js';
 import { parseEventStream, refundConversation, STUDENT_MODEL, STUDENT_UPSTREAM_KEY, studentEnv } from './helpers/chat.js';
 import { FakeOpenAI } from './helpers/fake-openai.js';
 import { createLibrary, importEntries, SAMPLE_ENTRIES } from './helpers/library.js';
+import { waitFor } from './helpers/wait-for.js';
 
 interface Setup {
   env?: Record<string, string>;
@@ -194,11 +195,12 @@ t.test('a client that disconnects mid-stream aborts the upstream request', async
   });
   await fake.requests[0]!.closed;
   t.ok(fake.requests[0]!.closedEarly, 'the student saw its request closed before it finished');
-  let recorded;
-  for (let i = 0; i < 50 && recorded?.status !== 'aborted'; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    recorded = await trace(traceId);
-  }
+  let recorded: { status?: string } | undefined;
+  await waitFor(async () => (recorded = await trace(traceId))?.status === 'aborted', {
+    timeout: 10_000,
+    interval: 50,
+    message: () => `trace ${traceId} not recorded as aborted; last: ${JSON.stringify(recorded)}`,
+  });
   t.match(recorded, { status: 'aborted', error: { code: 'client_closed' }, stream: true });
 });
 

@@ -86,7 +86,7 @@ function runScript(args: string[], env: Record<string, string>): Promise<{ code:
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
-t.test('npm run eval:dialogue: the script runs end to end, and exits 2 on usage errors', async (t) => {
+t.test('npm run eval:dialogue: the script runs end to end, exits 2 on usage errors and 1 with the server\'s message on HTTP errors', async (t) => {
   const d = await desk(t);
   const file = await d.scenarios(TEST_SCENARIOS);
   const out = path.join(d.dir, 'cli');
@@ -98,5 +98,12 @@ t.test('npm run eval:dialogue: the script runs end to end, and exits 2 on usage 
 
   const bad = await runScript(['--library', d.libraryId], d.env);
   t.equal(bad.code, 2);
-  t.match(bad.stderr, /--scenarios is required\nusage: npm run eval:dialogue/);
+  t.equal(bad.stderr, 'eval:dialogue: --scenarios is required (see --help)\n');
+  const missing = await runScript(['--library', '00000000-0000-4000-8000-000000000000', '--scenarios', file, '--out', path.join(d.dir, 'missing')], d.env);
+  t.equal(missing.code, 1);
+  t.equal(
+    missing.stderr,
+    'eval:dialogue: GET /v1/libraries/00000000-0000-4000-8000-000000000000 answered 404: library 00000000-0000-4000-8000-000000000000 not found\n',
+    "one line with the server's message",
+  );
 });

@@ -1,14 +1,17 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { appendFile, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { buildApp } from '../src/app.js';
+import { migrate } from '../src/db/migrate.js';
 import { admin, ADMIN_KEY, bearer, createKey, testConfig } from './helpers/app.js';
 import { openPglite } from '../src/db/pglite-db.js';
 import { openPostgres } from '../src/db/postgres-db.js';
 import { freshDatabaseUrl, openTestDb, usingPostgres } from './helpers/db.js';
+import { emptyPgliteImage } from './helpers/pglite-template.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MIGRATIONS = (await readdir(path.join(ROOT, 'migrations'))).filter((f) => f.endsWith('.sql')).sort();
@@ -21,7 +24,7 @@ function capture(): { lines: Array<Record<string, unknown>>; write(line: string)
 
 t.test('restarting on a migrated database applies nothing and keeps the data', async (t) => {
   // An empty database (the PGlite test helper hands out an already migrated one).
-  const db = usingPostgres ? await openTestDb(t) : await openPglite();
+  const db = usingPostgres ? await openTestDb(t) : await openPglite(undefined, await emptyPgliteImage());
   if (!usingPostgres) t.teardown(() => db.close());
   const firstLog = capture();
   const first = await buildApp(testConfig({ LOG_LEVEL: 'info' }), { db, logStream: firstLog });
@@ -48,6 +51,54 @@ t.test('restarting on a migrated database applies nothing and keeps the data', a
   }
 });
 
+/** A copy of migrations/ that a test may change. */
+async function migrationsCopy(t: { teardown(fn: () => unknown): void }): Promise<string> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'coach-migrations-'));
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  const dir = path.join(root, 'migrations');
+  await cp(path.join(ROOT, 'migrations'), dir, { recursive: true });
+  return dir;
+}
+
+t.test('applied migrations are append-only: a changed or missing file stops the start, naming it', async (t) => {
+  const db = await openTestDb(t);
+  await migrate(db);
+
+  const changed = await migrationsCopy(t);
+  await appendFile(path.join(changed, '001_init.sql'), '\n-- an afterthought\n');
+  await writeFile(path.join(changed, '999_next.sql'), 'CREATE TABLE never_created (id int);');
+  await t.rejects(migrate(db, changed), {
+    message: 'migrations/001_init.sql was changed after it was applied; migrations are append-only: add a new numbered file',
+  });
+  t.same(await db.query("SELECT to_regclass('never_created') AS found"), [{ found: null }], 'nothing newer is applied either');
+
+  const missing = await migrationsCopy(t);
+  await rm(path.join(missing, '003_reembed.sql'));
+  await t.rejects(migrate(db, missing), {
+    message: 'migrations/003_reembed.sql was applied but is missing; migrations are append-only: restore the file',
+  });
+
+  await db.query("UPDATE schema_migrations SET checksum = repeat('0', 64) WHERE name = '002_chat.sql'");
+  await t.rejects(buildApp(testConfig(), { db }), {
+    message: 'migrations/002_chat.sql was changed after it was applied; migrations are append-only: add a new numbered file',
+  }, 'the service refuses to start');
+});
+
+t.test('a database migrated before checksums were recorded takes them from the files present at upgrade', async (t) => {
+  const db = await openTestDb(t);
+  await migrate(db);
+  await db.exec('ALTER TABLE schema_migrations DROP COLUMN checksum');
+  t.same(await migrate(db), [], 'nothing is applied again');
+  const expected = await Promise.all(
+    MIGRATIONS.map(async (name) => ({ name, checksum: createHash('sha256').update(await readFile(path.join(ROOT, 'migrations', name))).digest('hex') })),
+  );
+  t.same(await db.query('SELECT name, checksum FROM schema_migrations ORDER BY name'), expected, 'one sha256 per applied file');
+
+  const changed = await migrationsCopy(t);
+  await appendFile(path.join(changed, '004_teacher.sql'), '\n-- edited after the upgrade\n');
+  await t.rejects(migrate(db, changed), { message: /^migrations\/004_teacher\.sql was changed after it was applied/ }, 'and from then on enforced');
+});
+
 /** Runs the real entry point and resolves with its exit code and output (killed after 60 s). */
 function runMain(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, COACH_ADMIN_KEY: ADMIN_KEY, PORT: '0', LOG_LEVEL: 'info', ...env };
@@ -69,6 +120,8 @@ function runMain(env: Record<string, string>): Promise<{ code: number | null; st
 t.test('embedded PGlite persists in COACH_DATA_DIR and locks it', { skip: usingPostgres && 'DATABASE_URL is set' }, async (t) => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'coach-data-'));
   t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  // What PGlite's initdb would write there, without its ~5 s (shutdown.test.ts starts on an empty directory).
+  await (await openPglite(dataDir, await emptyPgliteImage())).close();
   const config = testConfig({ COACH_DATA_DIR: dataDir });
 
   const first = await buildApp(config);

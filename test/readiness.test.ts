@@ -7,18 +7,24 @@ import t from 'tap';
 import { buildApp } from '../src/app.js';
 import { admin, testApp, testConfig } from './helpers/app.js';
 import { freshDatabaseUrl, openTestDb, usingPostgres } from './helpers/db.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MIGRATIONS = (await readdir(path.join(ROOT, 'migrations'))).filter((f) => f.endsWith('.sql')).sort();
 
-/** Polls GET url until it answers `status`; returns the last response and how long it took. */
+/** Polls GET url until it answers `status`; returns that response and how long it took. */
 async function waitForStatus(app: FastifyInstance, url: string, status: number, withinMs: number) {
   const started = Date.now();
-  for (;;) {
-    const res = await app.inject({ method: 'GET', url });
-    if (res.statusCode === status || Date.now() - started > withinMs) return { res, ms: Date.now() - started };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let last: number | undefined;
+  const res = await waitFor(
+    async () => {
+      const answer = await app.inject({ method: 'GET', url });
+      last = answer.statusCode;
+      return answer.statusCode === status && answer;
+    },
+    { timeout: withinMs, interval: 100, message: () => `GET ${url} did not answer ${status} (last: ${last})` },
+  );
+  return { res, ms: Date.now() - started };
 }
 
 t.test('/healthz is 200; /readyz is 200 only while every migration is recorded', async (t) => {

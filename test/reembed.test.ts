@@ -5,6 +5,7 @@ import type { Db } from '../src/db/db.js';
 import { admin, bearer, createKey, testApp, testConfig } from './helpers/app.js';
 import { FakeEmbeddings } from './helpers/fake-embeddings.js';
 import { createLibrary, importEntries, SAMPLE_ENTRIES } from './helpers/library.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const LOCAL = 'local:hash-v1-512';
 const OPENAI = 'openai:fake-embed';
@@ -16,16 +17,6 @@ const MORE_ENTRIES = [
 ];
 const ENTRIES = [...SAMPLE_ENTRIES, ...MORE_ENTRIES];
 const GIFT_CARD = { external_id: 'gift-card', scenario: 'Customer asks for the balance of a gift card', guidance: 'Ask for the card number and read the balance.', examples: ['how much is left on my voucher'] };
-
-async function waitFor<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const reembed = (app: FastifyInstance, libraryId: string, payload: unknown, headers = admin) =>
   app.inject({ method: 'POST', url: `/v1/libraries/${libraryId}/reembed`, headers, payload: payload as object });
@@ -45,8 +36,13 @@ async function job(app: FastifyInstance, libraryId: string): Promise<JobView> {
   return res.json();
 }
 
-const jobWhere = (app: FastifyInstance, libraryId: string, what: string, ok: (j: JobView) => boolean) =>
-  waitFor(what, () => job(app, libraryId), ok);
+const jobWhere = (app: FastifyInstance, libraryId: string, what: string, ok: (j: JobView) => boolean) => {
+  let last: JobView | undefined;
+  return waitFor(async () => ok((last = await job(app, libraryId))) && last, {
+    timeout: 30_000,
+    message: () => `timed out waiting for ${what}; last: ${JSON.stringify(last)}`,
+  });
+};
 
 async function library(app: FastifyInstance, libraryId: string): Promise<{ embedder: string; embedding_dim: number }> {
   return (await app.inject({ method: 'GET', url: `/v1/libraries/${libraryId}`, headers: admin })).json();
@@ -197,6 +193,35 @@ t.test('two instances on one database share the queue: each batch is embedded on
   for (const lib of [a, b]) t.match(await jobWhere(one, lib.id, 'both jobs', (j) => j.status === 'done' || j.status === 'failed'), { status: 'done', done: 6 });
   const inputs = fake.requests.flatMap((r) => r.inputs);
   t.equal(inputs.length, 2 * chunkCount(ENTRIES), 'no batch was embedded by both instances');
+});
+
+t.test('an instance claims only jobs whose target embedder it can run', async (t) => {
+  const fake = await FakeEmbeddings.start(t);
+  const { app: withModel, db } = await testApp(t, { env: fake.env({ REEMBED_BATCH_SIZE: '2' }) });
+  const blocker = await createLibrary(withModel, { embedder: LOCAL });
+  const waiting = await createLibrary(withModel, { embedder: LOCAL });
+  await importEntries(withModel, blocker.id, ENTRIES);
+  await importEntries(withModel, waiting.id, ENTRIES);
+  // The instance with the embedding model runs one job at a time: while its first waits on the
+  // held server, its second stays queued where another instance could take it.
+  fake.hold();
+  await reembed(withModel, blocker.id, { embedder: OPENAI });
+  await fake.received(1);
+  const queued = (await reembed(withModel, waiting.id, { embedder: OPENAI })).json();
+
+  // An instance with only local embedders on the same database; it claims in submission order, so
+  // finishing its own later job shows it passed the other one by.
+  const { app: localOnly } = await testApp(t, { db });
+  const own = await createLibrary(localOnly, { embedder: LOCAL });
+  await importEntries(localOnly, own.id, SAMPLE_ENTRIES);
+  t.equal((await reembed(localOnly, own.id, { embedder: 'local:hash-v1-256' })).statusCode, 202);
+  t.match(await jobWhere(localOnly, own.id, 'its own job', (j) => j.status === 'done' || j.status === 'failed'), { status: 'done' });
+  t.match(await job(localOnly, waiting.id), { id: queued.id, status: 'pending', started_at: null }, 'it left the job it cannot run alone');
+
+  fake.open();
+  for (const lib of [blocker, waiting]) {
+    t.match(await jobWhere(withModel, lib.id, 'the jobs of the instance with the model', (j) => j.status === 'done' || j.status === 'failed'), { status: 'done', done: 6 });
+  }
 });
 
 t.test('requests are validated, role-checked and scoped', async (t) => {

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { admin, bearer, createKey, testApp } from './helpers/app.js';
 import { createLibrary, importEntries, SAMPLE_ENTRIES } from './helpers/library.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const conversation = (customer: string) => [
   { role: 'assistant', content: 'Hello, how can I help you today?' },
@@ -133,7 +134,7 @@ t.test('fresh writes are searchable at once and stay so after the indexer moves 
     ))[0]!;
   const chunksPerEntry = SAMPLE_ENTRIES.map((e) => 2 + e.examples.length);
   const total = chunksPerEntry.reduce((a, b) => a + b, 0);
-  for (let i = 0; i < 100 && (await counts()).pending > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  await waitFor(async () => (await counts()).pending === 0, { timeout: 30_000, interval: 100, message: 'the indexer left chunks pending' });
   t.same(await counts(), { pending: 0, indexed: total }, 'every chunk moved exactly once');
   const after = await ask();
   t.same(after.results.map((r: { id: string }) => r.id), before.results.map((r: { id: string }) => r.id));

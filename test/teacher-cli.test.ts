@@ -34,7 +34,7 @@ t.test('npm run teach submits a job from a file, follows it, and prints the summ
   t.equal(ok.code, 0, ok.stderr);
   t.match(ok.stdout, /job [0-9a-f-]{36}: done/);
   t.match(ok.stdout, /steps: 1\/1 finished, 0 failed/);
-  t.match(ok.stdout, /entries created: 1\n  [0-9a-f-]{36}/);
+  t.match(ok.stdout, /entries created: 1\n {2}[0-9a-f-]{36}/);
   t.match(ok.stdout, /teacher +teacher-model: 4 calls/);
 
   const missing = await runCli(['--file', file, '--url', url, '--key', ADMIN_KEY]);
@@ -42,5 +42,6 @@ t.test('npm run teach submits a job from a file, follows it, and prints the summ
   t.match(missing.stderr, /--library is required/);
   const refused = await runCli(['--library', lib.id, '--file', file, '--url', url, '--key', 'not-a-key']);
   t.equal(refused.code, 1);
-  t.match(refused.stderr, /answered 401/);
+  t.match(refused.stderr, /^teach: POST \/v1\/libraries\/[0-9a-f-]{36}\/teach answered 401: the API key is invalid or revoked$/m, "the server's own message");
+  t.match(refused.stderr, /^teach: warning: a key given with --key is echoed by npm/m);
 });

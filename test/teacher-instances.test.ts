@@ -8,6 +8,7 @@ import { freshDatabaseUrl, openTestDb, usingPostgres } from './helpers/db.js';
 import { FakeLlm, MODELS, POLICY, scriptSupportDesk } from './helpers/fake-llm.js';
 import { createLibrary } from './helpers/library.js';
 import { ADDRESS, CANCEL, jobClient, teacherSetup } from './helpers/teacher.js';
+import { waitFor } from './helpers/wait-for.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -41,7 +42,7 @@ t.test('instances on one database run only the jobs whose models they are config
   // next job stays queued where the other instances could take it.
   own.fault('customer', { hang: true });
   const blocker = (await client.teach({ kind: 'scenarios', scenarios: [{ id: 'blocker', description: 'Wants an order cancelled', customer_goal: 'cancel' }] })).json().job_id;
-  while (own.count('customer') === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  await waitFor(() => own.count('customer') > 0, { timeout: 30_000, message: 'the blocker job never called the customer simulator' });
   const { job_id } = (await client.teach({ kind: 'scenarios', scenarios: [CANCEL] })).json();
 
   // A chat-only instance (no teacher) and one with a teacher of its own, on the same database.

@@ -3,6 +3,7 @@ import { admin, bearer, createKey, testApp } from './helpers/app.js';
 import { ENTRIES, FakeLlm, VERIFY_CLAUSE } from './helpers/fake-llm.js';
 import { createLibrary } from './helpers/library.js';
 import { ADDRESS, CANCEL, teacherSetup } from './helpers/teacher.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const NO_OPENING = { id: 'no-opening', description: 'Wants an order cancelled', customer_goal: 'cancel' };
 
@@ -130,13 +131,14 @@ t.test('cancel stops a running job at once; finished jobs cannot be cancelled', 
   const { fake, app, teach, job, entries } = await teacherSetup(t, { TEACHER_CONCURRENCY: '1' });
   fake.fault('customer', { hang: true });
   const { job_id } = (await teach({ kind: 'scenarios', scenarios: [NO_OPENING, { ...NO_OPENING, id: 'second' }] })).json();
-  while (fake.count('customer') === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  await waitFor(() => fake.count('customer') > 0, { timeout: 30_000, message: 'the customer simulator was never called' });
   const cancel = await app.inject({ method: 'POST', url: `/v1/jobs/${job_id}/cancel`, headers: admin });
   t.equal(cancel.statusCode, 200, cancel.body);
   t.equal(cancel.json().status, 'cancelled');
   const hung = fake.requests.find((r) => r.role === 'customer')!;
   await hung.closed;
   t.ok(hung.closedEarly, 'the call in flight was abandoned');
+  // A fixed pause: that the other scenario never starts can only be seen by letting time pass.
   await new Promise((resolve) => setTimeout(resolve, 300));
   const view = await job(job_id);
   t.match(view, { status: 'cancelled', progress: { done: 0, total: 2 }, produced_entry_ids: [] });

@@ -10,6 +10,7 @@ import { openTestDb } from './helpers/db.js';
 import { ENTRIES, FakeLlm, MODELS, POLICY, scriptSupportDesk, VERIFY_CLAUSE } from './helpers/fake-llm.js';
 import { createLibrary } from './helpers/library.js';
 import { ADDRESS, CANCEL, jobClient } from './helpers/teacher.js';
+import { waitFor } from './helpers/wait-for.js';
 
 t.test('a job resumes after a restart without redoing finished work and without duplicate entries', async (t) => {
   const db = await openTestDb(t);
@@ -22,7 +23,7 @@ t.test('a job resumes after a restart without redoing finished work and without 
   const first = await buildApp(testConfig(env), { db });
   const lib = await createLibrary(first, { policy: POLICY });
   const { job_id } = (await jobClient(first, lib.id).teach({ kind: 'scenarios', scenarios: [CANCEL, ADDRESS] })).json();
-  while (fake.count('teacher:policy_check') < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+  await waitFor(() => fake.count('teacher:policy_check') >= 2, { timeout: 30_000, message: 'both policy checks were never called' });
   const before = await jobClient(first, lib.id).job(job_id);
   t.match(before, { status: 'running', progress: { done: 1, total: 2 } });
   await first.close();

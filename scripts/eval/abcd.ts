@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChatMessage } from '../../src/retrieval/messages.js';
+import { UsageError } from '../../src/cli.js';
+import type { ChatMessage } from '../../src/messages.js';
 
 export interface GuidanceDoc {
   intent: string;
@@ -53,8 +54,15 @@ export function loadConversations(path: string): AbcdConversation[] {
 function readJsonLines<T>(path: string): T[] {
   return readFileSync(path, 'utf8')
     .split('\n')
-    .filter((line) => line.trim().length > 0)
-    .map((line) => JSON.parse(line) as T);
+    .map((line, i) => ({ line, number: i + 1 }))
+    .filter(({ line }) => line.trim().length > 0)
+    .map(({ line, number }) => {
+      try {
+        return JSON.parse(line) as T;
+      } catch {
+        throw new UsageError(`${path} line ${number} is not valid JSON`);
+      }
+    });
 }
 
 /** Records the dataset marks as unsuitable for recommendation scoring are left out everywhere. */

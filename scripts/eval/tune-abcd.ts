@@ -25,8 +25,9 @@ import {
   type QueryWeighting,
 } from '../../src/retrieval/conversation-query.js';
 import type { Embedder } from '../../src/retrieval/embedder.js';
-import type { ChatMessage } from '../../src/retrieval/messages.js';
-import { DEFAULT_FUSION, fuseHits, type ChunkKind, type FusionOptions, type VectorHit } from '../../src/retrieval/fusion.js';
+import type { ChatMessage } from '../../src/messages.js';
+import type { ChunkKind } from '../../src/chunk-index/entry-chunks.js';
+import { DEFAULT_FUSION, fuseHits, type FusionOptions, type VectorHit } from '../../src/retrieval/fusion.js';
 import { contentTokens, DEFAULT_DIMENSION, LocalEmbedder, type LocalEmbedderOptions } from '../../src/retrieval/local-embedder.js';
 
 const FOLDS = 5;

@@ -99,6 +99,14 @@ export class ApiKeys {
     return { keyId: row.id, role: row.role, libraryIds: row.library_ids, expiresAt: row.expires_at };
   }
 
+  /** Whether any admin key still works, i.e. whether anyone can create keys. */
+  async anyAdmin(): Promise<boolean> {
+    const rows = await this.db.query(
+      "SELECT 1 FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) LIMIT 1",
+    );
+    return rows.length > 0;
+  }
+
   /**
    * Makes COACH_ADMIN_KEY a valid unscoped admin key. The environment is the source of truth for
    * this key: while it is set, it works, even if it was revoked through the API before a restart.

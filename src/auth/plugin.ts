@@ -21,6 +21,12 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
+// Keys are made through the API with an admin key, so without one the service is unusable.
+const NO_ADMIN_KEY =
+  'no admin API key exists and COACH_ADMIN_KEY is not set, so every route except health, metrics and docs answers 401: ' +
+  'set COACH_ADMIN_KEY to a secret of at least 16 characters (e.g. the output of `openssl rand -hex 32`) in the environment or in .env, ' +
+  'restart, and create the other keys with POST /v1/keys';
+
 const rolesNameTheirAction: onRouteHookHandler = (route) => {
   if (route.config?.roles !== undefined && route.config.action === undefined) {
     throw new Error(`${route.method} ${route.url} declares roles without the action they guard`);
@@ -43,7 +49,7 @@ export default fp(
     const keys = new ApiKeys(app.db);
     const { adminKey } = app.config.auth;
     if (adminKey !== undefined) await keys.bootstrapAdmin(adminKey);
-    else app.log.warn('COACH_ADMIN_KEY is not set: no admin key is bootstrapped');
+    else if (!(await keys.anyAdmin())) app.log.warn(NO_ADMIN_KEY);
 
     app.decorateRequest('principal', null as unknown as Principal);
     app.addHook('onRoute', rolesNameTheirAction);

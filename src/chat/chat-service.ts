@@ -2,19 +2,21 @@ import { randomUUID } from 'node:crypto';
 import type { ChatConfig } from '../config.js';
 import { AppError, RetrievalFailedError } from '../errors.js';
 import type { Library } from '../library/types.js';
+import type { ChatMessage } from '../messages.js';
 import type { SamplingParams, StreamPart, Usage } from '../models/chat-model.js';
 import { Deadline } from '../models/deadline.js';
 import { ModelCallAbortedError } from '../models/model-errors.js';
-import type { ModelClients } from '../models/model-clients.js';
+import type { ModelRegistry } from '../models/model-registry.js';
 import type { RetrievedGuidance, Retriever } from '../retrieval/retriever.js';
-import { composePrompt, type Composition, type ConversationMessage, type GuidanceRef } from './composer.js';
+import { composePrompt, type Composition } from './composer.js';
+import type { GuidanceRef } from './types.js';
 import type { Endpoint, RetrievalOutcome, TraceRecord, TraceStore } from './trace-store.js';
 
 export interface Turn {
   library: Library;
   keyId: string;
   endpoint: Endpoint;
-  messages: ConversationMessage[];
+  messages: ChatMessage[];
   conversationId: string | null;
   k: number;
   /** Whether the answer is streamed (recorded in the trace; `stream()` is what streams). */
@@ -72,7 +74,7 @@ const elapsed = (since: number) => Math.round(performance.now() - since);
 export class ChatService {
   constructor(
     private readonly retriever: Retriever,
-    private readonly models: ModelClients,
+    private readonly models: ModelRegistry,
     private readonly traces: TraceStore,
     private readonly config: ChatConfig,
     private readonly log: ErrorLog,

@@ -1,33 +1,16 @@
+import type { ChatMessage } from '../messages.js';
 import { estimateTokens } from './token-estimate.js';
-
-export interface ConversationMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
-
-export interface GuidanceNote {
-  id: string;
-  version: number;
-  score: number;
-  scenario: string;
-  guidance: string;
-}
-
-export interface GuidanceRef {
-  id: string;
-  version: number;
-  score: number;
-}
+import type { GuidanceNote, GuidanceRef } from './types.js';
 
 export interface ComposeInput {
   policy: string;
   guidance: GuidanceNote[];
-  messages: ConversationMessage[];
+  messages: ChatMessage[];
   guidanceTokenBudget: number;
 }
 
 export interface Composition {
-  messages: ConversationMessage[];
+  messages: ChatMessage[];
   /** In the prompt, by descending score. */
   used: GuidanceRef[];
   /** Retrieved but left out to keep the notes within the token budget. */
@@ -101,6 +84,6 @@ export function composePrompt(input: ComposeInput): Composition {
   if (leadingSystem.length > 0) {
     sections.push(`# Instructions from the application\n${leadingSystem.map((m) => m.content).join('\n\n')}`);
   }
-  const system: ConversationMessage[] = sections.length === 0 ? [] : [{ role: 'system', content: sections.join('\n\n') }];
+  const system: ChatMessage[] = sections.length === 0 ? [] : [{ role: 'system', content: sections.join('\n\n') }];
   return { messages: [...system, ...conversation], used: kept.map(ref), dropped: dropped.map(ref), guidanceTokens: tokens };
 }

@@ -2,7 +2,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/db.js';
 import { NotFoundError } from '../errors.js';
 import type { Usage } from '../models/chat-model.js';
-import type { GuidanceRef } from './composer.js';
+import type { GuidanceRef } from './types.js';
 
 export type Endpoint = 'compose' | 'chat' | 'chat.completions';
 export type TraceStatus = 'ok' | 'error' | 'aborted';

@@ -5,7 +5,7 @@ import { defaultMigrationsDir, migrate } from '../db/migrate.js';
 import { openDb } from '../db/open-db.js';
 import { GuidanceStore } from '../library/guidance-store.js';
 import { Libraries } from '../library/libraries.js';
-import { ModelClients } from '../models/model-clients.js';
+import { ModelRegistry } from '../models/model-registry.js';
 import { Embedders } from '../retrieval/embedders.js';
 import { Retriever } from '../retrieval/retriever.js';
 
@@ -17,7 +17,7 @@ declare module 'fastify' {
     libraries: Libraries;
     guidance: GuidanceStore;
     retriever: Retriever;
-    models: ModelClients;
+    models: ModelRegistry;
   }
 }
 
@@ -44,7 +44,7 @@ export default fp<CoreOptions>(
     app.decorate('libraries', new Libraries(db, embedders));
     app.decorate('guidance', new GuidanceStore(db, embedders, config.retrieval.duplicateThreshold));
     app.decorate('retriever', new Retriever(db, embedders, config.retrieval));
-    app.decorate('models', new ModelClients(config.models));
+    app.decorate('models', new ModelRegistry(config.models));
   },
   { name: 'core' },
 );

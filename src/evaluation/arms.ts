@@ -1,5 +1,7 @@
-import { composePrompt, type ConversationMessage, type GuidanceNote } from '../chat/composer.js';
+import { composePrompt } from '../chat/composer.js';
+import type { GuidanceNote } from '../chat/types.js';
 import type { Library } from '../library/types.js';
+import type { ChatMessage } from '../messages.js';
 import type { Retriever } from '../retrieval/retriever.js';
 import type { ModelCalls } from '../teacher/model-calls.js';
 import { StudentServer, type StudentReply } from '../teacher/student.js';
@@ -34,7 +36,7 @@ export function parseArms(list: string): ArmName[] {
 }
 
 /** The agent's prompt for the conversation so far, and the guidance entries in it. */
-export type PromptBuilder = (messages: ConversationMessage[]) => Promise<{ messages: ConversationMessage[]; guidance: string[] }>;
+export type PromptBuilder = (messages: ChatMessage[]) => Promise<{ messages: ChatMessage[]; guidance: string[] }>;
 
 /** The policy alone, composed the way production composes it, so arms differ only in their notes. */
 export const policyOnly =
@@ -75,7 +77,7 @@ export class ArmAgent extends StudentServer {
     super(NO_RETRIEVER, 0);
   }
 
-  override async reply(calls: ModelCalls, _library: Library, messages: ConversationMessage[]): Promise<StudentReply> {
+  override async reply(calls: ModelCalls, _library: Library, messages: ChatMessage[]): Promise<StudentReply> {
     const prompt = await this.buildPrompt(messages);
     return { content: await calls.text('student', prompt.messages), guidance: prompt.guidance };
   }

@@ -1,18 +1,35 @@
-import { parseArgs } from 'node:util';
+import { defineCommand, httpUrl, integerOption, parseCommand, UsageError, type OptionValues } from '../cli.js';
 import { ARMS, parseArms, type ArmName } from './arms.js';
 
-export const USAGE = `usage: npm run eval:dialogue -- --library ID --scenarios [tau:|abcd:|jsonl:]FILE
-  [--arms ${ARMS.join(',')}] [--seeds 3] [--out DIR] [--force] [--max-turns 10] [--concurrency 2]
-  [--url http://127.0.0.1:8080] [--judge-model NAME] [--sft-base-url URL --sft-model NAME]
-  [--no-pairwise] [--bootstrap 2000] [--bootstrap-seed 1]
-The Coach API key is read from COACH_API_KEY (or --key).`;
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n${USAGE}`);
-    this.name = 'UsageError';
-  }
-}
+export const EVAL_DIALOGUE = defineCommand({
+  name: 'eval:dialogue',
+  summary:
+    'Plays held-out scenarios with simulated customers against each arm (student alone, generic guidance, Coach retrieval, teacher alone, ' +
+    'optionally a fine-tuned student), judges every conversation, and writes report.json, summary.md and chart.svg. Rerunning resumes.',
+  options: {
+    library: { type: 'string', placeholder: 'ID', description: 'the library of the running Coach', required: true },
+    scenarios: { type: 'string', placeholder: '[tau:|abcd:|jsonl:]FILE', description: 'held-out scenarios', required: true },
+    arms: { type: 'string', placeholder: 'LIST', description: `comma-separated, of ${ARMS.join(',')} (default student,generic,coach,teacher, plus sft when configured)` },
+    seeds: { type: 'string', placeholder: 'N', description: 'conversations per scenario and arm', default: '3' },
+    out: { type: 'string', placeholder: 'DIR', description: 'output directory (default eval-runs/<library>)' },
+    force: { type: 'boolean', description: 'run scenarios that built the library' },
+    'max-turns': { type: 'string', placeholder: 'N', description: 'agent turns per conversation', default: '10' },
+    concurrency: { type: 'string', placeholder: 'N', description: 'conversations played at once', default: '2' },
+    url: { type: 'string', placeholder: 'URL', description: 'the running Coach (default COACH_URL, else http://127.0.0.1:$PORT)' },
+    key: { type: 'string', placeholder: 'KEY', description: 'API key that can read the library; prefer COACH_API_KEY, since npm echoes the command line' },
+    'judge-model': { type: 'string', placeholder: 'NAME', description: "another model on the judge's endpoint" },
+    'sft-base-url': { type: 'string', placeholder: 'URL', description: 'a fine-tuned student for the sft arm (with --sft-model)' },
+    'sft-model': { type: 'string', placeholder: 'NAME', description: 'the fine-tuned model name' },
+    'no-pairwise': { type: 'boolean', description: 'skip the pairwise comparisons with the student' },
+    bootstrap: { type: 'string', placeholder: 'N', description: 'bootstrap resamples for the intervals', default: '2000' },
+    'bootstrap-seed': { type: 'string', placeholder: 'N', description: 'seed of the bootstrap', default: '1' },
+  },
+  notes:
+    'Models: the same STUDENT_*, TEACHER_*, CUSTOMER_*, MODEL_PRICES and CHAT_GUIDANCE_TOKEN_BUDGET as the service, plus JUDGE_* and SFT_*.\n' +
+    'Coach: COACH_URL, COACH_API_KEY.',
+  failure: 'some conversations or comparisons failed (rerun to retry them), or Coach refused a request (its error message is printed)',
+  unreachable: 'Coach cannot be reached',
+});
 
 export interface CliOptions {
   library: string;
@@ -34,40 +51,7 @@ export interface CliOptions {
   bootstrapSeed: number;
 }
 
-function positive(name: string, raw: string, max: number): number {
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw new UsageError(`--${name} must be an integer from 1 to ${max}, got "${raw}"`);
-  return Number(raw);
-}
-
-export function parseCli(argv: string[]): CliOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        library: { type: 'string' },
-        scenarios: { type: 'string' },
-        arms: { type: 'string' },
-        seeds: { type: 'string', default: '3' },
-        out: { type: 'string' },
-        force: { type: 'boolean', default: false },
-        'max-turns': { type: 'string', default: '10' },
-        concurrency: { type: 'string', default: '2' },
-        url: { type: 'string' },
-        key: { type: 'string' },
-        'judge-model': { type: 'string' },
-        'sft-base-url': { type: 'string' },
-        'sft-model': { type: 'string' },
-        'no-pairwise': { type: 'boolean', default: false },
-        bootstrap: { type: 'string', default: '2000' },
-        'bootstrap-seed': { type: 'string', default: '1' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.library === undefined) throw new UsageError('--library is required');
-  if (values.scenarios === undefined) throw new UsageError('--scenarios is required');
+export function cliOptions(values: OptionValues<typeof EVAL_DIALOGUE.options>): CliOptions {
   if ((values['sft-base-url'] === undefined) !== (values['sft-model'] === undefined)) throw new UsageError('--sft-base-url and --sft-model go together');
   let arms: ArmName[] | undefined;
   try {
@@ -79,20 +63,24 @@ export function parseCli(argv: string[]): CliOptions {
     library: values.library,
     scenarios: values.scenarios,
     arms,
-    seeds: positive('seeds', values.seeds, 1000),
+    seeds: integerOption('seeds', values.seeds, 1, 1000),
     out: values.out,
     force: values.force,
-    maxTurns: positive('max-turns', values['max-turns'], 100),
-    concurrency: positive('concurrency', values.concurrency, 64),
-    url: values.url,
+    maxTurns: integerOption('max-turns', values['max-turns'], 1, 100),
+    concurrency: integerOption('concurrency', values.concurrency, 1, 64),
+    url: values.url === undefined ? undefined : httpUrl('--url', values.url),
     key: values.key,
     judgeModel: values['judge-model'],
-    sftBaseUrl: values['sft-base-url'],
+    sftBaseUrl: values['sft-base-url'] === undefined ? undefined : httpUrl('--sft-base-url', values['sft-base-url']),
     sftModel: values['sft-model'],
     pairwise: !values['no-pairwise'],
-    bootstrapIterations: positive('bootstrap', values.bootstrap, 100_000),
-    bootstrapSeed: Number(positive('bootstrap-seed', values['bootstrap-seed'], 2 ** 31)),
+    bootstrapIterations: integerOption('bootstrap', values.bootstrap, 1, 100_000),
+    bootstrapSeed: integerOption('bootstrap-seed', values['bootstrap-seed'], 1, 2 ** 31),
   };
+}
+
+export function parseCli(argv: string[]): CliOptions {
+  return cliOptions(parseCommand(EVAL_DIALOGUE, argv));
 }
 
 export const DEFAULT_ARMS: ArmName[] = ['student', 'generic', 'coach', 'teacher'];

@@ -1,4 +1,5 @@
 import type { ComposeBody, ComposeResponse } from '../chat/routes/chat-schemas.js';
+import { coachRequest } from '../cli.js';
 import type { GuidanceEntryView, GuidanceHistory, GuidancePage } from '../library/routes/guidance-schemas.js';
 import type { LibraryView } from '../library/routes/library-schemas.js';
 
@@ -13,13 +14,6 @@ export interface LibrarySnapshot {
 export type LibraryEntry = Pick<GuidanceEntryView, 'id' | 'version' | 'scenario' | 'guidance' | 'status' | 'provenance'>;
 
 export type ComposedPrompt = Pick<ComposeResponse, 'messages' | 'guidance'>;
-
-export class CoachRequestError extends Error {
-  constructor(readonly status: number, what: string, body: string) {
-    super(`Coach answered ${status} to ${what}: ${body.slice(0, 500)}`);
-    this.name = 'CoachRequestError';
-  }
-}
 
 /**
  * A running Coach over HTTP. The coach arm goes through the compose route, so its prompts are the
@@ -57,21 +51,6 @@ export class CoachClient {
   }
 
   private async json(method: string, route: string, body?: unknown): Promise<unknown> {
-    return JSON.parse(await this.text(method, route, body));
-  }
-
-  private async text(method: string, route: string, body?: unknown): Promise<string> {
-    const headers: Record<string, string> = {};
-    if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(new URL(route, this.baseUrl), {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new CoachRequestError(res.status, `${method} ${route}`, text);
-    return text;
+    return JSON.parse(await coachRequest(this.baseUrl, method, route, { key: this.apiKey, body, timeoutMs: this.timeoutMs }));
   }
 }

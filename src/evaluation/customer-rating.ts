@@ -1,4 +1,4 @@
-import type { ConversationMessage } from '../chat/composer.js';
+import type { ChatMessage } from '../messages.js';
 import type { ModelCalls } from '../teacher/model-calls.js';
 import type { Prompt } from '../teacher/prompts.js';
 import { numberedTranscript } from '../teacher/transcript-text.js';
@@ -9,7 +9,7 @@ import type { EvalScenario } from './scenarios.js';
  * The simulated customer's 1–5 satisfaction once the conversation is over. `calls` must have the
  * customer model in its teacher slot: ModelCalls makes structured calls only through that slot.
  */
-export function rateSatisfaction(calls: ModelCalls, prompt: Prompt, scenario: EvalScenario, messages: ConversationMessage[]): Promise<Rating> {
+export function rateSatisfaction(calls: ModelCalls, prompt: Prompt, scenario: EvalScenario, messages: ChatMessage[]): Promise<Rating> {
   const persona = scenario.persona === undefined ? '' : `\n\n# Your persona\n${scenario.persona}`;
   return calls.structured<Rating>('customer_rating', RatingOutput, [
     { role: 'system', content: prompt.text },

@@ -1,4 +1,4 @@
-import type { ConversationMessage } from '../chat/composer.js';
+import type { ChatMessage } from '../messages.js';
 import type { ModelCalls } from '../teacher/model-calls.js';
 import type { Prompt } from '../teacher/prompts.js';
 import { numberedTranscript, policySection } from '../teacher/transcript-text.js';
@@ -11,7 +11,7 @@ function situation(scenario: EvalScenario): string {
 }
 
 /** The rubric's four 1–7 scores and the violations, from the judge (the `teacher` slot of `calls`). */
-export function scoreConversation(calls: ModelCalls, prompt: Prompt, policy: string, scenario: EvalScenario, messages: ConversationMessage[]): Promise<Scores> {
+export function scoreConversation(calls: ModelCalls, prompt: Prompt, policy: string, scenario: EvalScenario, messages: ChatMessage[]): Promise<Scores> {
   return calls.structured<Scores>('dialogue_scores', ScoresOutput, [
     { role: 'system', content: prompt.text },
     { role: 'user', content: [policySection(policy), situation(scenario), `# The conversation\n${numberedTranscript(messages)}`].join('\n\n') },
@@ -24,8 +24,8 @@ export function comparePair(
   prompt: Prompt,
   policy: string,
   scenario: EvalScenario,
-  a: ConversationMessage[],
-  b: ConversationMessage[],
+  a: ChatMessage[],
+  b: ChatMessage[],
 ): Promise<PairwiseVerdict> {
   return calls.structured<PairwiseVerdict>('pairwise_verdict', PairwiseOutput, [
     { role: 'system', content: prompt.text },

@@ -1,4 +1,4 @@
-import type { ConversationMessage } from '../chat/composer.js';
+import type { ChatMessage } from '../messages.js';
 import type { ArmName } from './arms.js';
 import type { PairwiseVerdict, Rating, Scores } from './output-schemas.js';
 import type { ConversationUsage } from './usage-tally.js';
@@ -10,7 +10,7 @@ export interface ConversationRecord {
   arm: ArmName;
   /** The model that answered as the agent. */
   agent_model: string;
-  messages: ConversationMessage[];
+  messages: ChatMessage[];
   /** Guidance entries in the agent's prompt, by the index of the agent's message. */
   guidance: Record<number, string[]>;
   agent_turns: number;

@@ -1,5 +1,6 @@
 import type { ModelEndpointConfig, ModelRole } from '../config.js';
-import { ChatModel, type Completion, type ModelMessage, type SamplingParams } from '../models/chat-model.js';
+import type { ChatMessage } from '../messages.js';
+import { ChatModel, type Completion, type SamplingParams } from '../models/chat-model.js';
 
 /**
  * A model whose every call carries the conversation's seed. The teacher's simulator calls models
@@ -15,7 +16,7 @@ export class SeededChatModel extends ChatModel {
     super(role, config);
   }
 
-  override complete(messages: ModelMessage[], params: SamplingParams = {}, signal?: AbortSignal): Promise<Completion> {
+  override complete(messages: ChatMessage[], params: SamplingParams = {}, signal?: AbortSignal): Promise<Completion> {
     return super.complete(messages, { seed: this.seed, ...params }, signal);
   }
 }

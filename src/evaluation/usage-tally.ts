@@ -1,7 +1,6 @@
-import type { ModelPrice } from '../config.js';
+import type { ModelPrice, ModelRole } from '../config.js';
 import type { Usage } from '../models/chat-model.js';
 import type { UsageSink } from '../teacher/model-calls.js';
-import type { TeachingRole } from '../teacher/types.js';
 
 /** Who spent tokens in one conversation: the arm's agent, the simulated customer, the judge. */
 export type UsageLabel = 'agent' | 'customer' | 'judge';
@@ -22,9 +21,9 @@ export type ConversationUsage = Partial<Record<UsageLabel, LabelUsage>>;
 export class UsageTally {
   readonly usage: ConversationUsage = {};
 
-  sink(labels: Record<TeachingRole, UsageLabel>): UsageSink {
+  sink(labels: Record<ModelRole, UsageLabel>): UsageSink {
     return {
-      add: async (role: TeachingRole, model: string, usage: Usage | null) => {
+      add: async (role: ModelRole, model: string, usage: Usage | null) => {
         const label = labels[role];
         const entry = (this.usage[label] ??= { model, calls: 0, prompt_tokens: 0, completion_tokens: 0 });
         entry.calls += 1;

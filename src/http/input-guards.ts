@@ -30,6 +30,7 @@ export const TOO_DEEP = `nests deeper than ${MAX_JSON_DEPTH} levels`;
 
 // Postgres stores neither: NUL ends a C string, and a lone surrogate is not UTF-8 (jsonb rejects its
 // escape; text columns would silently get U+FFFD).
+// eslint-disable-next-line no-control-regex -- finding NUL is the point
 const NUL = /\u0000/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -70,7 +71,7 @@ export function installInputGuards(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body: string, done) => {
     if (jsonTooDeep(body)) done(ValidationError.at('body', TOO_DEEP), undefined);
-    else parseJson(request, body, done);
+    else void parseJson(request, body, done);
   });
   app.addHook('preValidation', async (request) => {
     for (const [part, value] of [['params', request.params], ['query', request.query], ['body', request.body]] as const) {

@@ -16,7 +16,7 @@ interface MessageShape<Role extends string, Content extends TSchema, Extra exten
  * A conversation turn on the wire, in OpenAI chat shape (`user` is the customer, `assistant` the
  * agent). Routes differ in the roles and content they accept, not in the shape.
  */
-export function messageSchema<Role extends string, Content extends TSchema, Extra extends TProperties = {}>(
+export function messageSchema<Role extends string, Content extends TSchema, Extra extends TProperties = Record<never, never>>(
   shape: MessageShape<Role, Content, Extra>,
 ): TObject<{ role: TUnsafe<Role>; content: Content } & Extra> {
   const { roles, roleDescription, content, extra, additionalProperties, $id } = shape;

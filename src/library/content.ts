@@ -18,18 +18,3 @@ export function contentHash(content: GuidanceContent): string {
   const canonical = JSON.stringify([content.scenario, content.guidance, content.examples, content.tags, content.policy_refs]);
   return createHash('sha256').update(canonical).digest('hex');
 }
-
-export interface ChunkText {
-  kind: 'scenario' | 'guidance' | 'example';
-  ordinal: number;
-  text: string;
-}
-
-/** The separately embedded search units of an entry. */
-export function chunkTexts(content: GuidanceContent): ChunkText[] {
-  return [
-    { kind: 'scenario', ordinal: 0, text: content.scenario },
-    { kind: 'guidance', ordinal: 0, text: content.guidance },
-    ...content.examples.map((text, ordinal) => ({ kind: 'example' as const, ordinal, text })),
-  ];
-}

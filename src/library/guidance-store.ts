@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { replaceChunks } from '../chunk-index/chunk-writer.js';
+import { embedEntries } from '../chunk-index/entry-chunks.js';
 import type { Db, Queryable } from '../db/db.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Embedders } from '../retrieval/embedders.js';
-import { embedEntries, replaceChunks } from './chunk-writer.js';
 import { contentHash, normaliseContent } from './content.js';
 import { findNearDuplicates, type NearDuplicate } from './near-duplicates.js';
 import type { Actor, GuidanceContent, GuidanceEntry, GuidanceInput, GuidanceStatus, GuidanceVersion, Library } from './types.js';
 
 const ENTRY_COLUMNS =
   'id, library_id, external_id, scenario, guidance, examples, tags, policy_refs, status, version, provenance, created_at, updated_at';
+// The unique index on (library_id, external_id), see migrations/001_init.sql.
+const EXTERNAL_ID_TAKEN = 'guidance_entries_external_id_key';
 // Statements stay a few MB even with large vectors.
 const WRITE_BATCH = 500;
 
@@ -97,10 +101,6 @@ function select(libraryId: string, filters: ListFilters, after?: string, limit?:
   return [sql, params];
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string }).code === '23505';
-}
-
 /**
  * Guidance entries of a library: every write creates a version row, and chunks for search are
  * re-embedded only when content changes. Writes are atomic per call.
@@ -187,7 +187,7 @@ export class GuidanceStore {
         await lastInTransaction?.(tx, ids);
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError('an entry with the same external_id was written concurrently; retry the request');
+      if (isUniqueViolation(err, EXTERNAL_ID_TAKEN)) throw new ConflictError('an entry with the same external_id was written concurrently; retry the request');
       throw err;
     }
     return { created: plan.filter((p) => p.isNew).length, updated: plan.filter((p) => !p.isNew).length, unchanged, ids };
@@ -301,7 +301,7 @@ export class GuidanceStore {
         if (contentChanged) await replaceChunks(tx, library.id, embedder, [id], chunks);
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`external_id "${patch.external_id}" is already used in this library`, { field: 'external_id' });
+      if (isUniqueViolation(err, EXTERNAL_ID_TAKEN)) throw new ConflictError(`external_id "${patch.external_id}" is already used in this library`, { field: 'external_id' });
       throw err;
     }
     const entry = await this.get(library.id, id);

@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/principal.js';
 import { requireLibraryAccess } from '../auth/principal.js';
 import type { Db } from '../db/db.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Embedders } from '../retrieval/embedders.js';
 import type { Library } from './types.js';
@@ -17,7 +18,7 @@ export interface LibraryInput {
 export type LibraryPatch = Partial<Omit<LibraryInput, 'embedder'>>;
 
 function nameTaken(err: unknown, name: string | undefined): unknown {
-  return (err as { code?: string }).code === '23505' ? new ConflictError(`a library named "${name}" already exists`, { field: 'name' }) : err;
+  return isUniqueViolation(err, 'libraries_name_key') ? new ConflictError(`a library named "${name}" already exists`, { field: 'name' }) : err;
 }
 
 export class Libraries {

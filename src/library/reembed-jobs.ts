@@ -1,4 +1,5 @@
 import type { Db } from '../db/db.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Embedders } from '../retrieval/embedders.js';
 import type { Library } from './types.js';
@@ -52,7 +53,8 @@ export class ReembedJobs {
         [library.id, target.id, target.dimension, requestedBy],
       );
     } catch (err) {
-      if ((err as { code?: string }).code !== '23505') throw err;
+      // Another request queued this library's one unfinished job first.
+      if (!isUniqueViolation(err, 'reembed_jobs_active_key')) throw err;
       const active = await this.latest(library);
       throw new ConflictError(`library ${library.id} already has a ${active.status} re-embed job to ${active.target_embedder}`, { job_id: active.id });
     }

@@ -1,7 +1,8 @@
-import { LeaseLost } from '../background/abort-reasons.js';
+import type { Lease } from '../background/lease.js';
+import { deleteChunks, replaceChunks } from '../chunk-index/chunk-writer.js';
+import { embedEntries } from '../chunk-index/entry-chunks.js';
 import type { Db, Queryable } from '../db/db.js';
 import type { Embedder } from '../retrieval/embedder.js';
-import { embedEntries, replaceChunks } from './chunk-writer.js';
 import type { GuidanceContent } from './types.js';
 
 export interface ClaimedJob {
@@ -25,14 +26,6 @@ const STALE = `e.library_id = $1 AND NOT EXISTS (
   SELECT 1 FROM reembed_entries r WHERE r.job_id = $2 AND r.entry_id = e.id AND r.content_hash = e.content_hash)`;
 const DELETE_PAGE = 5_000;
 
-/**
- * replaceChunks with no chunks deletes an embedder's rows, and only the id is read for that; the
- * embedder itself may no longer be configured (a changed EMBEDDINGS_MODEL is a reason to re-embed).
- */
-function chunksOf(embedderId: string): Embedder {
-  return { id: embedderId, dimension: 0, embed: () => Promise.reject(new Error(`${embedderId} only names chunks to delete`)) };
-}
-
 /** Settles with `work`, or rejects with the signal's reason (WorkerStopped, LeaseLost) as soon as it aborts. */
 async function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   let onAbort!: () => void;
@@ -49,8 +42,8 @@ async function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
 /**
  * One claimed job, carried out: a first pass over the entries in insertion order, batch by batch
  * (resumable from `cursor_seq`), then passes over entries written during the job, then the switch.
- * Every write is fenced by the job's worker column, so an instance that lost its lease cannot
- * write over the one that took the job.
+ * Every transaction starts with a write fenced by the job's lease, so an instance that lost it
+ * cannot write over the one that took the job.
  */
 export class ReembedRun {
   private cursor: string;
@@ -58,9 +51,8 @@ export class ReembedRun {
   constructor(
     private readonly db: Db,
     private readonly job: ClaimedJob,
-    private readonly workerId: string,
+    private readonly lease: Lease,
     private readonly batchSize: number,
-    private readonly leaseMs: number,
   ) {
     this.cursor = job.cursor_seq;
   }
@@ -81,11 +73,8 @@ export class ReembedRun {
   /** Marks the job failed and removes the target chunks written so far; the library stays as it was. */
   async fail(error: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const [library] = await tx.query<{ embedder: string }>('SELECT embedder FROM libraries WHERE id = $1 FOR NO KEY UPDATE', [this.job.library_id]);
-      if (library === undefined) throw new LeaseLost('the re-embed job');
-      await this.fence(tx);
       // Never the chunks search is using, whatever went wrong.
-      if (library.embedder !== this.job.target_embedder) await this.dropChunks(tx, this.job.target_embedder);
+      if ((await this.lockLibrary(tx)) !== this.job.target_embedder) await this.dropChunks(tx, this.job.target_embedder);
       await this.finish(tx, 'failed', error);
     });
   }
@@ -129,11 +118,9 @@ export class ReembedRun {
    */
   private trySwitch(): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const [library] = await tx.query<{ embedder: string }>('SELECT embedder FROM libraries WHERE id = $1 FOR NO KEY UPDATE', [this.job.library_id]);
-      if (library === undefined) throw new LeaseLost('the re-embed job');
-      await this.fence(tx);
-      if (library.embedder !== this.job.source_embedder) {
-        throw new Error(`the library's embedder changed from ${this.job.source_embedder} to ${library.embedder} during the job`);
+      const embedder = await this.lockLibrary(tx);
+      if (embedder !== this.job.source_embedder) {
+        throw new Error(`the library's embedder changed from ${this.job.source_embedder} to ${embedder} during the job`);
       }
       if ((await this.staleEntries(1, tx)).length > 0) return false;
       await tx.query('UPDATE libraries SET embedder = $2, embedding_dim = $3, updated_at = now() WHERE id = $1', [
@@ -147,32 +134,39 @@ export class ReembedRun {
     });
   }
 
+  /**
+   * Locks the library row against entry writes (they hold it FOR SHARE), then fences the job;
+   * returns the library's embedder. A deleted library ends the job like a lost lease.
+   */
+  private async lockLibrary(tx: Queryable): Promise<string> {
+    const [library] = await tx.query<{ embedder: string }>('SELECT embedder FROM libraries WHERE id = $1 FOR NO KEY UPDATE', [this.job.library_id]);
+    if (library === undefined) throw this.lease.lost();
+    await this.fence(tx);
+    return library.embedder;
+  }
+
   /** Renews the lease and advances the cursor, or throws LeaseLost when the job is not ours any more. */
-  private async fence(tx: Queryable, cursor: string = this.cursor): Promise<void> {
-    const [owned] = await tx.query(
-      `UPDATE reembed_jobs SET cursor_seq = greatest(cursor_seq, $3::bigint), lease_until = now() + $4 * interval '1 millisecond'
-       WHERE id = $1 AND worker = $2 AND status = 'running' RETURNING id`,
-      [this.job.id, this.workerId, cursor, this.leaseMs],
-    );
-    if (owned === undefined) throw new LeaseLost('the re-embed job');
+  private fence(tx: Queryable, cursor: string = this.cursor): Promise<void> {
+    return this.lease.update('cursor_seq = greatest(cursor_seq, $1::bigint)', [cursor], tx);
   }
 
   private async dropChunks(tx: Queryable, embedderId: string): Promise<void> {
     const rows = await tx.query<{ id: string }>('SELECT id FROM guidance_entries WHERE library_id = $1', [this.job.library_id]);
     const ids = rows.map((row) => row.id);
     for (let start = 0; start < ids.length; start += DELETE_PAGE) {
-      await replaceChunks(tx, this.job.library_id, chunksOf(embedderId), ids.slice(start, start + DELETE_PAGE), []);
+      await deleteChunks(tx, embedderId, ids.slice(start, start + DELETE_PAGE));
     }
   }
 
+  /** Called after the transaction's fence, so the lease still holds. */
   private async finish(tx: Queryable, status: 'done' | 'failed', error: string | null): Promise<void> {
-    await tx.query(
-      `UPDATE reembed_jobs j SET status = $2, error = $3, finished_at = now(), worker = NULL, lease_until = NULL,
-              done_entries = (SELECT count(*)::int FROM reembed_entries r JOIN guidance_entries e
-                              ON e.id = r.entry_id AND e.content_hash = r.content_hash WHERE r.job_id = j.id),
-              total_entries = (SELECT count(*)::int FROM guidance_entries e WHERE e.library_id = j.library_id)
-       WHERE id = $1`,
-      [this.job.id, status, error],
+    await this.lease.end(
+      `status = $1, error = $2, finished_at = now(),
+       done_entries = (SELECT count(*)::int FROM reembed_entries r JOIN guidance_entries e
+                       ON e.id = r.entry_id AND e.content_hash = r.content_hash WHERE r.job_id = reembed_jobs.id),
+       total_entries = (SELECT count(*)::int FROM guidance_entries e WHERE e.library_id = reembed_jobs.library_id)`,
+      [status, error],
+      tx,
     );
     await tx.query('DELETE FROM reembed_entries WHERE job_id = $1', [this.job.id]);
   }

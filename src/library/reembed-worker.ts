@@ -1,13 +1,20 @@
-import { randomUUID } from 'node:crypto';
+import { LeaseLost, WorkerStopped } from '../background/abort-reasons.js';
+import { Leases, type ClaimQuery, type Lease, type LeasedTable } from '../background/lease.js';
 import { PollingLoop } from '../background/polling-loop.js';
 import type { Db } from '../db/db.js';
 import type { Log } from '../logger.js';
 import type { Embedders } from '../retrieval/embedders.js';
-import { LeaseLost, WorkerStopped } from '../background/abort-reasons.js';
 import { ReembedRun, type ClaimedJob } from './reembed-run.js';
 
-// Renewed every batch and by a heartbeat; only a crashed instance lets it lapse.
-const DEFAULT_LEASE_MS = 30_000;
+export const REEMBED_JOBS: LeasedTable = { name: 'reembed_jobs', key: ['id'], what: 'the re-embed job' };
+
+/** The oldest job whose target embedder this instance runs: $3 local ids, $4 and $5 the configured embedder and its dimension. */
+export const NEXT_JOB: ClaimQuery = {
+  from: 'reembed_jobs c',
+  where: '(c.target_embedder ~ $3 OR (c.target_embedder = $4 AND c.target_dim = $5))',
+  orderBy: 'c.created_at',
+  returning: 'c.id, c.library_id, c.source_embedder, c.target_embedder, c.target_dim, c.cursor_seq::text AS cursor_seq',
+};
 
 export interface ReembedWorkerOptions {
   /** Entries embedded and written per transaction. */
@@ -16,13 +23,14 @@ export interface ReembedWorkerOptions {
 }
 
 /**
- * Runs re-embed jobs in the background, one at a time per instance. Jobs are claimed with
- * `FOR UPDATE SKIP LOCKED` and held by a lease, so several instances share the queue and a job
- * whose instance died is resumed by another once the lease lapses; a clean stop releases it at once.
+ * Runs re-embed jobs in the background, one at a time per instance. Jobs are claimed and held by
+ * a lease, so several instances share the queue and a job whose instance died is resumed by
+ * another once the lease lapses; a clean stop releases it at once. Instances configured with
+ * other embedders share one database, so a worker claims only jobs whose target embedder it can
+ * run: any other it would fail.
  */
 export class ReembedWorker {
-  private readonly id = randomUUID();
-  private readonly leaseMs: number;
+  private readonly leases: Leases;
   private readonly loop: PollingLoop;
   private current: AbortController | undefined;
 
@@ -32,7 +40,7 @@ export class ReembedWorker {
     private readonly log: Log,
     private readonly options: ReembedWorkerOptions,
   ) {
-    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.leases = new Leases(db, REEMBED_JOBS, options.leaseMs);
     // A failed pass (database unreachable or restarting) lets the lease lapse; the job resumes later.
     this.loop = new PollingLoop(() => this.runNextJob(), log, { name: 're-embed worker', idleMs: 1_000, errorBackoffMs: 5_000 });
   }
@@ -54,44 +62,26 @@ export class ReembedWorker {
   }
 
   private async runNextJob(): Promise<boolean> {
-    const job = await this.claim();
-    if (job === undefined) return false;
-    await this.work(job);
+    const { localIds, configured } = this.embedders.runnable();
+    const claimed = await this.leases.claim<ClaimedJob>(NEXT_JOB, [localIds, configured?.id ?? null, configured?.dimension ?? null]);
+    if (claimed === undefined) return false;
+    await this.work(claimed.row, claimed.lease);
     return true;
   }
 
-  private async claim(): Promise<ClaimedJob | undefined> {
-    const [job] = await this.db.query<ClaimedJob>(
-      `UPDATE reembed_jobs SET status = 'running', worker = $1, lease_until = now() + $2 * interval '1 millisecond',
-              started_at = coalesce(started_at, now())
-       WHERE id = (SELECT id FROM reembed_jobs
-                   WHERE status IN ('pending', 'running') AND (lease_until IS NULL OR lease_until < now())
-                   ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-       RETURNING id, library_id, source_embedder, target_embedder, target_dim, cursor_seq::text AS cursor_seq`,
-      [this.id, this.leaseMs],
-    );
-    return job;
-  }
-
-  private async work(job: ClaimedJob): Promise<void> {
+  private async work(job: ClaimedJob, lease: Lease): Promise<void> {
     const controller = new AbortController();
     this.current = controller;
     // Keeps the lease while one batch waits on a slow embedding server.
-    const heartbeat = setInterval(() => {
-      this.renew(job.id).then(
-        (owned) => {
-          if (!owned) controller.abort(new LeaseLost('the re-embed job'));
-        },
-        (err: unknown) => this.log.warn({ err, job: job.id }, 'renewing the re-embed lease failed'),
-      );
-    }, this.leaseMs / 3);
-    const run = new ReembedRun(this.db, job, this.id, this.options.batchSize, this.leaseMs);
+    const stopHeartbeat = lease.keepAlive(controller, this.log, { job: job.id });
+    const run = new ReembedRun(this.db, job, lease, this.options.batchSize);
     try {
       this.log.info({ job: job.id, library: job.library_id, target: job.target_embedder }, 're-embed job started');
       await run.run(this.embedders.get(job.target_embedder), controller.signal);
       this.log.info({ job: job.id, library: job.library_id }, 're-embed job done: library switched');
     } catch (err) {
-      if (err instanceof WorkerStopped) await this.release(job.id);
+      // Leaves the job running but unowned, so the next instance resumes it without waiting for the lease.
+      if (err instanceof WorkerStopped) await lease.end();
       else if (err instanceof LeaseLost) this.log.warn({ job: job.id }, 're-embed job lost: taken over by another instance, or its library deleted');
       else {
         this.log.error({ err, job: job.id, library: job.library_id }, 're-embed job failed; library unchanged');
@@ -100,21 +90,8 @@ export class ReembedWorker {
         });
       }
     } finally {
-      clearInterval(heartbeat);
+      stopHeartbeat();
       this.current = undefined;
     }
-  }
-
-  private async renew(jobId: string): Promise<boolean> {
-    const rows = await this.db.query(
-      `UPDATE reembed_jobs SET lease_until = now() + $3 * interval '1 millisecond' WHERE id = $1 AND worker = $2 AND status = 'running' RETURNING id`,
-      [jobId, this.id, this.leaseMs],
-    );
-    return rows.length > 0;
-  }
-
-  /** Leaves the job running but unowned, so the next instance resumes it without waiting for the lease. */
-  private async release(jobId: string): Promise<void> {
-    await this.db.query(`UPDATE reembed_jobs SET worker = NULL, lease_until = NULL WHERE id = $1 AND worker = $2`, [jobId, this.id]);
   }
 }

@@ -2,13 +2,9 @@ import OpenAI, { APIUserAbortError } from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ModelEndpointConfig, ModelRole } from '../config.js';
 import { UpstreamError, UpstreamTimeoutError } from '../errors.js';
-import { beforeDeadline, Deadline, DeadlineFetch } from './deadline.js';
+import type { ChatMessage } from '../messages.js';
+import { beforeDeadline, type Deadline, DeadlineFetch } from './deadline.js';
 import { ModelCallAbortedError, toModelError } from './model-errors.js';
-
-export interface ModelMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
 
 /** Sampling options a caller may pass through to the model unchanged. */
 export interface SamplingParams {
@@ -48,7 +44,7 @@ function usageOf(usage: OpenAI.CompletionUsage | null | undefined): Usage | null
 }
 
 /**
- * One OpenAI-compatible chat model serving one role (student now; teacher and customer later).
+ * One OpenAI-compatible chat model serving one role.
  * Timeouts and retries are the SDK's, configured explicitly; errors come out as Coach's typed errors.
  * A call given a deadline is answered by then: its attempts are cut and its retries refused.
  */
@@ -64,7 +60,7 @@ export class ChatModel {
     this.client = new OpenAI({ baseURL: config.baseUrl, apiKey: config.apiKey, timeout: config.timeoutMs, maxRetries: config.maxRetries });
   }
 
-  async complete(messages: ModelMessage[], params: SamplingParams = {}, signal?: AbortSignal, deadline?: Deadline): Promise<Completion> {
+  async complete(messages: ChatMessage[], params: SamplingParams = {}, signal?: AbortSignal, deadline?: Deadline): Promise<Completion> {
     const started = performance.now();
     const call = this.call(signal, deadline);
     try {
@@ -93,7 +89,7 @@ export class ChatModel {
    * Only a stream that gave a finish reason ends with `end`; anything else is an UpstreamError.
    * A deadline covers the whole stream, not only its start.
    */
-  async stream(messages: ModelMessage[], params: SamplingParams = {}, signal?: AbortSignal, deadline?: Deadline): Promise<AsyncGenerator<StreamPart>> {
+  async stream(messages: ChatMessage[], params: SamplingParams = {}, signal?: AbortSignal, deadline?: Deadline): Promise<AsyncGenerator<StreamPart>> {
     const started = performance.now();
     // The SDK's timeout stops at the response headers; a stream that goes quiet needs its own.
     const idle = new AbortController();

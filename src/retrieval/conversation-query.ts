@@ -1,6 +1,6 @@
 import type { Embedder } from './embedder.js';
 import { contentTokens } from './local-embedder.js';
-import type { ChatMessage } from './messages.js';
+import type { ChatMessage, ToolMessage } from '../messages.js';
 
 /**
  * Turns a conversation into what retrieval needs: weighted text pieces for one query vector,
@@ -35,7 +35,7 @@ export const MAX_FULL_TEXT_TERMS = 24;
  * the deployment, not the customer's situation, and turns without content words (greetings,
  * thanks, "how can I help you?") get no piece at all.
  */
-export function queryPieces(messages: ChatMessage[], weighting: QueryWeighting = DEFAULT_WEIGHTING): QueryPiece[] {
+export function queryPieces(messages: (ChatMessage | ToolMessage)[], weighting: QueryWeighting = DEFAULT_WEIGHTING): QueryPiece[] {
   const pieces: QueryPiece[] = [];
   let laterCustomerSubstance = 0;
   for (let i = messages.length - 1; i >= 0; i--) {
@@ -101,7 +101,7 @@ export interface ConversationQuery {
 }
 
 export async function buildConversationQuery(
-  messages: ChatMessage[],
+  messages: (ChatMessage | ToolMessage)[],
   embedder: Embedder,
   weighting: QueryWeighting = DEFAULT_WEIGHTING,
 ): Promise<ConversationQuery> {

@@ -40,6 +40,16 @@ export class Embedders {
     return embedder;
   }
 
+  /**
+   * What this instance can embed with, for taking work another instance queued: every local
+   * embedder (ids matching `localIds`, a regular expression Postgres reads the same way), and the
+   * configured OpenAI-compatible model at its dimension, if there is one.
+   */
+  runnable(): { localIds: string; configured: { id: string; dimension: number } | null } {
+    const fallback = this.get(this.defaultId);
+    return { localIds: LOCAL_ID.source, configured: this.config.kind === 'openai' ? { id: fallback.id, dimension: fallback.dimension } : null };
+  }
+
   private openai(): Embedder {
     if (this.config.kind !== 'openai') throw new Error('no OpenAI-compatible embedder configured');
     return new OpenAIEmbedder(this.config);

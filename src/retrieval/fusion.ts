@@ -12,7 +12,7 @@
  * with different rank scales (ts_rank_cd vs BM25) shifts scores little.
  */
 
-export type ChunkKind = 'scenario' | 'guidance' | 'example';
+import type { ChunkKind } from '../chunk-index/entry-chunks.js';
 
 export interface VectorHit {
   entryId: string;

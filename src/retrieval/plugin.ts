@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { libraryScope } from '../library/routes/library-scope.js';
-import { ChunkIndexer } from './chunk-indexer.js';
+import { ChunkIndexer } from '../chunk-index/chunk-indexer.js';
 import { retrieveRoutes } from './routes/retrieve.js';
 import { ChatMessageSchema } from './routes/retrieve-schemas.js';
 

@@ -1,13 +1,14 @@
+import { vectorLiteral } from '../chunk-index/vector-literal.js';
 import type { Db } from '../db/db.js';
 import type { GuidanceEntry, Library } from '../library/types.js';
 import { buildConversationQuery } from './conversation-query.js';
 import type { Embedders } from './embedders.js';
 import { fuseHits, type FusedEntry, type TextHit, type VectorHit } from './fusion.js';
 import { runSearch, type SearchInput } from './search-sql.js';
-import type { ChatMessage } from './messages.js';
+import type { ChatMessage, ToolMessage } from '../messages.js';
 
 export interface RetrieveRequest {
-  messages: ChatMessage[];
+  messages: (ChatMessage | ToolMessage)[];
   k: number;
   filters?: {
     /** Entries having all of these. */
@@ -51,9 +52,8 @@ export class Retriever {
     const embedder = this.embedders.get(library.embedder);
     const query = await buildConversationQuery(request.messages, embedder);
     const statuses = request.includeDrafts === true ? ['approved', 'draft'] : ['approved'];
-    const hasVector = query.vector.some((x) => x !== 0);
     const { vectorHits, textHits } = await this.search(library, embedder.id, embedder.dimension, {
-      vector: hasVector ? `[${query.vector.join(',')}]` : null,
+      vector: vectorLiteral(query.vector),
       textQuery: query.terms.join(' '),
       statuses,
       tags: request.filters?.tags ?? [],

@@ -1,10 +1,11 @@
 import type { Principal } from '../auth/principal.js';
-import type { ModelPrice } from '../config.js';
+import type { ModelPrice, ModelRole } from '../config.js';
 import type { Db } from '../db/db.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Library } from '../library/types.js';
-import { TEACHING_ROLES, type TeachingModels } from './job-models.js';
-import type { JobKind, JobModels, JobOptions, JobStatus, Scenario, StepInput, StepKind, TeachingRole, Transcript } from './types.js';
+import type { ModelRegistry } from '../models/model-registry.js';
+import { JOB_ROLES, jobModels } from './job-models.js';
+import type { JobKind, JobModels, JobOptions, JobStatus, Scenario, StepInput, StepKind, Transcript } from './types.js';
 
 export interface TeachRequest {
   kind: JobKind;
@@ -35,7 +36,7 @@ export interface JobView {
   options: JobOptions;
   models: JobModels;
   progress: { done: number; failed: number; total: number };
-  usage: Record<TeachingRole, RoleUsage>;
+  usage: Record<ModelRole, RoleUsage>;
   estimated_cost_usd: number | null;
   produced_entry_ids: string[];
   merged_entry_ids: string[];
@@ -102,7 +103,7 @@ function cost(price: ModelPrice | undefined, prompt: number, completion: number)
 export class TeacherJobs {
   constructor(
     private readonly db: Db,
-    private readonly models: TeachingModels,
+    private readonly models: ModelRegistry,
     private readonly prices: Record<string, ModelPrice>,
     /** Called after a job is queued or cancelled, so this instance's worker acts at once. */
     private readonly notify: { queued(): void; cancelled(jobId: string): void },
@@ -110,7 +111,7 @@ export class TeacherJobs {
 
   async submit(library: Library, request: TeachRequest, requestedBy: string): Promise<{ job_id: string }> {
     const steps = plannedSteps(request);
-    const { models, endpoints } = this.models.resolve(request.models);
+    const { models, endpoints } = jobModels(this.models, request.models);
     const options = { ...DEFAULT_OPTIONS, ...request.options };
     const jobId = await this.db.transaction(async (tx) => {
       const [job] = await tx.query<{ id: string }>(
@@ -135,7 +136,7 @@ export class TeacherJobs {
         `SELECT ordinal, status, error, input->>'id' AS source_id FROM teacher_steps WHERE job_id = $1 ORDER BY ordinal`,
         [id],
       ),
-      this.db.query<{ role: TeachingRole; model: string; calls: number; prompt_tokens: string; completion_tokens: string }>(
+      this.db.query<{ role: ModelRole; model: string; calls: number; prompt_tokens: string; completion_tokens: string }>(
         'SELECT role, model, calls, prompt_tokens::text, completion_tokens::text FROM teacher_usage WHERE job_id = $1',
         [id],
       ),
@@ -145,7 +146,7 @@ export class TeacherJobs {
       ),
     ]);
     const roles = Object.fromEntries(
-      TEACHING_ROLES.map((role) => {
+      JOB_ROLES.map((role) => {
         const rows = usage.filter((u) => u.role === role);
         const prompt = rows.reduce((sum, r) => sum + Number(r.prompt_tokens), 0);
         const completion = rows.reduce((sum, r) => sum + Number(r.completion_tokens), 0);
@@ -160,7 +161,7 @@ export class TeacherJobs {
         };
         return [role, view];
       }),
-    ) as Record<TeachingRole, RoleUsage>;
+    ) as Record<ModelRole, RoleUsage>;
     const costs = Object.values(roles).map((r) => (r.calls === 0 ? 0 : r.estimated_cost_usd));
     return {
       ...job,

@@ -1,4 +1,4 @@
-import type { ConversationMessage } from '../chat/composer.js';
+import type { ChatMessage } from '../messages.js';
 import type { Library } from '../library/types.js';
 import type { ModelCalls, OutputCheck } from './model-calls.js';
 import { ContrastOutput, DecisionPointsOutput, type Contrast } from './output-schemas.js';
@@ -8,16 +8,16 @@ import type { DecisionPoint } from './types.js';
 
 type Judged = Contrast['turns'][number];
 
-function agentTurns(messages: ConversationMessage[]): number[] {
+function agentTurns(messages: ChatMessage[]): number[] {
   return messages.flatMap((m, i) => (m.role === 'assistant' ? [i] : []));
 }
 
-function onAgentTurns(messages: ConversationMessage[]): OutputCheck<Judged[]> {
+function onAgentTurns(messages: ChatMessage[]): OutputCheck<Judged[]> {
   const agent = new Set(agentTurns(messages));
   return (items) => items.filter((item) => !agent.has(item.turn)).map((item) => `turn ${item.turn} is not an agent turn`);
 }
 
-function decisionPoints(sourceId: string, messages: ConversationMessage[], judged: Judged[]): DecisionPoint[] {
+function decisionPoints(sourceId: string, messages: ChatMessage[], judged: Judged[]): DecisionPoint[] {
   const seen = new Set<number>();
   return judged
     .filter((item) => !seen.has(item.turn) && seen.add(item.turn))
@@ -36,7 +36,7 @@ function decisionPoints(sourceId: string, messages: ConversationMessage[], judge
 }
 
 /** Contrast: the teacher's reply and a shortfall verdict for every student turn of a simulation. */
-export async function contrast(calls: ModelCalls, prompts: Prompts, library: Library, sourceId: string, messages: ConversationMessage[]): Promise<DecisionPoint[]> {
+export async function contrast(calls: ModelCalls, prompts: Prompts, library: Library, sourceId: string, messages: ChatMessage[]): Promise<DecisionPoint[]> {
   if (agentTurns(messages).length === 0) return [];
   const check = onAgentTurns(messages);
   const output = await calls.structured<Contrast>(
@@ -57,7 +57,7 @@ export async function findDecisionPoints(
   prompts: Prompts,
   library: Library,
   sourceId: string,
-  messages: ConversationMessage[],
+  messages: ChatMessage[],
   outcome: string | undefined,
 ): Promise<DecisionPoint[]> {
   if (agentTurns(messages).length === 0) return [];

@@ -1,7 +1,8 @@
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { ChatModel, ModelMessage, SamplingParams, Usage } from '../models/chat-model.js';
-import type { TeachingRole } from './types.js';
+import type { ModelRole } from '../config.js';
+import type { ChatMessage } from '../messages.js';
+import type { ChatModel, SamplingParams, Usage } from '../models/chat-model.js';
 
 /** A model answered with JSON that does not fit its schema, even after one repair attempt. */
 export class InvalidModelOutputError extends Error {
@@ -12,7 +13,7 @@ export class InvalidModelOutputError extends Error {
 }
 
 export interface UsageSink {
-  add(role: TeachingRole, model: string, usage: Usage | null): Promise<void>;
+  add(role: ModelRole, model: string, usage: Usage | null): Promise<void>;
 }
 
 /** Extra checks a schema cannot express (word counts, quotes of the policy); returns problems. */
@@ -62,12 +63,12 @@ function problemsOf<T>(raw: string, schema: TSchema, check: OutputCheck<T> | und
 /** The models of one job, their calls cancelled by `signal` and their tokens counted in `usage`. */
 export class ModelCalls {
   constructor(
-    private readonly models: Record<TeachingRole, ChatModel>,
+    private readonly models: Record<ModelRole, ChatModel>,
     private readonly usage: UsageSink,
     private readonly signal: AbortSignal,
   ) {}
 
-  async text(role: TeachingRole, messages: ModelMessage[], params: SamplingParams = {}): Promise<string> {
+  async text(role: ModelRole, messages: ChatMessage[], params: SamplingParams = {}): Promise<string> {
     const model = this.models[role];
     const answer = await model.complete(messages, params, this.signal);
     await this.usage.add(role, model.model, answer.usage);
@@ -78,7 +79,7 @@ export class ModelCalls {
    * A JSON answer of the teacher that fits `schema` (sent as `response_format`) and passes `check`.
    * An invalid answer gets one repair attempt, told exactly what was wrong.
    */
-  async structured<T>(name: string, schema: TSchema, messages: ModelMessage[], check?: OutputCheck<T>): Promise<T> {
+  async structured<T>(name: string, schema: TSchema, messages: ChatMessage[], check?: OutputCheck<T>): Promise<T> {
     const params: StructuredParams = {
       temperature: 0,
       // Not strict: servers differ in the keywords strict mode accepts; the answer is validated here.
@@ -87,7 +88,7 @@ export class ModelCalls {
     const first = await this.text('teacher', messages, params);
     const attempt = problemsOf<T>(first, schema, check);
     if (attempt.value !== undefined) return attempt.value;
-    const repair: ModelMessage[] = [
+    const repair: ChatMessage[] = [
       ...messages,
       { role: 'assistant', content: first },
       {

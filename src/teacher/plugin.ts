@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { libraryScope } from '../library/routes/library-scope.js';
-import { TeachingModels } from './job-models.js';
+import { servedEndpoints } from './job-models.js';
 import { TeacherJobs } from './jobs.js';
 import { loadPrompts } from './prompts.js';
 import { reviewRoutes } from './routes/review.js';
@@ -15,8 +15,7 @@ import { TeacherWorker } from './worker.js';
 export default fp(
   async (app) => {
     app.addSchema(TeacherJobView);
-    const { db, config } = app;
-    const models = new TeachingModels(config.models);
+    const { db, config, models } = app;
     const runner = new StepRunner({
       db,
       models,
@@ -25,7 +24,7 @@ export default fp(
       similar: new SimilarEntries(db, app.embedders, config.retrieval.duplicateThreshold),
       store: app.guidance,
     });
-    const worker = new TeacherWorker(db, runner, app.log, { concurrency: config.teacher.concurrency, endpoints: models.served() });
+    const worker = new TeacherWorker(db, runner, app.log, { concurrency: config.teacher.concurrency, endpoints: servedEndpoints(models) });
     const jobs = new TeacherJobs(db, models, config.teacher.prices, {
       queued: () => worker.wake(),
       cancelled: (jobId) => worker.cancelled(jobId),
@@ -36,5 +35,5 @@ export default fp(
     app.addHook('onReady', async () => worker.start());
     app.addHook('onClose', () => worker.stop());
   },
-  { name: 'teacher', dependencies: ['core', 'auth', 'library'], decorators: { fastify: ['db', 'config', 'embedders', 'retriever', 'guidance', 'libraries'] } },
+  { name: 'teacher', dependencies: ['core', 'auth', 'library'], decorators: { fastify: ['db', 'config', 'embedders', 'retriever', 'guidance', 'models'] } },
 );

@@ -1,3 +1,5 @@
+import { nearestChunksSql } from '../chunk-index/nearest-chunks.js';
+import { vectorLiteral } from '../chunk-index/vector-literal.js';
 import type { Db } from '../db/db.js';
 import type { Library } from '../library/types.js';
 import type { Embedders } from '../retrieval/embedders.js';
@@ -5,6 +7,20 @@ import type { Embedders } from '../retrieval/embedders.js';
 export interface SimilarEntry {
   id: string;
   similarity: number;
+}
+
+/** $1 library, $2 embedder, $3 a scenario's vector: the live entry with the nearest scenario. */
+export function similarEntryStatement(dim: number): string {
+  return nearestChunksSql({
+    dim,
+    vector: `$3::vector(${dim})`,
+    library: '$1',
+    embedder: '$2',
+    columns: 'e.id',
+    where: "c.kind = 'scenario' AND e.status <> 'retired'",
+    limit: '1',
+    select: 'id, distance',
+  });
 }
 
 /**
@@ -22,19 +38,9 @@ export class SimilarEntries {
   async nearest(library: Library, scenario: string): Promise<SimilarEntry | null> {
     const embedder = this.embedders.get(library.embedder);
     const [vector] = await embedder.embed([scenario]);
-    if (vector === undefined || vector.every((x) => x === 0)) return null;
-    const dim = embedder.dimension;
-    const distance = `c.embedding::vector(${dim}) <=> $3::vector(${dim})`;
-    // New chunks may still be pending (not yet moved to the indexed table): search both.
-    const nearest = (table: string) => `(
-      SELECT e.id, ${distance} AS distance
-      FROM ${table} c JOIN guidance_entries e ON e.id = c.entry_id
-      WHERE c.library_id = $1 AND c.embedder = $2 AND c.kind = 'scenario' AND c.dim = ${dim} AND e.status <> 'retired'
-      ORDER BY ${distance} LIMIT 1)`;
-    const [row] = await this.db.query<{ id: string; distance: number }>(
-      `SELECT id, distance FROM (${nearest('guidance_chunks')} UNION ALL ${nearest('guidance_chunks_pending')}) candidates ORDER BY distance LIMIT 1`,
-      [library.id, embedder.id, `[${vector.join(',')}]`],
-    );
+    const literal = vector === undefined ? null : vectorLiteral(vector);
+    if (literal === null) return null;
+    const [row] = await this.db.query<{ id: string; distance: number }>(similarEntryStatement(embedder.dimension), [library.id, embedder.id, literal]);
     if (row === undefined) return null;
     const similarity = 1 - Number(row.distance);
     return similarity >= this.threshold ? { id: row.id, similarity } : null;

@@ -1,6 +1,5 @@
-import type { ConversationMessage } from '../chat/composer.js';
 import type { Library } from '../library/types.js';
-import type { ModelMessage } from '../models/chat-model.js';
+import type { ChatMessage } from '../messages.js';
 import type { ModelCalls } from './model-calls.js';
 import type { Prompt } from './prompts.js';
 import type { StudentServer } from './student.js';
@@ -10,7 +9,7 @@ const END = '[END]';
 
 export interface Simulation {
   /** The conversation as the agent sees it: user = the simulated customer, assistant = the student. */
-  messages: ConversationMessage[];
+  messages: ChatMessage[];
   /** Guidance composed into the student's prompt, by the index of the student's message. */
   guidance: Record<number, string[]>;
 }
@@ -27,8 +26,8 @@ function customerBrief(prompt: Prompt, scenario: Scenario): string {
 }
 
 /** The customer simulator sees the conversation from its side: its own turns are the assistant's. */
-function customerView(brief: string, messages: ConversationMessage[]): ModelMessage[] {
-  const turns: ModelMessage[] = messages.map((m) => ({ role: m.role === 'user' ? 'assistant' : 'user', content: m.content }));
+function customerView(brief: string, messages: ChatMessage[]): ChatMessage[] {
+  const turns: ChatMessage[] = messages.map((m) => ({ role: m.role === 'user' ? 'assistant' : 'user', content: m.content }));
   if (turns.length === 0) turns.push({ role: 'user', content: '(The support agent is waiting for your first message.)' });
   return [{ role: 'system', content: brief }, ...turns];
 }
@@ -43,7 +42,7 @@ export async function simulate(
   maxTurns: number,
 ): Promise<Simulation> {
   const brief = customerBrief(prompt, scenario);
-  const messages: ConversationMessage[] = [];
+  const messages: ChatMessage[] = [];
   const guidance: Record<number, string[]> = {};
   let said = scenario.opening ?? (await calls.text('customer', customerView(brief, messages)));
   for (let turn = 0; turn < maxTurns; turn++) {

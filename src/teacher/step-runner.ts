@@ -1,8 +1,10 @@
 import type { Db } from '../db/db.js';
 import type { GuidanceStore } from '../library/guidance-store.js';
 import type { Library } from '../library/types.js';
+import type { ModelRegistry } from '../models/model-registry.js';
 import { elicit, type ElicitContext } from './elicit.js';
-import { TeachingModels, UsageLedger } from './job-models.js';
+import type { HeldStep } from './held-step.js';
+import { jobClients, UsageLedger } from './job-models.js';
 import { contrast, findDecisionPoints } from './judge-turns.js';
 import { LibraryWriter } from './library-writer.js';
 import { ModelCalls } from './model-calls.js';
@@ -10,7 +12,6 @@ import { GenerateOutput, type Generated } from './output-schemas.js';
 import { promptVersions, type Prompts } from './prompts.js';
 import type { SimilarEntries } from './similar-entries.js';
 import { simulate, type Simulation } from './simulate.js';
-import type { StepLease } from './step-lease.js';
 import type { StudentServer } from './student.js';
 import { policySection } from './transcript-text.js';
 import type { DecisionOutcome, DecisionPoint, JobModels, JobOptions, Scenario, StepInput, StepKind, Transcript, WrittenEntry } from './types.js';
@@ -38,7 +39,7 @@ export interface StepResult {
 
 export interface StepRunnerDeps {
   db: Db;
-  models: TeachingModels;
+  models: ModelRegistry;
   prompts: Prompts;
   student: StudentServer;
   similar: SimilarEntries;
@@ -53,15 +54,15 @@ export class StepRunner {
     this.writer = new LibraryWriter(deps.db, deps.store);
   }
 
-  async run(lease: StepLease, signal: AbortSignal): Promise<StepResult> {
-    const { step } = lease;
+  async run(held: HeldStep, signal: AbortSignal): Promise<StepResult> {
+    const { step } = held;
     const [job] = await this.deps.db.query<JobRow>('SELECT id, library_id, options, models, requested_by FROM teacher_jobs WHERE id = $1', [step.job_id]);
     const [library] = await this.deps.db.query<Library>('SELECT * FROM libraries WHERE id = $1', [job!.library_id]);
-    const calls = new ModelCalls(this.deps.models.forJob(job!.models), new UsageLedger(this.deps.db, job!.id), signal);
+    const calls = new ModelCalls(jobClients(this.deps.models, job!.models), new UsageLedger(this.deps.db, job!.id), signal);
     const ctx: ElicitContext = { calls, prompts: this.deps.prompts, library: library!, options: job!.options, student: this.deps.student, similar: this.deps.similar, store: this.deps.store };
     if (step.kind === 'generate') return { next: await this.generate(ctx, (step.input as { count: number }).count) };
     const checkpoint = step.checkpoint as Checkpoint;
-    const save = () => lease.save(checkpoint as Record<string, unknown>);
+    const save = () => held.save(checkpoint as Record<string, unknown>);
     if (checkpoint.decisions === undefined) {
       checkpoint.decisions = step.kind === 'scenario' ? await this.simulated(ctx, step.input as Scenario, job!.options, checkpoint, save) : await this.fromTranscript(ctx, step.input as Transcript);
       await save();

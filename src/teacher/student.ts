@@ -1,5 +1,7 @@
-import { composePrompt, type ConversationMessage, type GuidanceNote } from '../chat/composer.js';
+import { composePrompt } from '../chat/composer.js';
+import type { GuidanceNote } from '../chat/types.js';
 import type { Library } from '../library/types.js';
+import type { ChatMessage } from '../messages.js';
 import type { Retriever } from '../retrieval/retriever.js';
 import type { ModelCalls } from './model-calls.js';
 
@@ -30,7 +32,7 @@ export class StudentServer {
     private readonly guidanceTokenBudget: number,
   ) {}
 
-  async reply(calls: ModelCalls, library: Library, messages: ConversationMessage[], candidate?: CandidateNote): Promise<StudentReply> {
+  async reply(calls: ModelCalls, library: Library, messages: ChatMessage[], candidate?: CandidateNote): Promise<StudentReply> {
     const { results } = await this.retriever.retrieve(library, { messages, k: RETRIEVE_K });
     let guidance: GuidanceNote[] = results;
     if (candidate !== undefined) {

@@ -1,7 +1,7 @@
-import type { ConversationMessage } from '../chat/composer.js';
+import type { ChatMessage } from '../messages.js';
 
 /** A conversation for the teacher, every message numbered so verdicts can point at turns. */
-export function numberedTranscript(messages: ConversationMessage[]): string {
+export function numberedTranscript(messages: ChatMessage[]): string {
   return messages
     .map((m, i) => `[${i}] ${m.role === 'user' ? 'customer' : m.role === 'assistant' ? 'agent' : 'system'}: ${m.content}`)
     .join('\n');

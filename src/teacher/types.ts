@@ -1,11 +1,11 @@
-import type { ConversationMessage } from '../chat/composer.js';
+import type { ModelRole } from '../config.js';
+import type { ChatMessage } from '../messages.js';
 
 export const JOB_KINDS = ['scenarios', 'transcripts'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 export const JOB_STATUSES = ['pending', 'running', 'done', 'partial', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export type StepKind = 'generate' | 'scenario' | 'transcript';
-export type TeachingRole = 'teacher' | 'student' | 'customer';
 
 export interface Scenario {
   id: string;
@@ -17,7 +17,7 @@ export interface Scenario {
 
 export interface Transcript {
   id: string;
-  messages: ConversationMessage[];
+  messages: ChatMessage[];
   outcome?: string;
 }
 
@@ -28,10 +28,10 @@ export interface JobOptions {
 }
 
 /** Model name per role for one job. */
-export type JobModels = Record<TeachingRole, string>;
+export type JobModels = Record<ModelRole, string>;
 
 /** Fingerprint of the endpoint serving each role; only an instance with the same ones runs the job. */
-export type JobEndpoints = Record<TeachingRole, string>;
+export type JobEndpoints = Record<ModelRole, string>;
 
 export type StepInput = { count: number } | Scenario | Transcript;
 
@@ -45,7 +45,7 @@ export interface DecisionPoint {
   /** Index of the agent's message in the conversation. */
   turn: number;
   /** The conversation before the agent's reply. */
-  state: ConversationMessage[];
+  state: ChatMessage[];
   agentReply: string;
   teacherReply: string;
   shortfall: boolean;

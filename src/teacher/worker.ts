@@ -1,14 +1,25 @@
-import { randomUUID } from 'node:crypto';
+import { LeaseLost, WorkerStopped } from '../background/abort-reasons.js';
+import { Leases, type ClaimQuery } from '../background/lease.js';
 import { PollingLoop } from '../background/polling-loop.js';
 import type { Db } from '../db/db.js';
 import type { Log } from '../logger.js';
-import { LeaseLost, WorkerStopped } from '../background/abort-reasons.js';
-import { StepLease, type ClaimedStep } from './step-lease.js';
+import { HeldStep, TEACHER_STEPS, type ClaimedStep } from './held-step.js';
 import type { StepRunner } from './step-runner.js';
 import type { JobEndpoints } from './types.js';
 
-// Renewed by a heartbeat and at every checkpoint; only a crashed instance lets it lapse.
-const DEFAULT_LEASE_MS = 30_000;
+/** A step of the oldest job whose endpoints ($3) are this instance's; the job is marked started in the same statement. */
+export const NEXT_STEP: ClaimQuery = {
+  from: 'teacher_steps c JOIN teacher_jobs j ON j.id = c.job_id',
+  where: "j.status IN ('pending', 'running') AND (j.endpoints IS NULL OR j.endpoints = $3::jsonb)",
+  orderBy: 'j.created_at, c.ordinal',
+  set: 'attempts = c.attempts + 1',
+  returning: 'c.job_id, c.ordinal, c.kind, c.input, c.checkpoint, c.attempts',
+  alsoWith: `started AS (
+  UPDATE teacher_jobs j SET status = 'running', started_at = coalesce(j.started_at, now())
+  FROM claimed WHERE j.id = claimed.job_id AND j.status = 'pending'
+)`,
+};
+
 // A step that took its instance down this many times is not tried again.
 const MAX_ATTEMPTS = 3;
 
@@ -21,14 +32,12 @@ export interface TeacherWorkerOptions {
 
 /**
  * Runs teacher steps in the background, up to `concurrency` at once per instance. Steps are
- * claimed with `FOR UPDATE SKIP LOCKED` and held by a lease, so instances share the queue and a
- * step whose instance died is resumed (from its checkpoint) once the lease lapses; a clean stop
- * hands running steps back at once. Instances configured differently share one database, so a
+ * claimed and held by a lease, so instances share the queue and a step whose instance died is
+ * resumed (from its checkpoint) once the lease lapses; a clean stop hands running steps back at once. Instances configured differently share one database, so a
  * worker claims only steps of jobs whose endpoints are its own: any other would fail them.
  */
 export class TeacherWorker {
-  private readonly id = randomUUID();
-  private readonly leaseMs: number;
+  private readonly leases: Leases;
   private readonly active = new Map<string, { jobId: string; controller: AbortController; done: Promise<void> }>();
   private readonly loop: PollingLoop;
   private stopped = false;
@@ -39,7 +48,7 @@ export class TeacherWorker {
     private readonly log: Log,
     private readonly options: TeacherWorkerOptions,
   ) {
-    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.leases = new Leases(db, TEACHER_STEPS, options.leaseMs);
     // A failed claim (database unreachable or restarting) lets leases lapse; steps resume later.
     this.loop = new PollingLoop(() => this.claimOne(), log, { name: 'teacher worker', idleMs: 1_000, errorBackoffMs: 5_000 });
   }
@@ -59,7 +68,7 @@ export class TeacherWorker {
 
   /** A job was cancelled: stop its steps running here now rather than at their next checkpoint. */
   cancelled(jobId: string): void {
-    for (const run of this.active.values()) if (run.jobId === jobId) run.controller.abort(new LeaseLost('the teacher step'));
+    for (const run of this.active.values()) if (run.jobId === jobId) run.controller.abort(new LeaseLost(TEACHER_STEPS.what));
   }
 
   /** Abandons the model calls in flight (redone on resume) and hands the steps back. */
@@ -74,82 +83,59 @@ export class TeacherWorker {
   /** Claims and starts one step while there is capacity; true when it did. */
   private async claimOne(): Promise<boolean> {
     if (this.active.size >= this.options.concurrency) return false;
-    const step = await this.claim();
-    if (step === undefined) return false;
+    const held = await this.claim();
+    if (held === undefined) return false;
     // Stopped while claiming: hand it straight back.
     if (this.stopped) {
-      await new StepLease(this.db, step, this.id, this.leaseMs).release();
+      await held.release();
       return false;
     }
-    this.launch(step);
+    this.launch(held);
     return true;
   }
 
-  /** One statement (no transaction held open across round trips): claims a step and marks its job started. */
-  private async claim(): Promise<ClaimedStep | undefined> {
-    const [step] = await this.db.query<ClaimedStep>(
-      `WITH next AS (
-         SELECT s.job_id, s.ordinal FROM teacher_steps s JOIN teacher_jobs j ON j.id = s.job_id
-         WHERE j.status IN ('pending', 'running') AND (j.endpoints IS NULL OR j.endpoints = $3::jsonb)
-           AND s.status IN ('pending', 'running') AND (s.lease_until IS NULL OR s.lease_until < now())
-         ORDER BY j.created_at, s.ordinal LIMIT 1 FOR UPDATE OF s SKIP LOCKED),
-       claimed AS (
-         UPDATE teacher_steps s SET status = 'running', worker = $1, lease_until = now() + $2 * interval '1 millisecond',
-                attempts = s.attempts + 1, started_at = coalesce(s.started_at, now())
-         FROM next WHERE s.job_id = next.job_id AND s.ordinal = next.ordinal
-         RETURNING s.job_id, s.ordinal, s.kind, s.input, s.checkpoint, s.attempts),
-       started AS (
-         UPDATE teacher_jobs j SET status = 'running', started_at = coalesce(j.started_at, now())
-         FROM claimed WHERE j.id = claimed.job_id AND j.status = 'pending')
-       SELECT job_id, ordinal, kind, input, checkpoint, attempts FROM claimed`,
-      [this.id, this.leaseMs, JSON.stringify(this.options.endpoints)],
-    );
-    return step;
+  private async claim(): Promise<HeldStep | undefined> {
+    const claimed = await this.leases.claim<ClaimedStep>(NEXT_STEP, [JSON.stringify(this.options.endpoints)]);
+    return claimed === undefined ? undefined : new HeldStep(this.db, claimed.row, claimed.lease);
   }
 
-  private launch(step: ClaimedStep): void {
+  private launch(held: HeldStep): void {
+    const { step } = held;
     const key = `${step.job_id}:${step.ordinal}`;
     const controller = new AbortController();
-    const done = this.work(new StepLease(this.db, step, this.id, this.leaseMs), controller).finally(() => {
+    const done = this.work(held, controller).finally(() => {
       this.active.delete(key);
       this.loop.wake();
     });
     this.active.set(key, { jobId: step.job_id, controller, done });
   }
 
-  private async work(lease: StepLease, controller: AbortController): Promise<void> {
-    const { step } = lease;
+  private async work(held: HeldStep, controller: AbortController): Promise<void> {
+    const { step } = held;
     const where = { job: step.job_id, step: step.ordinal };
     // Keeps the lease while a model call is slow; notices a cancellation from another instance.
-    const heartbeat = setInterval(() => {
-      lease.renew().then(
-        (owned) => {
-          if (!owned) controller.abort(new LeaseLost('the teacher step'));
-        },
-        (err: unknown) => this.log.warn({ err, ...where }, 'renewing a teacher step lease failed'),
-      );
-    }, this.leaseMs / 3);
+    const stopHeartbeat = held.lease.keepAlive(controller, this.log, where);
     try {
       if (step.attempts > MAX_ATTEMPTS) {
-        await lease.finish('failed', `gave up after ${MAX_ATTEMPTS} attempts: the instance running it stopped each time`);
+        await held.finish('failed', `gave up after ${MAX_ATTEMPTS} attempts: the instance running it stopped each time`);
         return;
       }
-      const result = await this.runner.run(lease, controller.signal);
-      await lease.finish('done', null, result.next);
+      const result = await this.runner.run(held, controller.signal);
+      await held.finish('done', null, result.next);
     } catch (err) {
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
       if (reason instanceof WorkerStopped) {
-        await lease.release().catch((releaseErr: unknown) => this.log.warn({ err: releaseErr, ...where }, 'releasing a teacher step failed; its lease will lapse'));
+        await held.release().catch((releaseErr: unknown) => this.log.warn({ err: releaseErr, ...where }, 'releasing a teacher step failed; its lease will lapse'));
       }
       else if (reason instanceof LeaseLost) this.log.info(where, 'teacher step stopped: cancelled or taken over');
       else {
         this.log.warn({ err: reason, ...where }, 'teacher step failed');
-        await lease.finish('failed', (reason as Error).message).catch((finishErr: unknown) => {
+        await held.finish('failed', (reason as Error).message).catch((finishErr: unknown) => {
           if (!(finishErr instanceof LeaseLost)) this.log.error({ err: finishErr, ...where }, 'recording a failed teacher step failed');
         });
       }
     } finally {
-      clearInterval(heartbeat);
+      stopHeartbeat();
     }
   }
 }

@@ -3,6 +3,7 @@ import type { Db } from '../../src/db/db.js';
 import { admin, testApp } from './app.js';
 import { FakeLlm, POLICY, scriptSupportDesk } from './fake-llm.js';
 import { createLibrary } from './library.js';
+import { waitFor } from './wait-for.js';
 
 export const CANCEL = { id: 'cancel-1', description: 'Wants an order cancelled', customer_goal: 'have the order cancelled', opening: 'Hi, please cancel my order 1234.' };
 export const ADDRESS = { id: 'address-1', description: 'Wants a new delivery address', customer_goal: 'parcel sent elsewhere', opening: 'Please change the delivery address of my parcel.' };
@@ -31,14 +32,14 @@ export function jobClient(app: FastifyInstance, libraryId: string) {
     if (res.statusCode !== 202) throw new Error(`teach answered ${res.statusCode}: ${res.body}`);
     return finished(res.json().job_id);
   };
-  const finished = async (id: string) => {
-    for (let i = 0; i < 400; i++) {
-      const view = await job(id);
-      if (!['pending', 'running'].includes(view.status)) return view;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`job ${id} did not finish`);
-  };
+  const finished = (id: string) =>
+    waitFor(
+      async () => {
+        const view = await job(id);
+        return !['pending', 'running'].includes(view.status) && view;
+      },
+      { timeout: 60_000, interval: 50, message: `job ${id} did not finish` },
+    );
   return { teach, job, entry, evidence, entries, run, finished };
 }
 

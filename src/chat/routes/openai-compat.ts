@@ -5,11 +5,12 @@ import { sendEventStream, sseEvent } from '../../http/event-stream.js';
 import { errorResponses, json } from '../../http/schemas.js';
 import type { Libraries } from '../../library/libraries.js';
 import type { Library } from '../../library/types.js';
+import type { ChatMessage } from '../../messages.js';
 import type { SamplingParams } from '../../models/chat-model.js';
-import type { ModelClients } from '../../models/model-clients.js';
+import type { ModelRegistry } from '../../models/model-registry.js';
 import type { ChatService, ChatStream } from '../chat-service.js';
-import type { ConversationMessage, GuidanceRef } from '../composer.js';
 import type { LibraryResolver } from '../library-resolver.js';
+import type { GuidanceRef } from '../types.js';
 import { STUDENT_ERRORS } from './chat-schemas.js';
 import {
   type CoachField,
@@ -30,7 +31,7 @@ import { setProvenanceHeaders } from './provenance.js';
 
 const text = (content: OpenAIMessage['content']) => (typeof content === 'string' ? content : content.map((part) => part.text).join(''));
 
-function conversation(messages: OpenAIMessage[]): ConversationMessage[] {
+function conversation(messages: OpenAIMessage[]): ChatMessage[] {
   return messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: text(m.content) }));
 }
 
@@ -68,7 +69,7 @@ async function* completionChunks(stream: ChatStream, library: Library, includeUs
 interface OpenAICompatDeps {
   libraries: Libraries;
   resolver: LibraryResolver;
-  models: ModelClients;
+  models: ModelRegistry;
   chat: ChatService;
 }
 

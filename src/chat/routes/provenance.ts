@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { GuidanceRef } from '../composer.js';
+import type { GuidanceRef } from '../types.js';
 
 /** `x-coach-guidance` is `id:version` per entry in the prompt, by descending score, comma-separated. */
 export function setProvenanceHeaders(reply: FastifyReply, traceId: string, guidance: GuidanceRef[]): void {

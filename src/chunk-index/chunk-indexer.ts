@@ -1,6 +1,20 @@
 import { PollingLoop } from '../background/polling-loop.js';
 import type { Db } from '../db/db.js';
 import type { Log } from '../logger.js';
+import { INDEXED_CHUNKS, PENDING_CHUNKS } from './chunk-tables.js';
+
+/** Takes up to $1 pending rows no other instance is moving, and moves them in one statement. */
+export const MOVE_PENDING_BATCH = `WITH batch AS (
+  SELECT id FROM ${PENDING_CHUNKS} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+), moved AS (
+  DELETE FROM ${PENDING_CHUNKS} p USING batch WHERE p.id = batch.id
+  RETURNING p.id, p.entry_id, p.library_id, p.embedder, p.kind, p.ordinal, p.dim, p.embedding
+), inserted AS (
+  INSERT INTO ${INDEXED_CHUNKS} (id, entry_id, library_id, embedder, kind, ordinal, dim, embedding)
+  SELECT id, entry_id, library_id, embedder, kind, ordinal, dim, embedding FROM moved
+  RETURNING 1
+)
+SELECT count(*)::int AS moved FROM inserted`;
 
 /**
  * Moves chunks from guidance_chunks_pending into the HNSW-indexed guidance_chunks, a batch per
@@ -34,20 +48,7 @@ export class ChunkIndexer {
 
   /** Moves one batch; returns how many rows moved. */
   async moveBatch(): Promise<number> {
-    const rows = await this.db.query<{ moved: number }>(
-      `WITH batch AS (
-         SELECT id FROM guidance_chunks_pending ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
-       ), moved AS (
-         DELETE FROM guidance_chunks_pending p USING batch WHERE p.id = batch.id
-         RETURNING p.id, p.entry_id, p.library_id, p.embedder, p.kind, p.ordinal, p.dim, p.embedding
-       ), inserted AS (
-         INSERT INTO guidance_chunks (id, entry_id, library_id, embedder, kind, ordinal, dim, embedding)
-         SELECT id, entry_id, library_id, embedder, kind, ordinal, dim, embedding FROM moved
-         RETURNING 1
-       )
-       SELECT count(*)::int AS moved FROM inserted`,
-      [this.batchSize],
-    );
+    const rows = await this.db.query<{ moved: number }>(MOVE_PENDING_BATCH, [this.batchSize]);
     return rows[0]?.moved ?? 0;
   }
 }

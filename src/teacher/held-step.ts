@@ -1,6 +1,8 @@
-import { LeaseLost } from '../background/abort-reasons.js';
+import type { Lease, LeasedTable } from '../background/lease.js';
 import type { Db } from '../db/db.js';
 import type { StepInput, StepKind } from './types.js';
+
+export const TEACHER_STEPS: LeasedTable = { name: 'teacher_steps', key: ['job_id', 'ordinal'], what: 'the teacher step' };
 
 export interface ClaimedStep {
   job_id: string;
@@ -11,39 +13,17 @@ export interface ClaimedStep {
   attempts: number;
 }
 
-const LEASE = "lease_until = now() + $4 * interval '1 millisecond'";
-
-/**
- * A claimed step's hold on its row. Every write is fenced by the worker column and the running
- * status, so a worker whose step was cancelled or taken over writes nothing more.
- */
-export class StepLease {
+/** A step this worker claimed, with its lease: saving its progress, and what ending it does to its job. */
+export class HeldStep {
   constructor(
     private readonly db: Db,
     readonly step: ClaimedStep,
-    private readonly workerId: string,
-    private readonly leaseMs: number,
+    readonly lease: Lease,
   ) {}
 
-  private get key(): unknown[] {
-    return [this.step.job_id, this.step.ordinal, this.workerId, this.leaseMs];
-  }
-
-  async renew(): Promise<boolean> {
-    const rows = await this.db.query(
-      `UPDATE teacher_steps SET ${LEASE} WHERE job_id = $1 AND ordinal = $2 AND worker = $3 AND status = 'running' RETURNING ordinal`,
-      this.key,
-    );
-    return rows.length > 0;
-  }
-
   /** Saves what the step has finished so far; a resumed step starts from here. */
-  async save(checkpoint: Record<string, unknown>): Promise<void> {
-    const rows = await this.db.query(
-      `UPDATE teacher_steps SET checkpoint = $5, ${LEASE} WHERE job_id = $1 AND ordinal = $2 AND worker = $3 AND status = 'running' RETURNING ordinal`,
-      [...this.key, JSON.stringify(checkpoint)],
-    );
-    if (rows.length === 0) throw new LeaseLost('the teacher step');
+  save(checkpoint: Record<string, unknown>): Promise<void> {
+    return this.lease.update('checkpoint = $1', [JSON.stringify(checkpoint)]);
   }
 
   /**
@@ -55,12 +35,7 @@ export class StepLease {
   async finish(status: 'done' | 'failed', error: string | null, next: { kind: StepKind; input: StepInput }[] = []): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query('SELECT id FROM teacher_jobs WHERE id = $1 FOR UPDATE', [this.step.job_id]);
-      const [ended] = await tx.query(
-        `UPDATE teacher_steps SET status = $4, error = $5, finished_at = now(), worker = NULL, lease_until = NULL
-         WHERE job_id = $1 AND ordinal = $2 AND worker = $3 AND status = 'running' RETURNING ordinal`,
-        [this.step.job_id, this.step.ordinal, this.workerId, status, error],
-      );
-      if (ended === undefined) throw new LeaseLost('the teacher step');
+      if (!(await this.lease.end('status = $1, error = $2, finished_at = now()', [status, error], tx))) throw this.lease.lost();
       if (next.length > 0) {
         await tx.query(
           `INSERT INTO teacher_steps (job_id, ordinal, kind, input)
@@ -83,10 +58,6 @@ export class StepLease {
 
   /** Hands the step back unfinished (shutdown); the interrupted attempt does not count against it. */
   async release(): Promise<void> {
-    await this.db.query(
-      `UPDATE teacher_steps SET status = 'pending', worker = NULL, lease_until = NULL, attempts = greatest(attempts - 1, 0)
-       WHERE job_id = $1 AND ordinal = $2 AND worker = $3 AND status = 'running'`,
-      [this.step.job_id, this.step.ordinal, this.workerId],
-    );
+    await this.lease.end("status = 'pending', attempts = greatest(attempts - 1, 0)");
   }
 }

@@ -1,0 +1,15 @@
+/** A retrieved guidance entry as the composer renders it into the student's prompt. */
+export interface GuidanceNote {
+  id: string;
+  version: number;
+  score: number;
+  scenario: string;
+  guidance: string;
+}
+
+/** A guidance entry version that was in a prompt, with its retrieval score: provenance of a turn. */
+export interface GuidanceRef {
+  id: string;
+  version: number;
+  score: number;
+}
