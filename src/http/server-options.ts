@@ -43,6 +43,9 @@ export function serverOptions(config: ServerConfig, logStream?: { write(msg: str
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ...connectionTimeouts(config.shutdownGraceMs),
+    // Plugins wait on the database at start-up (the data directory's lock, another instance's
+    // migrations), which answers in its own time and with its own error; avvio's 10 s would cut it.
+    pluginTimeout: 0,
     ...validationOptions(),
     ...frameworkErrorOptions(),
   };
