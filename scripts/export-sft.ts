@@ -10,7 +10,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { coachApiKey, defineCommand, httpUrl, integerOption, runCommand, UsageError } from '../src/cli.js';
-import { loadConfig, loadEvaluationConfig, type ModelEndpointConfig } from '../src/config.js';
+import { loadConfig, type ModelEndpointConfig } from '../src/config.js';
+import { loadEvaluationConfig } from '../src/evaluation/evaluation-config.js';
 import { ModelNotConfiguredError } from '../src/errors.js';
 import { CoachClient } from '../src/evaluation/coach-client.js';
 import { libraryProvenances } from '../src/evaluation/library-build.js';

@@ -30,8 +30,12 @@ export interface TraceRecord {
   error: { code: string; message: string } | null;
 }
 
-/** A trace as the API shows it. */
-export interface TraceView {
+/** A recorded turn, read back. */
+export interface Trace extends Omit<TraceRecord, 'keyId'> {
+  createdAt: Date;
+}
+
+interface TraceRow {
   id: string;
   library_id: string;
   conversation_id: string | null;
@@ -39,16 +43,9 @@ export interface TraceView {
   stream: boolean;
   model: string | null;
   guidance: GuidanceRef[];
-  retrieval: { status: 'ok' | 'failed'; error: string | null; latency_ms: number };
-  model_latency_ms: number | null;
-  usage: Usage | null;
   finish_reason: string | null;
   status: TraceStatus;
-  error: { code: string; message: string } | null;
   created_at: Date;
-}
-
-interface TraceRow extends Pick<TraceView, 'id' | 'library_id' | 'conversation_id' | 'endpoint' | 'stream' | 'model' | 'guidance' | 'finish_reason' | 'status' | 'created_at'> {
   retrieval_status: 'ok' | 'failed';
   retrieval_error: string | null;
   retrieval_ms: number;
@@ -68,25 +65,25 @@ const SELECT = `
                    FROM chat_trace_guidance g WHERE g.trace_id = t.id), '[]'::json) AS guidance
   FROM chat_traces t`;
 
-function view(row: TraceRow): TraceView {
+function trace(row: TraceRow): Trace {
   return {
     id: row.id,
-    library_id: row.library_id,
-    conversation_id: row.conversation_id,
+    libraryId: row.library_id,
+    conversationId: row.conversation_id,
     endpoint: row.endpoint,
     stream: row.stream,
     model: row.model,
     guidance: row.guidance,
-    retrieval: { status: row.retrieval_status, error: row.retrieval_error, latency_ms: row.retrieval_ms },
-    model_latency_ms: row.model_ms,
+    retrieval: { status: row.retrieval_status, error: row.retrieval_error, ms: row.retrieval_ms },
+    modelMs: row.model_ms,
     usage:
       row.total_tokens === null
         ? null
         : { prompt_tokens: row.prompt_tokens ?? 0, completion_tokens: row.completion_tokens ?? 0, total_tokens: row.total_tokens },
-    finish_reason: row.finish_reason,
+    finishReason: row.finish_reason,
     status: row.status,
     error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
-    created_at: row.created_at,
+    createdAt: row.created_at,
   };
 }
 
@@ -119,19 +116,19 @@ export class TraceStore {
   }
 
   /** The trace, if the caller's key may see its library; otherwise 404 either way. */
-  async get(principal: Principal, id: string): Promise<TraceView> {
+  async get(principal: Principal, id: string): Promise<Trace> {
     const [row] = await this.db.query<TraceRow>(`${SELECT} WHERE t.id = $1`, [id]);
     if (row === undefined || !visible(principal, row.library_id)) throw new NotFoundError('trace', id);
-    return view(row);
+    return trace(row);
   }
 
   /** The turns of a conversation in the libraries the caller may see, oldest first. */
-  async listByConversation(principal: Principal, conversationId: string, limit: number): Promise<TraceView[]> {
+  async listByConversation(principal: Principal, conversationId: string, limit: number): Promise<Trace[]> {
     const rows = await this.db.query<TraceRow>(
       `${SELECT} WHERE t.conversation_id = $1 AND ($2::uuid[] IS NULL OR t.library_id = ANY($2::uuid[]))
        ORDER BY t.created_at, t.id LIMIT $3`,
       [conversationId, principal.libraryIds, limit],
     );
-    return rows.map(view);
+    return rows.map(trace);
   }
 }

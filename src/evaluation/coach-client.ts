@@ -1,5 +1,7 @@
+import type { ComposeBody, ComposeResponse } from '../chat/routes/chat-schemas.js';
 import { coachRequest } from '../cli.js';
-import type { ChatMessage } from '../messages.js';
+import type { GuidanceEntryView, GuidanceHistory, GuidancePage } from '../library/routes/guidance-schemas.js';
+import type { LibraryView } from '../library/routes/library-schemas.js';
 
 /** What the harness needs of a library: its policy and every entry with its provenance. */
 export interface LibrarySnapshot {
@@ -9,19 +11,9 @@ export interface LibrarySnapshot {
   entries: LibraryEntry[];
 }
 
-export interface LibraryEntry {
-  id: string;
-  version: number;
-  scenario: string;
-  guidance: string;
-  status: 'draft' | 'approved' | 'retired';
-  provenance: Record<string, unknown>;
-}
+export type LibraryEntry = Pick<GuidanceEntryView, 'id' | 'version' | 'scenario' | 'guidance' | 'status' | 'provenance'>;
 
-export interface ComposedPrompt {
-  messages: ChatMessage[];
-  guidance: { id: string; version: number; score: number }[];
-}
+export type ComposedPrompt = Pick<ComposeResponse, 'messages' | 'guidance'>;
 
 export interface TeacherJob {
   id: string;
@@ -54,12 +46,12 @@ export class CoachClient {
   ) {}
 
   async library(id: string): Promise<LibrarySnapshot> {
-    const library = (await this.json('GET', `/v1/libraries/${encodeURIComponent(id)}`)) as { id: string; name: string; policy: string };
+    const library = (await this.json('GET', `/v1/libraries/${encodeURIComponent(id)}`)) as LibraryView;
     const entries: LibraryEntry[] = [];
     let cursor: string | null = null;
     do {
       const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
-      const page = (await this.json('GET', `/v1/libraries/${encodeURIComponent(id)}/guidance?limit=500${query}`)) as { items: LibraryEntry[]; next_cursor: string | null };
+      const page = (await this.json('GET', `/v1/libraries/${encodeURIComponent(id)}/guidance?limit=500${query}`)) as GuidancePage;
       entries.push(...page.items);
       cursor = page.next_cursor;
     } while (cursor !== null);
@@ -68,9 +60,7 @@ export class CoachClient {
 
   /** Every version's provenance of an entry: a merged entry keeps earlier sources only in its history. */
   async provenanceHistory(libraryId: string, entryId: string): Promise<Record<string, unknown>[]> {
-    const { items } = (await this.json('GET', `/v1/libraries/${encodeURIComponent(libraryId)}/guidance/${encodeURIComponent(entryId)}/history`)) as {
-      items: { provenance: Record<string, unknown> }[];
-    };
+    const { items } = (await this.json('GET', `/v1/libraries/${encodeURIComponent(libraryId)}/guidance/${encodeURIComponent(entryId)}/history`)) as GuidanceHistory;
     return items.map((v) => v.provenance);
   }
 
@@ -85,8 +75,8 @@ export class CoachClient {
     return items;
   }
 
-  async compose(libraryId: string, messages: ChatMessage[], conversationId: string): Promise<ComposedPrompt> {
-    const body = (await this.json('POST', `/v1/libraries/${encodeURIComponent(libraryId)}/compose`, { messages, conversation_id: conversationId })) as ComposedPrompt;
+  async compose(libraryId: string, messages: ComposeBody['messages'], conversationId: string): Promise<ComposedPrompt> {
+    const body = (await this.json('POST', `/v1/libraries/${encodeURIComponent(libraryId)}/compose`, { messages, conversation_id: conversationId })) as ComposeResponse;
     return { messages: body.messages, guidance: body.guidance };
   }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { loadConfig, loadEvaluationConfig, type ModelEndpointConfig } from '../config.js';
+import { loadConfig, type ModelEndpointConfig } from '../config.js';
+import { loadEvaluationConfig } from './evaluation-config.js';
 import { loadPrompts } from '../teacher/prompts.js';
 import { DEFAULT_ARMS, type CliOptions } from './cli-options.js';
 import { CoachClient } from './coach-client.js';

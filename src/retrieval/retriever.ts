@@ -1,4 +1,3 @@
-import type { ChunkKind } from '../chunk-index/entry-chunks.js';
 import { vectorLiteral } from '../chunk-index/vector-literal.js';
 import type { Db } from '../db/db.js';
 import type { GuidanceEntry, Library } from '../library/types.js';
@@ -11,28 +10,20 @@ import type { ChatMessage, ToolMessage } from '../messages.js';
 export interface RetrieveRequest {
   messages: (ChatMessage | ToolMessage)[];
   k: number;
-  filters?: { tags?: string[]; any_tags?: string[] };
-  min_score?: number;
-  include_drafts?: boolean;
-}
-
-export interface Explanation {
-  /** Mean of the entry's best chunk similarities: how close its scenario/examples/guidance are to the conversation. */
-  vector_score: number;
-  best_similarity: number;
-  best_chunk: ChunkKind | null;
-  matched_chunks: number;
-  /** Full-text rank (summed BM25 IDF of the query words the entry contains) and the same divided by the best rank of this query. */
-  text_rank: number;
-  text_rank_normalised: number;
-  /** score = vector_weight × vector_score + text_weight × text_rank_normalised. */
-  vector_weight: number;
-  text_weight: number;
+  filters?: {
+    /** Entries having all of these. */
+    tags?: string[];
+    /** Entries having at least one of these. */
+    anyTags?: string[];
+  };
+  minScore?: number;
+  /** Drafts too (never retired entries). */
+  includeDrafts?: boolean;
 }
 
 export interface RetrievedGuidance extends Pick<GuidanceEntry, 'id' | 'external_id' | 'version' | 'scenario' | 'guidance' | 'tags' | 'policy_refs' | 'status'> {
   score: number;
-  explanation: Explanation;
+  explanation: FusedEntry['explanation'];
 }
 
 export interface RetrieveResult {
@@ -44,20 +35,6 @@ export interface RetrieverOptions {
   efSearch: number;
   /** Chunks fetched from the vector index and entries from full-text search before fusion. */
   candidates: number;
-}
-
-function explain(fused: FusedEntry): Explanation {
-  const { vector, text, fused: weights } = fused.explanation;
-  return {
-    vector_score: vector.score,
-    best_similarity: vector.bestSimilarity,
-    best_chunk: vector.bestChunkKind,
-    matched_chunks: vector.matchedChunks,
-    text_rank: text.rank,
-    text_rank_normalised: text.normalised,
-    vector_weight: weights.vectorWeight,
-    text_weight: weights.textWeight,
-  };
 }
 
 /**
@@ -74,15 +51,15 @@ export class Retriever {
   async retrieve(library: Library, request: RetrieveRequest): Promise<RetrieveResult> {
     const embedder = this.embedders.get(library.embedder);
     const query = await buildConversationQuery(request.messages, embedder);
-    const statuses = request.include_drafts === true ? ['approved', 'draft'] : ['approved'];
+    const statuses = request.includeDrafts === true ? ['approved', 'draft'] : ['approved'];
     const { vectorHits, textHits } = await this.search(library, embedder.id, embedder.dimension, {
       vector: vectorLiteral(query.vector),
       textQuery: query.terms.join(' '),
       statuses,
       tags: request.filters?.tags ?? [],
-      anyTags: request.filters?.any_tags ?? [],
+      anyTags: request.filters?.anyTags ?? [],
     });
-    const minScore = request.min_score ?? 0;
+    const minScore = request.minScore ?? 0;
     const ranked = fuseHits(vectorHits, textHits)
       .filter((entry) => entry.score >= minScore)
       .slice(0, request.k);
@@ -91,7 +68,7 @@ export class Retriever {
       const entry = entries.get(fused.entryId);
       if (entry === undefined) return [];
       const { id, external_id, version, scenario, guidance, tags, policy_refs, status } = entry;
-      return [{ id, external_id, version, scenario, guidance, tags, policy_refs, status, score: fused.score, explanation: explain(fused) }];
+      return [{ id, external_id, version, scenario, guidance, tags, policy_refs, status, score: fused.score, explanation: fused.explanation }];
     });
     return { results, query: query.query };
   }

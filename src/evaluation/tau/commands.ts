@@ -1,7 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { composePrompt } from '../../chat/composer.js';
-import { loadConfig, loadEvaluationConfig, type Config, type ModelEndpointConfig, type ModelPrice } from '../../config.js';
+import { loadConfig, type Config, type ModelEndpointConfig, type ModelPrice } from '../../config.js';
+import { loadEvaluationConfig } from '../evaluation-config.js';
 import { ChatModel } from '../../models/chat-model.js';
 import { genericPlaybook, PlaybookBudgetError, playbookNote, type GenericPlaybook } from '../generic-playbook.js';
 import { loadEvalPrompts } from '../prompts.js';
