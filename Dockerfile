@@ -23,6 +23,7 @@ COPY migrations ./migrations
 # copy them into dist/).
 COPY src/teacher/prompts ./src/teacher/prompts
 COPY src/evaluation/prompts ./src/evaluation/prompts
+COPY src/evaluation/tau/prompts ./src/evaluation/tau/prompts
 COPY bin ./bin
 # Embedded PGlite keeps its data in /data when DATABASE_URL is not set; mount a volume on it.
 # eval:dialogue writes to eval-runs/ by default; mount a volume there to keep its results.

@@ -11,7 +11,8 @@ ALTER TABLE guidance_versions
   ADD COLUMN before_tools text[] NOT NULL DEFAULT '{}';
 
 -- The names of the tools the turn offered the student, the tool calls the student answered with
--- ([{id, name, arguments}]) and the tool results it was given ([{tool_call_id, name, content}]).
+-- (OpenAI form: [{id, type, function: {name, arguments}}]) and the tool results it was given
+-- ([{tool_call_id, name, content}]).
 -- Unlike message texts these are kept, cut to 1000 characters each: what a tool did is what the
 -- turn's guidance was chosen for.
 ALTER TABLE chat_traces

@@ -5,17 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import { coachApiKey, coachRequest, defineCommand, httpUrl, integerOption, runCommand, UsageError } from '../src/cli.js';
-
-interface JobView {
-  id: string;
-  status: string;
-  progress: { done: number; failed: number; total: number };
-  usage: Record<string, { model: string; calls: number; prompt_tokens: number; completion_tokens: number; estimated_cost_usd: number | null }>;
-  estimated_cost_usd: number | null;
-  produced_entry_ids: string[];
-  merged_entry_ids: string[];
-  errors: { step: number; source_id: string | null; error: string }[];
-}
+import type { TeachAccepted, TeacherJobView as JobView } from '../src/teacher/routes/teach-schemas.js';
 
 const spec = defineCommand({
   name: 'teach',
@@ -89,7 +79,7 @@ await runCommand(spec, async (values) => {
   const call = async <T>(method: string, route: string, payload?: unknown): Promise<T> =>
     JSON.parse(await coachRequest(base, method, route, { key, body: payload })) as T;
 
-  const { job_id: jobId } = await call<{ job_id: string }>('POST', `/v1/libraries/${encodeURIComponent(values.library)}/teach`, body);
+  const { job_id: jobId } = await call<TeachAccepted>('POST', `/v1/libraries/${encodeURIComponent(values.library)}/teach`, body);
   console.log(`job ${jobId} submitted; Ctrl-C cancels it`);
   process.once('SIGINT', () => {
     call('POST', `/v1/jobs/${jobId}/cancel`).then(

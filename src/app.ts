@@ -1,47 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { ApiKeys } from './auth/api-keys.js';
+import auth from './auth/plugin.js';
+import chat from './chat/plugin.js';
 import type { Config } from './config.js';
+import core from './core/plugin.js';
 import type { Db } from './db/db.js';
-import { defaultMigrationsDir, migrate, migrationFiles } from './db/migrate.js';
-import { openDb } from './db/open-db.js';
-import { projectRoot } from './project-root.js';
-import { Readiness } from './db/readiness.js';
-import { frameworkErrorOptions, installErrorHandler } from './http/error-handler.js';
-import { IdempotencyKeys } from './http/idempotency.js';
-import { installInputGuards } from './http/input-guards.js';
-import { rejectUndeclaredQuery, validationOptions } from './http/validation.js';
-import { installAuth } from './http/plugins/auth.js';
-import { registerMetrics } from './http/plugins/metrics.js';
-import { installNotFound } from './http/plugins/not-found.js';
-import { registerOpenApi } from './http/plugins/openapi.js';
-import { healthRoutes } from './http/routes/health.js';
-import { guidanceRoutes } from './http/routes/guidance.js';
-import { keyRoutes } from './http/routes/keys.js';
-import { libraryRoutes } from './http/routes/libraries.js';
-import { retrievalRoutes } from './http/routes/retrieval.js';
-import { GuidanceStore } from './library/guidance-store.js';
-import { Libraries } from './library/libraries.js';
-import { ReembedJobs } from './library/reembed-jobs.js';
-import { ReembedWorker } from './library/reembed-worker.js';
-import { reembedRoutes } from './http/routes/reembed.js';
-import { ChunkIndexer } from './chunk-index/chunk-indexer.js';
-import { Embedders } from './retrieval/embedders.js';
-import { Retriever } from './retrieval/retriever.js';
-import { ChatService } from './chat/chat-service.js';
-import { FeedbackStore } from './chat/feedback-store.js';
-import { GuidanceStatsStore } from './chat/guidance-stats.js';
-import { LibraryResolver } from './chat/library-resolver.js';
-import { TraceStore } from './chat/trace-store.js';
-import { ModelRegistry } from './models/model-registry.js';
-import { chatRoutes } from './http/routes/chat.js';
-import { feedbackRoutes } from './http/routes/feedback.js';
-import { openaiCompatRoutes } from './http/routes/openai-compat.js';
-import { traceRoutes } from './http/routes/traces.js';
-import { teachRoutes } from './http/routes/teach.js';
-import { createTeacher } from './teacher/teacher.js';
+import http from './http/plugin.js';
+import { serverOptions } from './http/server-options.js';
+import library from './library/plugin.js';
+import ops from './ops/plugin.js';
+import retrieval from './retrieval/plugin.js';
+import teacher from './teacher/plugin.js';
 
 export interface AppOptions {
   /** A database the caller owns (tests); otherwise the app opens one from config and closes it. */
@@ -50,101 +18,19 @@ export interface AppOptions {
   logStream?: { write(msg: string): void };
 }
 
-// Keys are made through the API with an admin key, so without one the service is unusable.
-const NO_ADMIN_KEY =
-  'no admin API key exists and COACH_ADMIN_KEY is not set, so every route except health, metrics and docs answers 401: ' +
-  'set COACH_ADMIN_KEY to a secret of at least 16 characters (e.g. the output of `openssl rand -hex 32`) in the environment or in .env, ' +
-  'restart, and create the other keys with POST /v1/keys';
-
-const VERSION = (JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
-
-/** Secrets never reach the log: keys in headers, and any field that looks like one. */
-const REDACT = [
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
-  'headers.authorization',
-  'headers["x-api-key"]',
-  'key',
-  'apiKey',
-  '*.key',
-  '*.apiKey',
-  '*.api_key',
-  '*.adminKey',
-];
+/**
+ * Each feature builds its services, registers its routes and runs its workers from onReady to
+ * onClose. Their order is the order of the API reference; closing runs it backwards, so workers
+ * stop before the core closes the database.
+ */
+const FEATURES = [http, ops, auth, library, retrieval, chat, teacher];
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({
-    logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, stream: options.logStream },
-    bodyLimit: config.bodyLimitBytes,
-    requestIdHeader: false, // genReqId reads and validates x-request-id itself
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
-    // Below the shutdown grace period, so closing never waits on idle keep-alive sockets.
-    keepAliveTimeout: 5_000,
-    requestTimeout: 60_000,
-    ...validationOptions(),
-    ...frameworkErrorOptions(),
-  });
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-
-  const db = options.db ?? (await openDb(config, app.log));
-  // PGlite is one connection: smaller batches keep other queries waiting less.
-  const indexer = new ChunkIndexer(db, app.log, db.kind === 'pglite' ? 200 : 1000);
-  app.addHook('onClose', async () => {
-    await indexer.stop();
-    if (options.db === undefined) await db.close();
-  });
+  const app = Fastify(serverOptions(config.server, options.logStream));
   try {
-    const dir = defaultMigrationsDir();
-    const applied = await migrate(db, dir);
-    if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
-    const keys = new ApiKeys(db);
-    if (config.adminKey !== undefined) await keys.bootstrapAdmin(config.adminKey);
-    else if (!(await keys.anyAdmin())) app.log.warn(NO_ADMIN_KEY);
-
-    installErrorHandler(app);
-    installInputGuards(app);
-    rejectUndeclaredQuery(app);
-    installNotFound(app);
-    installAuth(app, keys);
-    await registerOpenApi(app, VERSION);
-    await registerMetrics(app);
-    healthRoutes(app, new Readiness(db, await migrationFiles(dir)));
-    keyRoutes(app, keys);
-    const embedders = new Embedders(config.embedder);
-    const libraries = new Libraries(db, embedders);
-    libraryRoutes(app, libraries);
-    const guidance = new GuidanceStore(db, embedders, config.retrieval.duplicateThreshold);
-    const idempotency = new IdempotencyKeys(db);
-    guidanceRoutes(app, libraries, guidance, idempotency);
-    const retriever = new Retriever(db, embedders, config.retrieval);
-    retrievalRoutes(app, libraries, retriever);
-    // Re-embedding libraries in the background. onClose hooks run last-registered first: the worker stops before the db closes.
-    const reembedWorker = new ReembedWorker(db, embedders, app.log, config.reembed);
-    app.addHook('onClose', () => reembedWorker.stop());
-    reembedRoutes(app, new ReembedJobs(db, libraries, embedders, () => reembedWorker.wake()));
-    // Student chat: composition, chat, the OpenAI-compatible surface, traces, feedback and stats.
-    const models = new ModelRegistry(config.models);
-    const traces = new TraceStore(db);
-    const chat = new ChatService(retriever, models, traces, config.chat, app.log);
-    chatRoutes(app, libraries, chat);
-    openaiCompatRoutes(app, libraries, new LibraryResolver(db, libraries), models, chat);
-    traceRoutes(app, traces);
-    feedbackRoutes(app, libraries, new FeedbackStore(db), new GuidanceStatsStore(db), idempotency);
-    // Teacher jobs: a background worker, stopped before the db closes.
-    const teacher = createTeacher({ db, config, libraries, store: guidance, embedders, retriever, models, log: app.log });
-    app.addHook('onClose', () => teacher.worker.stop());
-    teachRoutes(app, libraries, guidance, teacher.jobs);
+    await app.register(core, { config, db: options.db });
+    for (const feature of FEATURES) await app.register(feature);
     await app.ready();
-    // Background workers start once every route and hook is in place.
-    indexer.start();
-    reembedWorker.start();
-    teacher.worker.start();
   } catch (err) {
     await app.close();
     throw err;

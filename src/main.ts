@@ -16,9 +16,9 @@ try {
 
 const app = await buildApp(config);
 if (envFileRead) app.log.info('variables not set in the environment were read from .env');
-closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
+closeWithGrace({ delay: config.server.shutdownGraceMs }, async ({ signal, err }) => {
   if (err !== undefined) app.log.error({ err }, 'shutting down after an unexpected error');
   else app.log.info({ signal }, 'shutting down: draining in-flight requests');
   await app.close();
 });
-await app.listen({ host: config.host, port: config.port });
+await app.listen({ host: config.server.host, port: config.server.port });

@@ -107,7 +107,7 @@ t.test('the image runs every command-line tool the npm scripts run, from the bui
   const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
   const build = JSON.parse(read('tsconfig.build.json')) as { include: string[] };
   const commands = entrypointCommands();
-  for (const name of ['teach', 'eval:retrieval', 'eval:dialogue', 'bench']) {
+  for (const name of ['teach', 'eval:retrieval', 'eval:dialogue', 'eval:tau', 'export:sft', 'bench']) {
     const source = /^tsx (scripts\/\S+\.ts)$/.exec(pkg.scripts[name] ?? '')?.[1];
     t.ok(source, `npm run ${name} runs a script`);
     t.equal(commands[name], `dist/${source!.replace(/\.ts$/, '.js')}`, `coach ${name} runs its build`);

@@ -18,16 +18,16 @@ t.test('a valid environment loads, with defaults for what is unset', async (t) =
     EMBEDDINGS_MODEL: 'nomic-embed-text',
     EMBEDDINGS_DIMENSIONS: '768',
   });
-  t.equal(config.port, 9000);
-  t.equal(config.databaseUrl, 'postgresql://u:p@db:5432/coach');
-  t.equal(config.adminKey, 'a-long-enough-admin-key');
+  t.equal(config.server.port, 9000);
+  t.equal(config.database.url, 'postgresql://u:p@db:5432/coach');
+  t.equal(config.auth.adminKey, 'a-long-enough-admin-key');
   t.match(config.embedder, { kind: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', model: 'nomic-embed-text', dimension: 768 });
   const defaults = loadConfig({});
-  t.equal(defaults.port, 8080);
-  t.equal(defaults.host, '127.0.0.1');
-  t.equal(defaults.databaseUrl, undefined, 'no DATABASE_URL means embedded PGlite');
+  t.equal(defaults.server.port, 8080);
+  t.equal(defaults.server.host, '127.0.0.1');
+  t.equal(defaults.database.url, undefined, 'no DATABASE_URL means embedded PGlite');
   t.equal(defaults.embedder.kind, 'local');
-  t.ok(path.isAbsolute(defaults.dataDir));
+  t.ok(path.isAbsolute(defaults.database.dataDir));
 });
 
 t.test('loadConfig names the offending variable', async (t) => {

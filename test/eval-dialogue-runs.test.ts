@@ -61,8 +61,9 @@ t.test('resumable: a rerun skips finished conversations and pairs; new arms and 
   t.equal(newRequests.filter((r) => r.role === 'teacher' && r.schema === '').length, 4, 'the teacher arm plays seeds 0 and 1');
   t.equal(newRequests.filter((r) => r.role === 'student').length, 4, 'student and coach only play seed 1');
   t.equal(more.report.units, 4);
-  t.equal(more.report.win_rates.teacher!.pairs, 4);
-  t.equal((await lines<PairwiseRecord>(first.files.pairwise)).length, 2 + 2 + 4);
+  t.equal(more.report.win_rates['teacher−student']!.pairs, 4);
+  // coach − student, teacher − coach and teacher − student on 4 units; 2 of them judged before.
+  t.equal((await lines<PairwiseRecord>(first.files.pairwise)).length, 3 * 4);
 });
 
 t.test('a run directory refuses another library or model; a changed judge would mix verdicts', async (t) => {
@@ -78,7 +79,7 @@ t.test('a judge that always prefers position A is cancelled by the swap', async 
   const file = await d.scenarios(TEST_SCENARIOS);
   // One pair at a time, so the judge's requests come in pair order.
   const { report, files } = await run(d, file, ['--arms', 'student,coach', '--seeds', '1', '--concurrency', '1']);
-  t.same(report.win_rates.coach, { wins: 2, ties: 0, losses: 2, win_rate: 0.5, pairs: 2, position_consistency: 0, ci: [0.5, 0.5] });
+  t.same(report.win_rates['coach−student'], { wins: 2, ties: 0, losses: 2, win_rate: 0.5, pairs: 2, position_consistency: 0, ci: [0.5, 0.5], scenarios: 2 });
   const [pair] = await lines<PairwiseRecord>(files.pairwise);
   t.equal(pair!.arm_second.winner, 'A');
   t.equal(pair!.arm_first.winner, 'A');
@@ -92,7 +93,7 @@ t.test('--no-pairwise skips the comparisons and the report has no win rates', as
   const d = await desk(t);
   const file = await d.scenarios([TEST_SCENARIOS[0]!]);
   const { report } = await run(d, file, ['--arms', 'student,teacher', '--seeds', '2', '--no-pairwise']);
-  t.equal(d.fake.count('teacher:pairwise_verdict'), 0);
+  t.equal(d.fake.count('judge:pairwise_verdict'), 0);
   t.same(report.win_rates, {});
   t.equal(report.units, 2);
 });
@@ -100,10 +101,10 @@ t.test('--no-pairwise skips the comparisons and the report has no win rates', as
 t.test('a model failure fails that conversation only; a rerun retries it', async (t) => {
   const d = await desk(t);
   const file = await d.scenarios(TEST_SCENARIOS);
-  d.fake.fault('teacher:dialogue_scores', { status: 400 });
+  d.fake.fault('judge:dialogue_scores', { status: 400 });
   const first = await run(d, file, ['--arms', 'student', '--seeds', '1']);
   t.equal(first.failures.length, 1);
-  t.match(first.failures[0]!.error, /teacher model teacher-model answered 400/);
+  t.match(first.failures[0]!.error, /teacher model judge-model answered 400/);
   t.equal(first.report.metrics.resolution.arms.student!.n, 1);
   const second = await run(d, file, ['--arms', 'student', '--seeds', '1']);
   t.same(second.failures, []);

@@ -61,14 +61,14 @@ t.test('the runtime image layout runs the service code and every command-line to
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };
   delete env.DATABASE_URL;
   const coach = (...args: string[]) => exec('sh', [path.join(app, 'bin/coach'), ...args], { cwd: app, env });
-  for (const name of ['teach', 'eval:retrieval', 'eval:dialogue', 'bench']) {
+  for (const name of ['teach', 'eval:retrieval', 'eval:dialogue', 'eval:tau', 'export:sft', 'bench']) {
     const help = await coach(name, '--help');
     t.equal(help.code, 0, `coach ${name} --help: ${help.stderr}`);
     t.match(help.stdout, new RegExp(`^usage: npm run ${name} -- `));
   }
   const unknown = await coach('tech');
   t.equal(unknown.code, 2);
-  t.match(unknown.stderr, /^coach: unknown command tech; commands: serve, teach, eval:retrieval, eval:dialogue, bench\n$/);
+  t.match(unknown.stderr, /^coach: unknown command tech; commands: serve, teach, eval:retrieval, eval:dialogue, eval:tau, export:sft, bench\n$/);
 
   // eval:retrieval builds the whole app in process: migrations and prompts are found from dist/.
   const data = path.join(app, 'abcd');

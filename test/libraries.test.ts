@@ -86,3 +86,23 @@ t.test('library bodies are validated and errors name the field', async (t) => {
   const emptyPatch = await app.inject({ method: 'PATCH', url: '/v1/libraries/00000000-0000-4000-8000-000000000000', headers: admin, payload: {} });
   t.equal(emptyPatch.statusCode, 400);
 });
+
+t.test('on library routes a malformed request is a 400, then a forbidden one a 403, before the library is looked up (404)', async (t) => {
+  const { app } = await testApp(t);
+  const a = await createLibrary(app);
+  const b = await createLibrary(app);
+  const scopedStudent = await createKey(app, { role: 'student', library_ids: [a.id] });
+  const absent = '00000000-0000-4000-8000-000000000000';
+  const write = (libraryId: string, payload: object) =>
+    app.inject({ method: 'POST', url: `/v1/libraries/${libraryId}/guidance`, headers: bearer(scopedStudent.key), payload });
+  const entry = { scenario: 's', guidance: 'g' };
+
+  t.equal((await write(absent, { scenario: 's' })).statusCode, 400, 'validation first');
+  t.equal((await write(absent, entry)).statusCode, 403, 'a library that does not exist: the role is refused first');
+  t.equal((await write(b.id, entry)).statusCode, 403, "a library outside the key's: the role is refused first");
+  const unseen = await app.inject({ method: 'GET', url: `/v1/libraries/${b.id}/guidance`, headers: bearer(scopedStudent.key) });
+  t.equal(unseen.statusCode, 404, 'a role that may read meets the 404');
+  const missing = await app.inject({ method: 'POST', url: `/v1/libraries/${absent}/retrieve`, headers: admin, payload: { messages: [{ role: 'user', content: 'hi' }] } });
+  t.equal(missing.statusCode, 404);
+  t.equal(missing.json().error.code, 'not_found');
+});

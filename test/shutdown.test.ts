@@ -146,3 +146,36 @@ t.test('SIGTERM drains an in-flight request, refuses new connections and exits 0
   const rows = await db.query<{ name: string }>('SELECT name FROM api_keys WHERE id = $1', [created.id]);
   t.same(rows, [{ name: 'created while shutting down' }]);
 });
+
+t.test('with a grace shorter than the keep-alive default, a connection kept alive after its drained request still closes in time', async (t) => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'coach-shutdown-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const service = await startService(t, { COACH_DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: '4000' });
+  const agent = new http.Agent({ keepAlive: true });
+  t.teardown(() => agent.destroy());
+
+  // In flight when the signal comes, so its connection is still busy when the server starts closing.
+  const body = JSON.stringify({ name: 'drained on a kept-alive connection', role: 'student' });
+  const request = http.request({
+    host: '127.0.0.1',
+    port: service.port,
+    method: 'POST',
+    path: '/v1/keys',
+    agent,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+  });
+  const status = new Promise<number>((resolve, reject) => {
+    request.on('error', reject);
+    request.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+    });
+  });
+  request.write(body.slice(0, 20));
+  await service.waitForLog((l) => l.msg === 'incoming request' && (l.req as { url?: string }).url === '/v1/keys', 'incoming request');
+  service.child.kill('SIGTERM');
+  await service.waitForLog((l) => l.msg === 'shutting down: draining in-flight requests', 'shutting down');
+  request.end(body.slice(20));
+  t.equal(await status, 201, 'the in-flight request completes');
+  t.same(await service.exited, { code: 0, signal: null }, 'a clean exit within the grace, not one forced when it ran out');
+});

@@ -100,9 +100,10 @@ t.test('model run: an agent at an OpenAI-compatible endpoint, trials per task, r
     CUSTOMER_MODEL: 'user',
   });
   t.equal(run.code, 0, run.stderr);
-  t.match(run.stdout, 'tasks: 1, trials: 2/2, reward mean: 0.500, tool errors: 0, pass^1: 0.500, pass^2: 0.000');
-  t.match(run.stderr, 'task 0 trial 0: reward 1 (user_stop, 2 steps, 0 tool errors)');
-  const results = (await lines(path.join(out, 'results.jsonl'))).sort((a, b) => (a.trial as number) - (b.trial as number));
+  t.match(run.stdout, 'student: tasks: 1, trials: 2/2, reward mean: 0.500, tool errors: 0, pass^1: 0.500, pass^2: 0.000');
+  // stderr is a pipe here: progress lines, not a line per trial. Trial 0: 2 agent and 2 user calls; trial 1: 1 and 2.
+  t.match(run.stderr, 'trials: 2 to do of 2\ntrials: 2/2 done, 0 failed, finished, 770 tokens\n');
+  const results = (await lines(path.join(out, 'student', 'results.jsonl'))).sort((a, b) => (a.trial as number) - (b.trial as number));
   t.same(
     results.map((r) => [r.task_id, r.trial, r.reward, r.ended, r.changed]),
     [
@@ -111,7 +112,8 @@ t.test('model run: an agent at an OpenAI-compatible endpoint, trials per task, r
     ],
   );
   t.same(results[0]!.usage, { agent: { prompt_tokens: 200, completion_tokens: 20, total_tokens: 220 }, user: { prompt_tokens: 200, completion_tokens: 20, total_tokens: 220 } });
-  t.match(JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')), { agent_model: 'agent', user_model: 'user', user_prompt: 'user-simulator.v1', trials: 2, 'pass^1': 0.5, 'pass^2': 0 });
+  t.equal(results[0]!.agent_model, 'agent');
+  t.match(JSON.parse(await readFile(path.join(out, 'student', 'summary.json'), 'utf8')), { arm: 'student', agent_model: 'agent', user_model: 'user', user_prompt: 'user-simulator.v1', trials: 2, 'pass^1': 0.5, 'pass^2': 0 });
   t.same(
     fake.of('user').map((r) => r.seed).sort(),
     [0, 0, 1, 1],

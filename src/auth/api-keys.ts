@@ -18,8 +18,10 @@ export interface ApiKey {
 export interface NewApiKey {
   name: string;
   role: Role;
-  library_ids?: string[] | null;
-  expires_at?: string | null;
+  /** null: every library. */
+  libraryIds: string[] | null;
+  /** ISO 8601, as the caller wrote it; null: never. */
+  expiresAt: string | null;
 }
 
 const COLUMNS = 'id, name, role, key_prefix, library_ids, created_at, expires_at, revoked_at, last_used_at';
@@ -43,10 +45,10 @@ export class ApiKeys {
    * could mint an unscoped key and reach every tenant.
    */
   async create(principal: Principal, input: NewApiKey): Promise<ApiKey & { key: string }> {
-    const libraryIds = input.library_ids ?? null;
-    const expiresAt = input.expires_at === undefined || input.expires_at === null ? null : new Date(input.expires_at);
+    const { libraryIds } = input;
+    const expiresAt = input.expiresAt === null ? null : new Date(input.expiresAt);
     if (expiresAt !== null && expiresAt.getTime() <= Date.now()) {
-      throw new ValidationError(`body.expires_at must be in the future, got ${input.expires_at}`, { field: 'expires_at' });
+      throw new ValidationError(`body.expires_at must be in the future, got ${input.expiresAt}`, { field: 'expires_at' });
     }
     if (principal.libraryIds !== null && libraryIds === null) {
       throw new ForbiddenError('a key limited to libraries can only create keys limited to some of them: set library_ids');

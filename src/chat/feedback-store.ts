@@ -2,14 +2,13 @@ import type { Principal } from '../auth/principal.js';
 import type { Db, Queryable } from '../db/db.js';
 import { NotFoundError } from '../errors.js';
 
-export interface FeedbackInput {
-  trace_id?: string;
-  conversation_id?: string;
+/** What a caller says about one turn, or about a conversation (recorded against its latest turn). */
+export type FeedbackInput = ({ traceId: string } | { conversationId: string }) & {
   rating?: number;
   resolved?: boolean;
-  policy_violation?: boolean;
+  policyViolation?: boolean;
   comment?: string;
-}
+};
 
 export interface Feedback {
   id: string;
@@ -39,7 +38,7 @@ export class FeedbackStore {
   /** `alsoStore` runs in the insert's transaction (an idempotent request's response commits with it). */
   async add(
     principal: Principal,
-    input: FeedbackInput & ({ trace_id: string } | { conversation_id: string }),
+    input: FeedbackInput,
     alsoStore?: (tx: Queryable, libraryId: string, feedback: Feedback) => Promise<void>,
   ): Promise<Feedback> {
     const target = await this.target(principal, input);
@@ -50,7 +49,7 @@ export class FeedbackStore {
          RETURNING id, library_id, trace_id, conversation_id, rating, resolved, policy_violation, comment, created_at`,
         [
           target.library_id, target.id, target.conversation_id, input.rating ?? null, input.resolved ?? null,
-          input.policy_violation ?? null, input.comment ?? null, principal.keyId,
+          input.policyViolation ?? null, input.comment ?? null, principal.keyId,
         ],
       );
       await alsoStore?.(tx, row!.library_id, row!);
@@ -59,10 +58,10 @@ export class FeedbackStore {
   }
 
   private async target(principal: Principal, input: FeedbackInput): Promise<Target> {
-    if (input.trace_id !== undefined) {
-      const [trace] = await this.db.query<Target>('SELECT id, library_id, conversation_id FROM chat_traces WHERE id = $1', [input.trace_id]);
+    if ('traceId' in input) {
+      const [trace] = await this.db.query<Target>('SELECT id, library_id, conversation_id FROM chat_traces WHERE id = $1', [input.traceId]);
       if (trace === undefined || (principal.libraryIds !== null && !principal.libraryIds.includes(trace.library_id))) {
-        throw new NotFoundError('trace', input.trace_id);
+        throw new NotFoundError('trace', input.traceId);
       }
       return trace;
     }
@@ -70,9 +69,9 @@ export class FeedbackStore {
       `SELECT id, library_id, conversation_id FROM chat_traces
        WHERE conversation_id = $1 AND ($2::uuid[] IS NULL OR library_id = ANY($2::uuid[]))
        ORDER BY created_at DESC, id DESC LIMIT 1`,
-      [input.conversation_id, principal.libraryIds],
+      [input.conversationId, principal.libraryIds],
     );
-    if (latest === undefined) throw new NotFoundError('conversation', input.conversation_id);
+    if (latest === undefined) throw new NotFoundError('conversation', input.conversationId);
     return latest;
   }
 }

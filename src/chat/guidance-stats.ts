@@ -87,7 +87,7 @@ const PER_ENTRY = `
   -- Compose turns are left out: the frontend's own model answered them, unseen.
   cues AS (
     SELECT g.entry_id, count(*)::int AS cue_turns,
-           (count(*) FILTER (WHERE t.tool_calls -> 0 ->> 'name' = ANY(g.named_tools)))::int AS cues_followed
+           (count(*) FILTER (WHERE t.tool_calls -> 0 -> 'function' ->> 'name' = ANY(g.named_tools)))::int AS cues_followed
     FROM chat_trace_guidance g JOIN chat_traces t ON t.id = g.trace_id
     WHERE t.library_id = $1 AND t.status = 'ok' AND t.endpoint <> 'compose' AND cardinality(g.named_tools) > 0
     GROUP BY g.entry_id

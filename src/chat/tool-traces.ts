@@ -23,8 +23,8 @@ export function toolResultsGiven(messages: readonly ChatMessage[]): TracedToolRe
 }
 
 /** The tool calls the student asked for, their arguments cut as results are. */
-export function tracedToolCalls(calls: readonly ToolCall[]): { id: string; name: string; arguments: string }[] {
-  return calls.map((call) => ({ id: call.id, name: call.function.name, arguments: truncate(call.function.arguments, TRACED_TEXT_CHARS) }));
+export function tracedToolCalls(calls: readonly ToolCall[]): ToolCall[] {
+  return calls.map((call) => ({ ...call, function: { name: call.function.name, arguments: truncate(call.function.arguments, TRACED_TEXT_CHARS) } }));
 }
 
 /** Whether `text` names the tool as a word of its own: `get_order` is not named by `get_order_details`. */

@@ -1,10 +1,10 @@
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/db.js';
 import { NotFoundError } from '../errors.js';
-import type { Usage } from '../models/chat-model.js';
-import type { GuidanceRef } from './types.js';
 import type { ToolCall } from '../messages.js';
+import type { Usage } from '../models/chat-model.js';
 import { tracedToolCalls, type TracedToolResult } from './tool-traces.js';
+import type { GuidanceRef } from './types.js';
 
 export type Endpoint = 'compose' | 'chat' | 'chat.completions';
 export type TraceStatus = 'ok' | 'error' | 'aborted';
@@ -29,7 +29,7 @@ export interface TraceRecord {
   retrieval: RetrievalOutcome;
   toolsOffered: string[];
   toolResults: TracedToolResult[];
-  /** The calls the student answered with. */
+  /** The calls the student answered with; their arguments are cut as results are. */
   toolCalls: ToolCall[];
   modelMs: number | null;
   usage: Usage | null;
@@ -38,15 +38,12 @@ export interface TraceRecord {
   error: { code: string; message: string } | null;
 }
 
-export interface TraceTools {
-  offered: string[];
-  calls: { id: string; name: string; arguments: string }[];
-  results: TracedToolResult[];
-  named_by_guidance: Record<string, string[]>;
+/** A recorded turn, read back. */
+export interface Trace extends Omit<TraceRecord, 'keyId'> {
+  createdAt: Date;
 }
 
-/** A trace as the API shows it. */
-export interface TraceView {
+interface TraceRow {
   id: string;
   library_id: string;
   conversation_id: string | null;
@@ -54,17 +51,9 @@ export interface TraceView {
   stream: boolean;
   model: string | null;
   guidance: GuidanceRef[];
-  tools: TraceTools;
-  retrieval: { status: 'ok' | 'failed'; error: string | null; latency_ms: number };
-  model_latency_ms: number | null;
-  usage: Usage | null;
   finish_reason: string | null;
   status: TraceStatus;
-  error: { code: string; message: string } | null;
   created_at: Date;
-}
-
-interface TraceRow extends Pick<TraceView, 'id' | 'library_id' | 'conversation_id' | 'endpoint' | 'stream' | 'model' | 'guidance' | 'finish_reason' | 'status' | 'created_at'> {
   retrieval_status: 'ok' | 'failed';
   retrieval_error: string | null;
   retrieval_ms: number;
@@ -75,7 +64,7 @@ interface TraceRow extends Pick<TraceView, 'id' | 'library_id' | 'conversation_i
   error_code: string | null;
   error_message: string | null;
   tools_offered: string[];
-  tool_calls: TraceTools['calls'];
+  tool_calls: ToolCall[];
   tool_results: TracedToolResult[];
   named_tools: Record<string, string[]>;
 }
@@ -90,26 +79,29 @@ const SELECT = `
                    FROM chat_trace_guidance g WHERE g.trace_id = t.id AND cardinality(g.named_tools) > 0), '{}'::json) AS named_tools
   FROM chat_traces t`;
 
-function view(row: TraceRow): TraceView {
+function trace(row: TraceRow): Trace {
   return {
     id: row.id,
-    library_id: row.library_id,
-    conversation_id: row.conversation_id,
+    libraryId: row.library_id,
+    conversationId: row.conversation_id,
     endpoint: row.endpoint,
     stream: row.stream,
     model: row.model,
     guidance: row.guidance,
-    tools: { offered: row.tools_offered, calls: row.tool_calls, results: row.tool_results, named_by_guidance: row.named_tools },
-    retrieval: { status: row.retrieval_status, error: row.retrieval_error, latency_ms: row.retrieval_ms },
-    model_latency_ms: row.model_ms,
+    namedTools: row.named_tools,
+    retrieval: { status: row.retrieval_status, error: row.retrieval_error, ms: row.retrieval_ms },
+    toolsOffered: row.tools_offered,
+    toolResults: row.tool_results,
+    toolCalls: row.tool_calls,
+    modelMs: row.model_ms,
     usage:
       row.total_tokens === null
         ? null
         : { prompt_tokens: row.prompt_tokens ?? 0, completion_tokens: row.completion_tokens ?? 0, total_tokens: row.total_tokens },
-    finish_reason: row.finish_reason,
+    finishReason: row.finish_reason,
     status: row.status,
     error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
-    created_at: row.created_at,
+    createdAt: row.created_at,
   };
 }
 
@@ -134,7 +126,7 @@ export class TraceStore {
         ],
       );
       if (trace.guidance.length === 0) return;
-      // Each entry's named tools as one text, since unnest cannot take an array of arrays of different lengths.
+      // Each entry's named tools as JSON text: unnest cannot take an array of arrays of different lengths.
       await tx.query(
         `INSERT INTO chat_trace_guidance (trace_id, entry_id, version, score, rank, named_tools)
          SELECT $1, g.entry_id, g.version, g.score, g.rank, coalesce((SELECT array_agg(x) FROM jsonb_array_elements_text(g.named::jsonb) x), '{}')
@@ -148,19 +140,19 @@ export class TraceStore {
   }
 
   /** The trace, if the caller's key may see its library; otherwise 404 either way. */
-  async get(principal: Principal, id: string): Promise<TraceView> {
+  async get(principal: Principal, id: string): Promise<Trace> {
     const [row] = await this.db.query<TraceRow>(`${SELECT} WHERE t.id = $1`, [id]);
     if (row === undefined || !visible(principal, row.library_id)) throw new NotFoundError('trace', id);
-    return view(row);
+    return trace(row);
   }
 
   /** The turns of a conversation in the libraries the caller may see, oldest first. */
-  async listByConversation(principal: Principal, conversationId: string, limit: number): Promise<TraceView[]> {
+  async listByConversation(principal: Principal, conversationId: string, limit: number): Promise<Trace[]> {
     const rows = await this.db.query<TraceRow>(
       `${SELECT} WHERE t.conversation_id = $1 AND ($2::uuid[] IS NULL OR t.library_id = ANY($2::uuid[]))
        ORDER BY t.created_at, t.id LIMIT $3`,
       [conversationId, principal.libraryIds, limit],
     );
-    return rows.map(view);
+    return rows.map(trace);
   }
 }

@@ -1,19 +1,18 @@
 import { composePrompt } from '../chat/composer.js';
-import type { GuidanceNote } from '../chat/types.js';
-import type { ChatMessage, TextMessage } from '../messages.js';
 import type { Library } from '../library/types.js';
+import type { ChatMessage, TextMessage } from '../messages.js';
 import type { Retriever } from '../retrieval/retriever.js';
 import type { ModelCalls } from '../teacher/model-calls.js';
 import { StudentServer, type StudentReply } from '../teacher/student.js';
-import type { CoachClient, LibrarySnapshot } from './coach-client.js';
+import type { CoachClient } from './coach-client.js';
+import { playbookNote, type GenericPlaybook } from './generic-playbook.js';
 
 export const ARMS = ['student', 'generic', 'coach', 'teacher', 'sft'] as const;
 export type ArmName = (typeof ARMS)[number];
-export const BASELINE_ARM: ArmName = 'student';
 
 export const ARM_LABELS: Record<ArmName, string> = {
   student: 'student alone, policy only',
-  generic: 'student + generic guidance',
+  generic: 'student + generic playbook',
   coach: 'student + Coach retrieval',
   teacher: 'teacher alone, upper bound',
   sft: 'fine-tuned student',
@@ -44,15 +43,12 @@ export const policyOnly =
   async (messages) => ({ messages: composePrompt({ policy, guidance: [], messages, guidanceTokenBudget: 0 }).messages, guidance: [] });
 
 /**
- * The same notes in every conversation, not chosen for it: the library's approved entries, all with
- * the same score so the composer keeps them in id order up to the token budget.
+ * The same notes in every conversation, chosen for none: the teacher's generic playbook, composed
+ * as Coach composes a retrieved note and within the same budget, so that only the choice differs.
  */
-export function genericGuidance(snapshot: LibrarySnapshot, budget: number): PromptBuilder {
-  const notes: GuidanceNote[] = snapshot.entries
-    .filter((e) => e.status === 'approved')
-    .map((e) => ({ id: e.id, version: e.version, score: 1, scenario: e.scenario, guidance: e.guidance }));
+export function genericGuidance(policy: string, playbook: GenericPlaybook): PromptBuilder {
   return async (messages) => {
-    const composition = composePrompt({ policy: snapshot.policy, guidance: notes, messages, guidanceTokenBudget: budget });
+    const composition = composePrompt({ policy, guidance: [playbookNote(playbook.text)], messages, guidanceTokenBudget: playbook.budget });
     return { messages: composition.messages, guidance: composition.used.map((g) => `${g.id}:${g.version}`) };
   };
 }
@@ -77,6 +73,7 @@ export class ArmAgent extends StudentServer {
     super(NO_RETRIEVER, 0);
   }
 
+  // The simulator only ever gives it text turns.
   override async reply(calls: ModelCalls, _library: Library, messages: TextMessage[]): Promise<StudentReply> {
     const prompt = await this.buildPrompt(messages);
     return { content: await calls.text('student', prompt.messages), guidance: prompt.guidance };

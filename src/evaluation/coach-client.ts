@@ -1,5 +1,8 @@
-import type { ChatMessage, TextMessage } from '../messages.js';
+import type { ComposeBody, ComposeResponse } from '../chat/routes/chat-schemas.js';
 import { coachRequest } from '../cli.js';
+import type { ChatMessage } from '../messages.js';
+import type { GuidanceEntryView, GuidanceHistory, GuidancePage } from '../library/routes/guidance-schemas.js';
+import type { LibraryView } from '../library/routes/library-schemas.js';
 
 /** What the harness needs of a library: its policy and every entry with its provenance. */
 export interface LibrarySnapshot {
@@ -9,18 +12,31 @@ export interface LibrarySnapshot {
   entries: LibraryEntry[];
 }
 
-export interface LibraryEntry {
-  id: string;
-  version: number;
-  scenario: string;
-  guidance: string;
-  status: 'draft' | 'approved' | 'retired';
-  provenance: Record<string, unknown>;
-}
+export type LibraryEntry = Pick<GuidanceEntryView, 'id' | 'version' | 'scenario' | 'guidance' | 'status' | 'provenance'>;
 
 export interface ComposedPrompt {
+  /** Coach's ChatMessages as it serialised them: the wire schema types each field, not which roles carry which. */
   messages: ChatMessage[];
-  guidance: { id: string; version: number; score: number }[];
+  guidance: ComposeResponse['guidance'];
+}
+
+export interface TeacherJob {
+  id: string;
+  library_id: string;
+  status: string;
+  models: Record<string, string>;
+  usage: Record<string, { model: string; calls: number; prompt_tokens: number; completion_tokens: number }>;
+  produced_entry_ids: string[];
+  merged_entry_ids: string[];
+}
+
+/** One decision point a teacher job wrote an entry from (GET …/guidance/{gid}/evidence). */
+export interface Evidence {
+  job_id: string;
+  entry_id: string;
+  source_id: string;
+  decision_key: string;
+  evidence: { state?: unknown; teacher_reply?: unknown; [field: string]: unknown };
 }
 
 /**
@@ -35,12 +51,12 @@ export class CoachClient {
   ) {}
 
   async library(id: string): Promise<LibrarySnapshot> {
-    const library = (await this.json('GET', `/v1/libraries/${encodeURIComponent(id)}`)) as { id: string; name: string; policy: string };
+    const library = (await this.json('GET', `/v1/libraries/${encodeURIComponent(id)}`)) as LibraryView;
     const entries: LibraryEntry[] = [];
     let cursor: string | null = null;
     do {
       const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
-      const page = (await this.json('GET', `/v1/libraries/${encodeURIComponent(id)}/guidance?limit=500${query}`)) as { items: LibraryEntry[]; next_cursor: string | null };
+      const page = (await this.json('GET', `/v1/libraries/${encodeURIComponent(id)}/guidance?limit=500${query}`)) as GuidancePage;
       entries.push(...page.items);
       cursor = page.next_cursor;
     } while (cursor !== null);
@@ -49,15 +65,24 @@ export class CoachClient {
 
   /** Every version's provenance of an entry: a merged entry keeps earlier sources only in its history. */
   async provenanceHistory(libraryId: string, entryId: string): Promise<Record<string, unknown>[]> {
-    const { items } = (await this.json('GET', `/v1/libraries/${encodeURIComponent(libraryId)}/guidance/${encodeURIComponent(entryId)}/history`)) as {
-      items: { provenance: Record<string, unknown> }[];
-    };
+    const { items } = (await this.json('GET', `/v1/libraries/${encodeURIComponent(libraryId)}/guidance/${encodeURIComponent(entryId)}/history`)) as GuidanceHistory;
     return items.map((v) => v.provenance);
   }
 
-  async compose(libraryId: string, messages: TextMessage[], conversationId: string): Promise<ComposedPrompt> {
-    const body = (await this.json('POST', `/v1/libraries/${encodeURIComponent(libraryId)}/compose`, { messages, conversation_id: conversationId })) as ComposedPrompt;
-    return { messages: body.messages, guidance: body.guidance };
+  /** A teacher job with its token usage per role (needs an admin or teacher key). */
+  async job(id: string): Promise<TeacherJob> {
+    return (await this.json('GET', `/v1/jobs/${encodeURIComponent(id)}`)) as TeacherJob;
+  }
+
+  /** What the teacher jobs stored when they wrote or changed an entry (needs an admin or teacher key). */
+  async evidence(libraryId: string, entryId: string): Promise<Evidence[]> {
+    const { items } = (await this.json('GET', `/v1/libraries/${encodeURIComponent(libraryId)}/guidance/${encodeURIComponent(entryId)}/evidence`)) as { items: Evidence[] };
+    return items;
+  }
+
+  async compose(libraryId: string, messages: ComposeBody['messages'], conversationId: string): Promise<ComposedPrompt> {
+    const body = (await this.json('POST', `/v1/libraries/${encodeURIComponent(libraryId)}/compose`, { messages, conversation_id: conversationId })) as ComposeResponse;
+    return { messages: body.messages as ChatMessage[], guidance: body.guidance };
   }
 
   private async json(method: string, route: string, body?: unknown): Promise<unknown> {

@@ -16,6 +16,8 @@ export interface ConversationSetup {
   scenario: EvalScenario;
   seed: number;
   arm: ArmName;
+  /** The other student model a transfer conversation is played with. */
+  transfer?: string;
   agent: ArmAgent;
   agentModel: ChatModel;
   /** Carries the seed, so every arm meets the same customer. */
@@ -48,6 +50,7 @@ export async function runConversation(setup: ConversationSetup): Promise<Convers
     seed: setup.seed,
     arm: setup.arm,
     agent_model: agentModel.model,
+    ...(setup.transfer === undefined ? {} : { transfer: setup.transfer }),
     messages,
     guidance: simulation.guidance,
     agent_turns: agentTurns,

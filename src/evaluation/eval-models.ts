@@ -19,6 +19,19 @@ export class SftNotConfiguredError extends Error {
   }
 }
 
+/**
+ * The roles that grade or play the customer and are the teacher model (by model name, wherever it
+ * is served): a judge that is the teacher grades its own replies and those of the guidance it
+ * wrote, and a teacher-played customer answers the teacher's own style; both flatter the teacher
+ * and coach arms. Warnings to print loudly and to record in the report.
+ */
+export function teacherOverlap(teacher: ModelEndpointConfig | undefined, roles: { role: string; endpoint: ModelEndpointConfig | undefined; fix: string }[]): string[] {
+  if (teacher === undefined) return [];
+  return roles
+    .filter(({ endpoint }) => endpoint !== undefined && endpoint.model === teacher.model)
+    .map(({ role, endpoint, fix }) => `the ${role} is the teacher model (${endpoint!.model} at ${endpoint!.baseUrl}): it favours the teacher's own replies and the guidance it wrote; set ${fix} to another model`);
+}
+
 /** The models a run needs, checked before any conversation starts so a missing role fails fast. */
 export class EvalModels {
   readonly judge: ChatModel;
@@ -28,14 +41,33 @@ export class EvalModels {
     arms: ArmName[],
   ) {
     for (const arm of arms) this.endpoint(AGENT_MODEL[arm]);
+    // The generic arm's playbook is the teacher's.
+    if (arms.includes('generic')) this.endpoint('teacher');
     this.endpoint('customer');
     this.judge = new ChatModel('teacher', this.endpoint('judge'));
   }
 
-  /** The agent of an arm, sampling with the conversation's seed like the customer. */
-  agent(arm: ArmName, seed: number): ChatModel {
+  /**
+   * The agent of an arm, sampling with the conversation's seed like the customer; with `transfer`,
+   * that other model on the student's endpoint stands in for the student.
+   */
+  agent(arm: ArmName, seed: number, transfer?: string): ChatModel {
     const which = AGENT_MODEL[arm];
-    return new SeededChatModel(which === 'sft' ? 'student' : which, this.endpoint(which), seed);
+    const endpoint = this.endpoint(which);
+    return new SeededChatModel(which === 'sft' ? 'student' : which, transfer === undefined ? endpoint : { ...endpoint, model: transfer }, seed);
+  }
+
+  /** The teacher, unseeded, for the generic playbook. */
+  teacher(): ChatModel {
+    return new ChatModel('teacher', this.endpoint('teacher'));
+  }
+
+  /** Warnings when the judge or the customer is the teacher model. */
+  overlaps(): string[] {
+    return teacherOverlap(this.endpoints.teacher, [
+      { role: 'judge', endpoint: this.endpoints.judge, fix: 'JUDGE_BASE_URL and JUDGE_MODEL (or --judge-model)' },
+      { role: 'simulated customer', endpoint: this.endpoints.customer, fix: 'CUSTOMER_BASE_URL and CUSTOMER_MODEL' },
+    ]);
   }
 
   customer(seed: number): ChatModel {
@@ -46,6 +78,7 @@ export class EvalModels {
   names(arms: ArmName[]): Record<string, string> {
     const names: Record<string, string> = { customer: this.endpoint('customer').model, judge: this.judge.model };
     for (const arm of arms) names[`agent:${arm}`] = this.endpoint(AGENT_MODEL[arm]).model;
+    if (arms.includes('generic')) names['generic:playbook'] = this.endpoint('teacher').model;
     return names;
   }
 

@@ -8,6 +8,7 @@ const FILES = {
   judgeScores: 'judge-scores.v1.md',
   pairwise: 'pairwise.v1.md',
   customerRating: 'customer-rating.v1.md',
+  genericPlaybook: 'generic-playbook.v1.md',
 } as const;
 
 export type EvalPrompts = Record<keyof typeof FILES, Prompt>;

@@ -10,6 +10,8 @@ export interface ConversationRecord {
   arm: ArmName;
   /** The model that answered as the agent. */
   agent_model: string;
+  /** Set when the conversation transfers the library to another student model (--student-model): that model. */
+  transfer?: string;
   messages: TextMessage[];
   /** Guidance entries in the agent's prompt, by the index of the agent's message. */
   guidance: Record<number, string[]>;
@@ -22,11 +24,12 @@ export interface ConversationRecord {
   duration_ms: number;
 }
 
-/** Both orders of one comparison against the baseline arm: a line of pairwise.jsonl. */
+/** Both orders of one comparison, arm against baseline: a line of pairwise.jsonl. */
 export interface PairwiseRecord {
   scenario_id: string;
   seed: number;
   arm: ArmName;
+  /** The arm compared against: the win rate is arm's, as arm − baseline is the difference. */
   baseline: ArmName;
   /** The arm's conversation shown second (B), then first (A). */
   arm_second: PairwiseVerdict;
@@ -35,4 +38,7 @@ export interface PairwiseRecord {
   usage: ConversationUsage;
 }
 
-export const recordKey = (r: { scenario_id: string; seed: number; arm: string }): string => JSON.stringify([r.scenario_id, r.seed, r.arm]);
+export const recordKey = (r: { scenario_id: string; seed: number; arm: string; transfer?: string }): string =>
+  JSON.stringify(r.transfer === undefined ? [r.scenario_id, r.seed, r.arm] : [r.scenario_id, r.seed, r.arm, r.transfer]);
+
+export const pairKey = (r: { scenario_id: string; seed: number; arm: string; baseline: string }): string => JSON.stringify([r.scenario_id, r.seed, r.arm, r.baseline]);

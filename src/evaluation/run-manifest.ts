@@ -6,6 +6,8 @@ export interface RunManifest {
   models: Record<string, string>;
   prompts: Record<string, string>;
   max_turns: number;
+  /** The generic arm's playbook (its cache key): another playbook would mix generic conversations. */
+  generic_playbook?: string;
 }
 
 export class ManifestMismatchError extends Error {
@@ -29,6 +31,9 @@ export async function checkManifest(file: string, manifest: RunManifest): Promis
   if (previous !== undefined) {
     if (previous.library_id !== manifest.library_id) throw new ManifestMismatchError(file, 'library');
     if (previous.max_turns !== manifest.max_turns) throw new ManifestMismatchError(file, 'max turns');
+    if (previous.generic_playbook !== undefined && manifest.generic_playbook !== undefined && previous.generic_playbook !== manifest.generic_playbook) {
+      throw new ManifestMismatchError(file, 'generic playbook (policy, playbook prompt, guidance budget or teacher model)');
+    }
     for (const [key, value] of Object.entries(manifest.models)) {
       if (previous.models[key] !== undefined && previous.models[key] !== value) throw new ManifestMismatchError(file, `${key} model`);
     }
@@ -36,6 +41,6 @@ export async function checkManifest(file: string, manifest: RunManifest): Promis
       if (previous.prompts[key] !== undefined && previous.prompts[key] !== value) throw new ManifestMismatchError(file, `${key} prompt`);
     }
   }
-  const merged = { ...manifest, models: { ...previous?.models, ...manifest.models }, prompts: { ...previous?.prompts, ...manifest.prompts } };
+  const merged = { ...manifest, generic_playbook: manifest.generic_playbook ?? previous?.generic_playbook, models: { ...previous?.models, ...manifest.models }, prompts: { ...previous?.prompts, ...manifest.prompts } };
   await writeFile(file, JSON.stringify(merged, null, 2) + '\n');
 }

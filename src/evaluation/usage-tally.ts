@@ -1,4 +1,4 @@
-import type { ModelPrice, ModelRole } from '../config.js';
+import type { ModelRole } from '../config.js';
 import type { Usage } from '../models/chat-model.js';
 import type { UsageSink } from '../teacher/model-calls.js';
 
@@ -33,13 +33,3 @@ export class UsageTally {
     };
   }
 }
-
-/** USD for one label's tokens; null when the model has no price (unknown is not free). */
-export function costOf(usage: LabelUsage | undefined, prices: Record<string, ModelPrice>): number | null {
-  if (usage === undefined) return 0;
-  const price = prices[usage.model];
-  if (price === undefined) return null;
-  return (usage.prompt_tokens * price.input + usage.completion_tokens * price.output) / 1_000_000;
-}
-
-export const tokensOf = (usage: LabelUsage | undefined): number => (usage === undefined ? 0 : usage.prompt_tokens + usage.completion_tokens);

@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema, type TSchemaOptions, type TUnsafe } from 'typebox';
 
 const FieldProblem = Type.Object({
   field: Type.String({ description: 'body.<path>, query.<name> or params.<name> (dots between levels), url, headers.<name> or request' }),
@@ -22,19 +22,58 @@ export const ErrorBody = Type.Object(
   },
   { $id: 'Error' },
 );
+export type ErrorBody = Static<typeof ErrorBody>;
 
 export const sharedSchemas: TSchema[] = [ErrorBody];
 
-export const ErrorRef = Type.Ref('Error');
+/**
+ * A reference to a schema registered by its `$id` (an OpenAPI component), typed as the schema it
+ * names: a bare Type.Ref would type the request or reply it describes as unknown.
+ */
+export function ref<T extends TSchema>(schema: T): TUnsafe<Static<T>> {
+  const id = (schema as { $id?: unknown }).$id;
+  if (typeof id !== 'string') throw new Error('ref() needs a schema with an $id');
+  return Type.Unsafe<Static<T>>(Type.Ref(id));
+}
+
+export const ErrorRef = ref(ErrorBody);
 
 export const Uuid = Type.String({ format: 'uuid' });
 export const IdParams = Type.Object({ id: Uuid });
+export type IdParams = Static<typeof IdParams>;
+
+/** Rows carry Dates, which the serializer writes as ISO 8601 text; clients read the text. */
+export const Timestamp = Type.Unsafe<Date | string>(Type.String({ format: 'date-time' }));
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/**
+ * One of these strings, as a union of constants (so a validation error lists them). Typed here:
+ * TypeBox infers a union only from a tuple, not from the arrays the domain's lists are.
+ */
+export function oneOf<const V extends string>(values: readonly V[], options?: TSchemaOptions): TUnsafe<V> {
+  return Type.Unsafe<V>(Type.Union(values.map((v) => Type.Literal(v)), options));
+}
+
+/** An object with whatever fields it has, typed as a record (TypeBox would type it as an empty object). */
+export const OpenObject = (options?: TSchemaOptions) =>
+  Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true, ...options }));
 
 /** Integer columns are 32-bit; a larger number in a request is an error of the request, not of the database. */
 export const MAX_INT32 = 2 ** 31 - 1;
 
-/** Error responses every authenticated route can give, merged into each route's `response`. */
-export function errorResponses(...statuses: number[]): Record<number, ReturnType<typeof Type.Ref>> {
-  const all = new Set([400, 401, 403, 404, ...statuses]);
-  return Object.fromEntries([...all].sort().map((status) => [status, ErrorRef]));
+/** A JSON response and what it means: client generators show the description, the schema gives only the shape. */
+export const json = <T extends TSchema>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
+
+/** What each error means on any authenticated route; a route may say more precisely what it means there. */
+const ERROR_MEANINGS: Record<number, string> = {
+  400: 'The request is malformed: details lists each field and what is wrong with it',
+  401: 'No valid API key: missing, malformed, unknown, revoked or expired',
+  403: "The key's role may not do this",
+  404: 'Not found, or outside the libraries this key may use',
+};
+
+/** The errors a route answers, in the one error shape, with what each status means on the route. */
+export function errorResponses(meanings: Record<number, string> = {}): Record<number, ReturnType<typeof json<typeof ErrorRef>>> {
+  return Object.fromEntries(Object.entries({ ...ERROR_MEANINGS, ...meanings }).map(([status, meaning]) => [status, json(meaning, ErrorRef)]));
 }

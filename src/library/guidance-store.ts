@@ -46,7 +46,7 @@ export interface GuidancePatch extends Partial<Omit<GuidanceContent, 'applies_wh
   status?: GuidanceStatus;
   external_id?: string | null;
   /** Optimistic concurrency: the change applies only to this version. */
-  expected_version?: number;
+  expectedVersion?: number;
 }
 
 interface Planned {
@@ -288,8 +288,8 @@ export class GuidanceStore {
   /** Applies a change as a new version; a change that alters nothing returns the entry as is. */
   async update(library: Library, id: string, patch: GuidancePatch, actor: Actor): Promise<{ entry: GuidanceEntry; near_duplicates: NearDuplicate[] }> {
     const current = await this.get(library.id, id);
-    if (patch.expected_version !== undefined && patch.expected_version !== current.version) {
-      throw new ConflictError(`entry ${id} is at version ${current.version}, not ${patch.expected_version}`, { version: current.version });
+    if (patch.expectedVersion !== undefined && patch.expectedVersion !== current.version) {
+      throw new ConflictError(`entry ${id} is at version ${current.version}, not ${patch.expectedVersion}`, { version: current.version });
     }
     const content = normaliseContent({ ...current, ...dropUndefined(patch) });
     checkAppliesWhen(content, 'body.applies_when');

@@ -55,14 +55,13 @@ export class Libraries {
     return row;
   }
 
-  async update(principal: Principal, id: string, patch: LibraryPatch): Promise<Library> {
-    await this.get(principal, id);
+  async update(library: Library, patch: LibraryPatch): Promise<Library> {
     try {
       const [row] = await this.db.query<Library>(
         `UPDATE libraries SET name = coalesce($2, name), description = coalesce($3, description), policy = coalesce($4, policy),
                 updated_at = now()
          WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, patch.name ?? null, patch.description ?? null, patch.policy ?? null],
+        [library.id, patch.name ?? null, patch.description ?? null, patch.policy ?? null],
       );
       return row!;
     } catch (err) {
@@ -70,8 +69,7 @@ export class Libraries {
     }
   }
 
-  async delete(principal: Principal, id: string): Promise<void> {
-    await this.get(principal, id);
-    await this.db.query('DELETE FROM libraries WHERE id = $1', [id]);
+  async delete(library: Library): Promise<void> {
+    await this.db.query('DELETE FROM libraries WHERE id = $1', [library.id]);
   }
 }

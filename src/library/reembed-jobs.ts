@@ -1,9 +1,8 @@
-import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/db.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Embedders } from '../retrieval/embedders.js';
-import type { Libraries } from './libraries.js';
+import type { Library } from './types.js';
 
 export const REEMBED_STATUSES = ['pending', 'running', 'done', 'failed'] as const;
 export type ReembedStatus = (typeof REEMBED_STATUSES)[number];
@@ -37,14 +36,12 @@ const VIEW = `SELECT j.id, j.library_id, j.status, j.source_embedder, j.target_e
 export class ReembedJobs {
   constructor(
     private readonly db: Db,
-    private readonly libraries: Libraries,
     private readonly embedders: Embedders,
     /** Called after a job is queued, so a worker in this process starts at once instead of at its next poll. */
     private readonly queued: () => void,
   ) {}
 
-  async request(principal: Principal, libraryId: string, embedderId: string): Promise<ReembedJob> {
-    const library = await this.libraries.get(principal, libraryId);
+  async request(library: Library, embedderId: string, requestedBy: string): Promise<ReembedJob> {
     const target = this.embedders.get(embedderId);
     let created: { id: string } | undefined;
     try {
@@ -53,24 +50,23 @@ export class ReembedJobs {
         `INSERT INTO reembed_jobs (library_id, source_embedder, target_embedder, target_dim, requested_by)
          SELECT id, embedder, $2, $3, $4 FROM libraries WHERE id = $1 AND embedder <> $2
          RETURNING id`,
-        [library.id, target.id, target.dimension, principal.keyId],
+        [library.id, target.id, target.dimension, requestedBy],
       );
     } catch (err) {
       // Another request queued this library's one unfinished job first.
       if (!isUniqueViolation(err, 'reembed_jobs_active_key')) throw err;
-      const active = await this.latest(principal, libraryId);
-      throw new ConflictError(`library ${libraryId} already has a ${active.status} re-embed job to ${active.target_embedder}`, { job_id: active.id });
+      const active = await this.latest(library);
+      throw new ConflictError(`library ${library.id} already has a ${active.status} re-embed job to ${active.target_embedder}`, { job_id: active.id });
     }
-    if (created === undefined) throw new ConflictError(`library ${libraryId} already uses ${target.id}`, { field: 'embedder' });
+    if (created === undefined) throw new ConflictError(`library ${library.id} already uses ${target.id}`, { field: 'embedder' });
     this.queued();
     return this.get(created.id);
   }
 
   /** The library's most recent job. */
-  async latest(principal: Principal, libraryId: string): Promise<ReembedJob> {
-    await this.libraries.get(principal, libraryId);
-    const [job] = await this.db.query<ReembedJob>(`${VIEW} WHERE j.library_id = $1 ORDER BY j.created_at DESC LIMIT 1`, [libraryId]);
-    if (job === undefined) throw new NotFoundError(`re-embed job of library ${libraryId}`);
+  async latest(library: Library): Promise<ReembedJob> {
+    const [job] = await this.db.query<ReembedJob>(`${VIEW} WHERE j.library_id = $1 ORDER BY j.created_at DESC LIMIT 1`, [library.id]);
+    if (job === undefined) throw new NotFoundError(`re-embed job of library ${library.id}`);
     return job;
   }
 

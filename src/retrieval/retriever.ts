@@ -1,4 +1,3 @@
-import type { ChunkKind } from '../chunk-index/entry-chunks.js';
 import { vectorLiteral } from '../chunk-index/vector-literal.js';
 import type { Db } from '../db/db.js';
 import type { GuidanceEntry, Library } from '../library/types.js';
@@ -12,24 +11,15 @@ import type { ChatMessage } from '../messages.js';
 export interface RetrieveRequest {
   messages: ChatMessage[];
   k: number;
-  filters?: { tags?: string[]; any_tags?: string[] };
-  min_score?: number;
-  include_drafts?: boolean;
-}
-
-export interface Explanation {
-  /** Mean of the entry's best chunk similarities: how close its scenario/examples/guidance are to the conversation. */
-  vector_score: number;
-  best_similarity: number;
-  best_chunk: ChunkKind | null;
-  matched_chunks: number;
-  /** Full-text rank (summed BM25 IDF of the query words the entry contains) and the same divided by the best rank of this query. */
-  text_rank: number;
-  text_rank_normalised: number;
-  /** score = vector_weight × vector_score + text_weight × text_rank_normalised + tool_state.bonus. */
-  vector_weight: number;
-  text_weight: number;
-  tool_state: ToolStateExplanation;
+  filters?: {
+    /** Entries having all of these. */
+    tags?: string[];
+    /** Entries having at least one of these. */
+    anyTags?: string[];
+  };
+  minScore?: number;
+  /** Drafts too (never retired entries). */
+  includeDrafts?: boolean;
 }
 
 /**
@@ -37,8 +27,8 @@ export interface Explanation {
  * retrieved at all, so a condition here is either met (true) or absent (null).
  */
 export interface ToolStateExplanation {
-  after_tools_met: true | null;
-  before_tools_met: true | null;
+  afterToolsMet: true | null;
+  beforeToolsMet: true | null;
   /** TOOL_STATE_BONUS when after_tools are met, else 0. */
   bonus: number;
 }
@@ -53,37 +43,22 @@ export const TOOL_STATE_BONUS = 0.1;
 
 export interface RetrievedGuidance
   extends Pick<GuidanceEntry, 'id' | 'external_id' | 'version' | 'scenario' | 'guidance' | 'tags' | 'policy_refs' | 'applies_when' | 'status'> {
+  /** The fused score plus the tool-state bonus. */
   score: number;
-  explanation: Explanation;
+  explanation: FusedEntry['explanation'] & { toolState: ToolStateExplanation };
 }
 
 export interface RetrieveResult {
   results: RetrievedGuidance[];
   query: string;
   /** The tools the conversation has run, which the entries' applies_when were checked against. */
-  tools_run: string[];
+  toolsRun: string[];
 }
 
 export interface RetrieverOptions {
   efSearch: number;
   /** Chunks fetched from the vector index and entries from full-text search before fusion. */
   candidates: number;
-}
-
-function explain(fused: FusedEntry, entry: GuidanceEntry, bonus: number): Explanation {
-  const { vector, text, fused: weights } = fused.explanation;
-  const met = (tools: string[]) => (tools.length > 0 ? true : null);
-  return {
-    vector_score: vector.score,
-    best_similarity: vector.bestSimilarity,
-    best_chunk: vector.bestChunkKind,
-    matched_chunks: vector.matchedChunks,
-    text_rank: text.rank,
-    text_rank_normalised: text.normalised,
-    vector_weight: weights.vectorWeight,
-    text_weight: weights.textWeight,
-    tool_state: { after_tools_met: met(entry.applies_when.after_tools), before_tools_met: met(entry.applies_when.before_tools), bonus },
-  };
 }
 
 /**
@@ -101,17 +76,17 @@ export class Retriever {
   async retrieve(library: Library, request: RetrieveRequest): Promise<RetrieveResult> {
     const embedder = this.embedders.get(library.embedder);
     const query = await buildConversationQuery(request.messages, embedder);
-    const statuses = request.include_drafts === true ? ['approved', 'draft'] : ['approved'];
+    const statuses = request.includeDrafts === true ? ['approved', 'draft'] : ['approved'];
     const ran = toolsRun(request.messages);
     const { vectorHits, textHits, afterToolsMet } = await this.search(library, embedder.id, embedder.dimension, {
       vector: vectorLiteral(query.vector),
       textQuery: query.terms.join(' '),
       statuses,
       tags: request.filters?.tags ?? [],
-      anyTags: request.filters?.any_tags ?? [],
+      anyTags: request.filters?.anyTags ?? [],
       toolsRun: ran,
     });
-    const minScore = request.min_score ?? 0;
+    const minScore = request.minScore ?? 0;
     const bonusOf = (entryId: string) => (afterToolsMet.has(entryId) ? TOOL_STATE_BONUS : 0);
     const ranked = fuseHits(vectorHits, textHits)
       .map((fused) => ({ fused, score: fused.score + bonusOf(fused.entryId) }))
@@ -120,14 +95,15 @@ export class Retriever {
       .filter((entry) => entry.score >= minScore)
       .slice(0, request.k);
     const entries = await this.entries(ranked.map((r) => r.fused.entryId));
+    const met = (tools: string[]): true | null => (tools.length > 0 ? true : null);
     const results = ranked.flatMap(({ fused, score }) => {
       const entry = entries.get(fused.entryId);
       if (entry === undefined) return [];
       const { id, external_id, version, scenario, guidance, tags, policy_refs, applies_when, status } = entry;
-      const explanation = explain(fused, entry, bonusOf(id));
-      return [{ id, external_id, version, scenario, guidance, tags, policy_refs, applies_when, status, score, explanation }];
+      const toolState = { afterToolsMet: met(applies_when.after_tools), beforeToolsMet: met(applies_when.before_tools), bonus: bonusOf(id) };
+      return [{ id, external_id, version, scenario, guidance, tags, policy_refs, applies_when, status, score, explanation: { ...fused.explanation, toolState } }];
     });
-    return { results, query: query.query, tools_run: ran };
+    return { results, query: query.query, toolsRun: ran };
   }
 
   private async search(

@@ -2,8 +2,7 @@ import type { Principal } from '../auth/principal.js';
 import type { ModelPrice, ModelRole } from '../config.js';
 import type { Db } from '../db/db.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import type { Libraries } from '../library/libraries.js';
-import { conversationProblems, toolProblems } from '../messages.js';
+import type { Library } from '../library/types.js';
 import type { ModelRegistry } from '../models/model-registry.js';
 import { JOB_ROLES, jobModels } from './job-models.js';
 import type { JobKind, JobModels, JobOptions, JobStatus, Scenario, StepInput, StepKind, Transcript } from './types.js';
@@ -91,11 +90,6 @@ function plannedSteps(request: TeachRequest): { kind: StepKind; input: StepInput
     if (!transcript.messages.some((m) => m.role === 'assistant')) {
       throw new ValidationError(`body.transcripts.${index}.messages has no agent (assistant) message to learn from`, { field: `transcripts.${index}.messages` });
     }
-    const problems = [
-      ...conversationProblems(transcript.messages, `body.transcripts.${index}.messages`),
-      ...toolProblems(transcript.tools, undefined, `body.transcripts.${index}`),
-    ];
-    if (problems.length > 0) throw ValidationError.fields(problems);
   });
   return transcripts.map((input) => ({ kind: 'transcript', input }));
 }
@@ -109,22 +103,20 @@ function cost(price: ModelPrice | undefined, prompt: number, completion: number)
 export class TeacherJobs {
   constructor(
     private readonly db: Db,
-    private readonly libraries: Libraries,
     private readonly models: ModelRegistry,
     private readonly prices: Record<string, ModelPrice>,
     /** Called after a job is queued or cancelled, so this instance's worker acts at once. */
     private readonly notify: { queued(): void; cancelled(jobId: string): void },
   ) {}
 
-  async submit(principal: Principal, libraryId: string, request: TeachRequest): Promise<{ job_id: string }> {
-    const library = await this.libraries.get(principal, libraryId);
+  async submit(library: Library, request: TeachRequest, requestedBy: string): Promise<{ job_id: string }> {
     const steps = plannedSteps(request);
     const { models, endpoints } = jobModels(this.models, request.models);
     const options = { ...DEFAULT_OPTIONS, ...request.options };
     const jobId = await this.db.transaction(async (tx) => {
       const [job] = await tx.query<{ id: string }>(
         'INSERT INTO teacher_jobs (library_id, kind, options, models, endpoints, requested_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
-        [library.id, request.kind, JSON.stringify(options), JSON.stringify(models), JSON.stringify(endpoints), principal.keyId],
+        [library.id, request.kind, JSON.stringify(options), JSON.stringify(models), JSON.stringify(endpoints), requestedBy],
       );
       await tx.query(
         `INSERT INTO teacher_steps (job_id, ordinal, kind, input)
@@ -209,9 +201,8 @@ export class TeacherJobs {
   }
 
   /** Why the teacher wrote or changed an entry, newest first. */
-  async evidence(principal: Principal, libraryId: string, entryId: string): Promise<EvidenceView[]> {
-    await this.libraries.get(principal, libraryId);
-    const [entry] = await this.db.query('SELECT 1 FROM guidance_entries WHERE library_id = $1 AND id = $2', [libraryId, entryId]);
+  async evidence(library: Library, entryId: string): Promise<EvidenceView[]> {
+    const [entry] = await this.db.query('SELECT 1 FROM guidance_entries WHERE library_id = $1 AND id = $2', [library.id, entryId]);
     if (entry === undefined) throw new NotFoundError('guidance entry', entryId);
     return this.db.query<EvidenceView>(
       `SELECT job_id, entry_id, entry_version, action, source_id, decision_key, retest_passed, policy_conflict, evidence, created_at

@@ -3,19 +3,25 @@ import { LocalServer } from './local-server.js';
 
 /**
  * A scripted OpenAI-compatible server for teacher jobs: requests are routed by `model` to the
- * teacher, student or customer, and the teacher's by the `response_format` schema name, so each
+ * teacher, student, customer or judge, and the teacher's by the `response_format` schema name, so each
  * test says how every role behaves. Faults (statuses, hangs, bad JSON) can be queued per route.
  */
-export type Role = 'teacher' | 'student' | 'customer';
-export const MODELS: Record<Role, string> = { teacher: 'teacher-model', student: 'student-model', customer: 'customer-model' };
+export type Role = 'teacher' | 'student' | 'customer' | 'judge';
+export const MODELS: Record<Exclude<Role, 'judge'>, string> = { teacher: 'teacher-model', student: 'student-model', customer: 'customer-model' };
+/** The evaluation's judge, when a test configures one apart from the teacher. */
+export const JUDGE_MODEL = 'judge-model';
 
 export interface LlmRequest {
   role: Role;
+  /** The model asked for: one of MODELS, or an alias of a role. */
+  model: string;
   /** The teacher's response_format schema name; '' for plain text calls. */
   schema: string;
   messages: { role: string; content: string }[];
   /** The names of the tools offered, if any. */
   tools: string[];
+  /** The sampling seed sent, if any (the evaluation seeds every agent and customer call). */
+  seed?: number;
   closedEarly: boolean;
   closed: Promise<void>;
 }
@@ -35,11 +41,12 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-const ROLE_OF = Object.fromEntries(Object.entries(MODELS).map(([role, model]) => [model, role as Role]));
+const ROLE_OF: Record<string, Role> = { ...Object.fromEntries(Object.entries(MODELS).map(([role, model]) => [model, role as Role])), [JUDGE_MODEL]: 'judge' };
 
 export class FakeLlm {
   readonly requests: LlmRequest[] = [];
   readonly handlers = new Map<string, Handler>();
+  private readonly roles = new Map<string, Role>(Object.entries(ROLE_OF));
   private readonly faults = new Map<string, Answer[]>();
   private server!: LocalServer;
 
@@ -71,6 +78,12 @@ export class FakeLlm {
     };
   }
 
+  /** Requests for `model` are routed to `role`'s handlers (another model on the same endpoint). */
+  alias(model: string, role: Role): this {
+    this.roles.set(model, role);
+    return this;
+  }
+
   /** How `route` (a role, or `teacher:<schema>`) answers from now on. */
   on(route: string, handler: Handler): this {
     this.handlers.set(route, handler);
@@ -96,9 +109,10 @@ export class FakeLlm {
       model?: string;
       messages?: LlmRequest['messages'];
       tools?: { function: { name: string } }[];
+      seed?: number;
       response_format?: { json_schema?: { name?: string } };
     };
-    const role = ROLE_OF[body.model ?? ''];
+    const role = this.roles.get(body.model ?? '');
     if (role === undefined) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `unknown model ${body.model}` } }));
       return;
@@ -106,9 +120,11 @@ export class FakeLlm {
     let closed!: () => void;
     const request: LlmRequest = {
       role,
+      model: body.model!,
       schema: body.response_format?.json_schema?.name ?? '',
       messages: body.messages ?? [],
       tools: (body.tools ?? []).map((tool) => tool.function.name),
+      seed: body.seed,
       closedEarly: false,
       closed: new Promise<void>((resolve) => (closed = resolve)),
     };

@@ -22,6 +22,8 @@ export interface RunTrialsOptions {
   userModel: (seed: number) => ChatModel;
   userPrompt: Prompt;
   maxSteps?: number;
+  /** The agent's system prompt, when not upstream's (the policy): the generic arm's, with its playbook. */
+  systemPrompt?: string;
   concurrency: number;
   signal?: AbortSignal;
   /** Called as each trial finishes, in the order they finish. */
@@ -33,7 +35,7 @@ export interface RunTrialsOptions {
  * retries) is reported as a failure, not a reward of 0: it measured nothing.
  */
 export async function runTrials(options: RunTrialsOptions): Promise<{ results: TrialResult[]; failures: TrialFailure[] }> {
-  const { data, tasks, trials, agent, userModel, userPrompt, maxSteps, concurrency, signal, onResult } = options;
+  const { data, tasks, trials, agent, userModel, userPrompt, maxSteps, systemPrompt, concurrency, signal, onResult } = options;
   const units = tasks.flatMap((task) => Array.from({ length: trials }, (_, trial) => ({ task, trial })));
   const results: TrialResult[] = [];
   const failures: TrialFailure[] = [];
@@ -41,7 +43,7 @@ export async function runTrials(options: RunTrialsOptions): Promise<{ results: T
     if (signal?.aborted) return;
     try {
       const user = new SimulatedUser(userModel(trial), userPrompt, task.instruction, signal);
-      const result = await runTrial({ data, task, trial, agent, user, maxSteps, signal });
+      const result = await runTrial({ data, task, trial, agent, user, maxSteps, systemPrompt, signal });
       results.push(result);
       onResult?.(result);
     } catch (err) {

@@ -15,6 +15,8 @@ export type TrialEnd = 'user_stop' | 'transfer' | 'max_steps';
 export interface TrialResult {
   task_id: number;
   trial: number;
+  /** The model that answered as the agent, for its cost. */
+  agent_model: string;
   /** 0 when the conversation ran out of steps: upstream scores only conversations that ended. */
   reward: 0 | 1;
   data_matches: boolean;
@@ -38,6 +40,8 @@ export interface TrialOptions {
   /** A fresh simulated user playing this task's instruction. */
   user: SimulatedUser;
   maxSteps?: number;
+  /** The agent's system prompt; upstream's is the policy itself. */
+  systemPrompt?: string;
   signal?: AbortSignal;
 }
 
@@ -58,11 +62,11 @@ function parseArguments(text: string): unknown {
  * user says ###STOP###, the agent transfers to a human, or the steps run out.
  */
 export async function runTrial(options: TrialOptions): Promise<TrialResult> {
-  const { data, task, trial, agent, user, maxSteps = DEFAULT_MAX_STEPS, signal } = options;
+  const { data, task, trial, agent, user, maxSteps = DEFAULT_MAX_STEPS, systemPrompt = data.policy, signal } = options;
   const env = new TauEnvironment(data);
   const usage = emptyUsage();
   const messages: ChatCompletionMessageParam[] = [
-    { role: 'system', content: data.policy },
+    { role: 'system', content: systemPrompt },
     { role: 'user', content: await user.start() },
   ];
   let ended: TrialEnd = 'max_steps';
@@ -94,6 +98,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   return {
     task_id: task.task_id,
     trial,
+    agent_model: agent.model,
     reward: ended === 'max_steps' ? 0 : scored.reward,
     data_matches: scored.data_matches,
     outputs: scored.outputs,

@@ -18,6 +18,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         description:
           'Teacher-distilled guidance for student LLMs: a library of scenario → guidance entries, LLM-free retrieval, and chat.',
       },
+      servers: [{ url: 'http://127.0.0.1:8080', description: 'npm start with the default HOST and PORT' }],
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer <key>' } },
       },

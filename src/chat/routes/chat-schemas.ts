@@ -1,0 +1,94 @@
+import { Type, type Static } from 'typebox';
+import { messageSchema } from '../../http/message-schema.js';
+import { Nullable, ref, Uuid } from '../../http/schemas.js';
+
+export const ConversationMessage = messageSchema({
+  roles: ['system', 'user', 'assistant'],
+  roleDescription: "user = the customer, assistant = the agent; leading system messages are the application's instructions",
+  content: Type.String({ maxLength: 100_000 }),
+  additionalProperties: false,
+  $id: 'ConversationMessage',
+});
+export type ConversationMessage = Static<typeof ConversationMessage>;
+
+export const ConversationId = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description: 'Chosen by the caller; groups the turns of one conversation for traces and feedback',
+});
+
+export const K = Type.Integer({ minimum: 1, maximum: 50, default: 5, description: 'Guidance entries to retrieve before the token budget' });
+
+export const GuidanceRefSchema = Type.Object(
+  { id: Uuid, version: Type.Integer(), score: Type.Number() },
+  { $id: 'GuidanceRef', description: 'A guidance entry version that was in the prompt, with its retrieval score' },
+);
+
+const UsageSchema = Type.Object(
+  { prompt_tokens: Type.Integer(), completion_tokens: Type.Integer(), total_tokens: Type.Integer() },
+  { $id: 'Usage' },
+);
+
+export const RetrievalStatus = Type.Union([Type.Literal('ok'), Type.Literal('failed')], {
+  description: 'failed: retrieval errored and CHAT_ON_RETRIEVAL_ERROR=continue answered with the policy alone',
+});
+
+export const chatSchemas = [ConversationMessage, GuidanceRefSchema, UsageSchema];
+
+/** What the errors of a turn that calls the student mean. */
+export const STUDENT_ERRORS = {
+  502: 'The student model failed, after its retries (STUDENT_MAX_RETRIES)',
+  503: 'No student model is configured (STUDENT_BASE_URL), or guidance retrieval failed with CHAT_ON_RETRIEVAL_ERROR=fail',
+  504: 'The student did not answer in time: STUDENT_TIMEOUT_MS for one call, CHAT_DEADLINE_MS for the whole turn',
+};
+
+export const RETRIEVAL_FAILED = 'Guidance retrieval failed and CHAT_ON_RETRIEVAL_ERROR=fail';
+
+const REFUND_CONVERSATION = [
+  { role: 'system', content: 'You are the support agent of ACME. Be brief.' },
+  { role: 'assistant', content: 'Hello, how can I help you today?' },
+  { role: 'user', content: 'I bought a jacket 45 days ago and want to return it for my money back' },
+];
+
+const Messages = Type.Array(ref(ConversationMessage), { minItems: 1, maxItems: 500 });
+const GuidanceRefs = Type.Array(ref(GuidanceRefSchema));
+export const UsageRef = ref(UsageSchema);
+
+export const ComposeBody = Type.Object({ messages: Messages, conversation_id: Type.Optional(ConversationId), k: K }, { additionalProperties: false });
+export type ComposeBody = Static<typeof ComposeBody>;
+
+export const ComposeResponse = Type.Object({
+  trace_id: Uuid,
+  messages: Type.Array(ref(ConversationMessage), { description: "The student's prompt: one system message (policy, coaching notes, the caller's system text), then the conversation" }),
+  guidance: Type.Array(ref(GuidanceRefSchema), { description: 'Entries in the prompt, by descending score' }),
+  dropped_guidance: Type.Array(ref(GuidanceRefSchema), { description: 'Retrieved entries left out to stay within CHAT_GUIDANCE_TOKEN_BUDGET' }),
+  guidance_tokens: Type.Integer({ description: 'Estimated tokens of the coaching notes' }),
+  retrieval_status: RetrievalStatus,
+});
+export type ComposeResponse = Static<typeof ComposeResponse>;
+
+export const ChatBody = Type.Object(
+  {
+    messages: Messages,
+    conversation_id: Type.Optional(ConversationId),
+    stream: Type.Optional(Type.Boolean({ description: 'Answer as server-sent events: `delta` events, then `done` (or `error`)' })),
+    k: K,
+  },
+  { additionalProperties: false, examples: [{ messages: REFUND_CONVERSATION, conversation_id: 'ticket-4711', k: 5 }] },
+);
+export type ChatBody = Static<typeof ChatBody>;
+
+export const ChatResponse = Type.Object({
+  message: Type.Object({ role: Type.Literal('assistant'), content: Type.String() }),
+  guidance: GuidanceRefs,
+  trace_id: Uuid,
+  usage: Nullable(UsageRef),
+  model: Type.String(),
+  finish_reason: Nullable(Type.String()),
+  retrieval_status: RetrievalStatus,
+});
+export type ChatResponse = Static<typeof ChatResponse>;
+
+export const CHAT_EVENT_STREAM =
+  'With stream: true. `event: delta` data {"content"} as text arrives; then `event: done` data {"trace_id", "guidance", "usage", "model", ' +
+  '"finish_reason", "retrieval_status"}, or `event: error` data {"trace_id", "error": {"code", "message"}}.';

@@ -1,0 +1,50 @@
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import type { Db } from '../db/db.js';
+import { defaultMigrationsDir, migrate } from '../db/migrate.js';
+import { openDb } from '../db/open-db.js';
+import { GuidanceStore } from '../library/guidance-store.js';
+import { Libraries } from '../library/libraries.js';
+import { ModelRegistry } from '../models/model-registry.js';
+import { Embedders } from '../retrieval/embedders.js';
+import { Retriever } from '../retrieval/retriever.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    db: Db;
+    embedders: Embedders;
+    libraries: Libraries;
+    guidance: GuidanceStore;
+    retriever: Retriever;
+    models: ModelRegistry;
+  }
+}
+
+export interface CoreOptions {
+  config: Config;
+  /** A database the caller owns (tests): left open on close. */
+  db?: Db;
+}
+
+/**
+ * What several features share, built once: the configuration, the migrated database, and the
+ * services over it. Closed last, since it is registered first: every worker has stopped by then.
+ */
+export default fp<CoreOptions>(
+  async (app, { config, db: given }) => {
+    const db = given ?? (await openDb(config.database, app.log));
+    if (given === undefined) app.addHook('onClose', () => db.close());
+    const applied = await migrate(db, defaultMigrationsDir());
+    if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
+    const embedders = new Embedders(config.embedder);
+    app.decorate('config', config);
+    app.decorate('db', db);
+    app.decorate('embedders', embedders);
+    app.decorate('libraries', new Libraries(db, embedders));
+    app.decorate('guidance', new GuidanceStore(db, embedders, config.retrieval.duplicateThreshold));
+    app.decorate('retriever', new Retriever(db, embedders, config.retrieval));
+    app.decorate('models', new ModelRegistry(config.models));
+  },
+  { name: 'core' },
+);

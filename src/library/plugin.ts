@@ -1,0 +1,27 @@
+import fp from 'fastify-plugin';
+import { NDJSON, parseNdjson } from '../http/json-lines.js';
+import { ReembedJobs } from './reembed-jobs.js';
+import { ReembedWorker } from './reembed-worker.js';
+import { guidanceRoutes } from './routes/guidance.js';
+import { GuidanceEntryView, GuidanceInputBody } from './routes/guidance-schemas.js';
+import { libraryRoutes } from './routes/libraries.js';
+import { LibraryView } from './routes/library-schemas.js';
+import { libraryScope } from './routes/library-scope.js';
+import { reembedRoutes } from './routes/reembed.js';
+import { ReembedJobView } from './routes/reembed-schemas.js';
+
+/** Libraries and their guidance entries, and moving a library to another embedder in the background. */
+export default fp(
+  async (app) => {
+    for (const schema of [LibraryView, GuidanceEntryView, GuidanceInputBody, ReembedJobView]) app.addSchema(schema);
+    app.addContentTypeParser(NDJSON, { parseAs: 'string' }, parseNdjson);
+    const worker = new ReembedWorker(app.db, app.embedders, app.log, app.config.reembed);
+    const jobs = new ReembedJobs(app.db, app.embedders, () => worker.wake());
+    await app.register(libraryRoutes(app.libraries));
+    await app.register(libraryScope, { routes: guidanceRoutes(app.guidance, app.idempotency) });
+    await app.register(libraryScope, { routes: reembedRoutes(jobs) });
+    app.addHook('onReady', async () => worker.start());
+    app.addHook('onClose', () => worker.stop());
+  },
+  { name: 'library', dependencies: ['core', 'http', 'auth'], decorators: { fastify: ['db', 'config', 'embedders', 'libraries', 'guidance', 'idempotency'] } },
+);

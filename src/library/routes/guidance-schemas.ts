@@ -1,0 +1,167 @@
+import { Type, type Static } from 'typebox';
+import { MAX_INT32, Nullable, oneOf, OpenObject, ref, Timestamp, Uuid } from '../../http/schemas.js';
+import { STATUSES } from '../types.js';
+
+export const Status = oneOf(STATUSES);
+const ShortText = (max: number) => Type.Array(Type.String({ maxLength: max }), { maxItems: 200 });
+const Reason = Type.String({ maxLength: 2_000 });
+
+const contentFields = {
+  scenario: Type.String({ minLength: 1, maxLength: 20_000, pattern: '\\S', description: 'The conversational state this guidance applies to' }),
+  guidance: Type.String({ minLength: 1, maxLength: 20_000, pattern: '\\S', description: 'What to do, in what order, and what never to do' }),
+  examples: Type.Optional(ShortText(4_000)),
+  tags: Type.Optional(ShortText(100)),
+  policy_refs: Type.Optional(ShortText(4_000)),
+};
+
+const LATE_REFUND = {
+  external_id: 'refund-after-window',
+  scenario: 'The customer asks for their money back after the 30-day return window',
+  guidance: 'Check the delivery date first. Past 30 days, say a refund is no longer possible and offer store credit; never promise an exception.',
+  examples: ['I bought this jacket 45 days ago, can I still return it?'],
+  tags: ['refunds'],
+  policy_refs: ['Refunds within 30 days of delivery'],
+};
+const WRONG_ADDRESS = {
+  external_id: 'address-after-dispatch',
+  scenario: 'The customer wants a parcel already dispatched sent to another address',
+  guidance: 'Verify their identity before anything else, then redirect through the carrier; never change the address on the order itself.',
+  tags: ['delivery'],
+};
+
+export const GuidanceInputBody = Type.Object(
+  {
+    ...contentFields,
+    id: Type.Optional(Uuid),
+    external_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 500 }), Type.Null()])),
+    status: Type.Optional(Status),
+    provenance: Type.Optional(OpenObject()),
+  },
+  { additionalProperties: false, $id: 'GuidanceInput', examples: [LATE_REFUND] },
+);
+export type GuidanceInputBody = Static<typeof GuidanceInputBody>;
+export const GuidanceInputRef = ref(GuidanceInputBody);
+
+export const ImportBody = Type.Array(GuidanceInputRef, { minItems: 1, examples: [[LATE_REFUND, WRONG_ADDRESS]] });
+export type ImportBody = Static<typeof ImportBody>;
+
+const jsonLines = (values: object[]) => values.map((value) => JSON.stringify(value) + '\n').join('');
+
+/** The same import as JSONL. */
+export const IMPORT_LINES_EXAMPLE = jsonLines([LATE_REFUND, WRONG_ADDRESS]);
+
+/** An exported line carries the entry's id, status and provenance, so it re-imports onto the same entry. */
+export const EXPORT_LINES_EXAMPLE = jsonLines([
+  {
+    id: '0b6f7c1e-3d2a-4f0b-9a5e-2c8d1e4f6a70',
+    ...LATE_REFUND,
+    status: 'approved',
+    provenance: { source: 'api', created_by: '5d0e2a8b-7c41-4e3f-8b2a-9f1c6d3e4b58' },
+  },
+]);
+
+export const ImportResult = Type.Object({
+  created: Type.Integer(),
+  updated: Type.Integer(),
+  unchanged: Type.Integer(),
+  ids: Type.Array(Type.String({ format: 'uuid' }), { description: 'Entry id of each item, in request order' }),
+});
+export type ImportResult = Static<typeof ImportResult>;
+
+/** What an entry and each of its versions hold. */
+const storedFields = {
+  scenario: Type.String(),
+  guidance: Type.String(),
+  examples: Type.Array(Type.String()),
+  tags: Type.Array(Type.String()),
+  policy_refs: Type.Array(Type.String()),
+  status: Status,
+  version: Type.Integer(),
+  provenance: OpenObject(),
+};
+
+export const GuidanceEntryView = Type.Object(
+  {
+    id: Uuid,
+    library_id: Uuid,
+    external_id: Type.Union([Type.String(), Type.Null()]),
+    ...storedFields,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: 'GuidanceEntry' },
+);
+export type GuidanceEntryView = Static<typeof GuidanceEntryView>;
+export const GuidanceEntryRef = ref(GuidanceEntryView);
+
+export const GuidancePage = Type.Object({ items: Type.Array(GuidanceEntryRef), next_cursor: Nullable(Type.String()) });
+export type GuidancePage = Static<typeof GuidancePage>;
+
+const NearDuplicates = Type.Array(
+  Type.Object({ id: Uuid, external_id: Type.Union([Type.String(), Type.Null()]), similarity: Type.Number() }),
+  { description: 'Live entries whose scenario is nearly the same (cosine ≥ DUPLICATE_THRESHOLD): merge instead of adding copies' },
+);
+
+export const GuidanceWriteResult = Type.Object({
+  entry: GuidanceEntryRef,
+  near_duplicates: NearDuplicates,
+});
+export type GuidanceWriteResult = Static<typeof GuidanceWriteResult>;
+
+export const GuidancePatchBody = Type.Object(
+  {
+    scenario: Type.Optional(contentFields.scenario),
+    guidance: Type.Optional(contentFields.guidance),
+    examples: contentFields.examples,
+    tags: contentFields.tags,
+    policy_refs: contentFields.policy_refs,
+    external_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 500 }), Type.Null()])),
+    status: Type.Optional(Status),
+    reason: Type.Optional(Type.String({ maxLength: 2_000, description: 'Why: recorded in the history (e.g. why it was approved or retired)' })),
+    expected_version: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INT32, description: 'Apply only if the entry is still at this version (else 409)' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type GuidancePatchBody = Static<typeof GuidancePatchBody>;
+
+export const RetireQuery = Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false });
+export type RetireQuery = Static<typeof RetireQuery>;
+
+const GuidanceVersionView = Type.Object({
+  entry_id: Uuid,
+  ...storedFields,
+  change: Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('status'), Type.Literal('restore')]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  changed_by: Type.Union([Uuid, Type.Null()], { description: 'API key that made the change' }),
+  created_at: Timestamp,
+});
+
+export const GuidanceHistory = Type.Object({ items: Type.Array(GuidanceVersionView) });
+export type GuidanceHistory = Static<typeof GuidanceHistory>;
+
+export const RestoreBody = Type.Object(
+  { version: Type.Integer({ minimum: 1, maximum: MAX_INT32 }), reason: Type.Optional(Reason) },
+  { additionalProperties: false },
+);
+export type RestoreBody = Static<typeof RestoreBody>;
+
+const filterFields = {
+  status: Type.Optional(Type.String({ pattern: '^(draft|approved|retired)(,(draft|approved|retired))*$', description: 'Comma-separated statuses' })),
+  tags: Type.Optional(Type.String({ maxLength: 2_000, description: 'Comma-separated; entries having all of them' })),
+  q: Type.Optional(Type.String({ maxLength: 2_000, description: 'Full-text query (web search syntax)' })),
+};
+
+export const ListQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    ...filterFields,
+  },
+  { additionalProperties: false },
+);
+export type ListQuery = Static<typeof ListQuery>;
+
+export const ExportQuery = Type.Object(filterFields, { additionalProperties: false });
+export type ExportQuery = Static<typeof ExportQuery>;
+
+export const EntryParams = Type.Object({ id: Uuid, gid: Uuid });

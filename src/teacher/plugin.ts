@@ -1,0 +1,39 @@
+import fp from 'fastify-plugin';
+import { libraryScope } from '../library/routes/library-scope.js';
+import { servedEndpoints } from './job-models.js';
+import { TeacherJobs } from './jobs.js';
+import { loadPrompts } from './prompts.js';
+import { reviewRoutes } from './routes/review.js';
+import { jobRoutes, teachRoutes } from './routes/teach.js';
+import { TeacherJobView } from './routes/teach-schemas.js';
+import { SimilarEntries } from './similar-entries.js';
+import { StepRunner } from './step-runner.js';
+import { StudentServer } from './student.js';
+import { TeacherWorker } from './worker.js';
+
+/** Teacher jobs: the API that submits and watches them, and the background worker that runs their steps. */
+export default fp(
+  async (app) => {
+    app.addSchema(TeacherJobView);
+    const { db, config, models } = app;
+    const runner = new StepRunner({
+      db,
+      models,
+      prompts: loadPrompts(),
+      student: new StudentServer(app.retriever, config.chat.guidanceTokenBudget),
+      similar: new SimilarEntries(db, app.embedders, config.retrieval.duplicateThreshold),
+      store: app.guidance,
+    });
+    const worker = new TeacherWorker(db, runner, app.log, { concurrency: config.teacher.concurrency, endpoints: servedEndpoints(models) });
+    const jobs = new TeacherJobs(db, models, config.teacher.prices, {
+      queued: () => worker.wake(),
+      cancelled: (jobId) => worker.cancelled(jobId),
+    });
+    await app.register(libraryScope, { routes: teachRoutes(jobs) });
+    await app.register(jobRoutes(jobs));
+    await app.register(libraryScope, { routes: reviewRoutes(app.guidance, jobs) });
+    app.addHook('onReady', async () => worker.start());
+    app.addHook('onClose', () => worker.stop());
+  },
+  { name: 'teacher', dependencies: ['core', 'auth', 'library'], decorators: { fastify: ['db', 'config', 'embedders', 'retriever', 'guidance', 'models'] } },
+);

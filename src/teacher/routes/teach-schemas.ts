@@ -1,0 +1,145 @@
+import { Type, type Static } from 'typebox';
+import { messageSchema } from '../../http/message-schema.js';
+import { Nullable, oneOf, OpenObject, ref, Timestamp, Uuid } from '../../http/schemas.js';
+import { JOB_KINDS, JOB_STATUSES } from '../types.js';
+
+const SourceId = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', description: 'Unique within the job' });
+const Text = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S', description });
+
+const TranscriptMessage = messageSchema({
+  roles: ['user', 'assistant', 'system'],
+  content: Type.String({ maxLength: 20_000 }),
+  additionalProperties: false,
+});
+
+const ScenarioBody = Type.Object(
+  {
+    id: SourceId,
+    description: Text(4_000, 'The situation, for the customer simulator'),
+    customer_goal: Text(2_000, 'What the simulated customer wants'),
+    persona: Type.Optional(Text(2_000)),
+    opening: Type.Optional(Text(4_000, "The customer's first message; written by the simulator when absent")),
+  },
+  { additionalProperties: false },
+);
+
+const TranscriptBody = Type.Object(
+  {
+    id: SourceId,
+    messages: Type.Array(TranscriptMessage, { minItems: 2, maxItems: 200, description: 'user = the customer, assistant = the agent' }),
+    outcome: Type.Optional(Text(2_000, 'How the conversation ended, e.g. "resolved", "customer churned"')),
+  },
+  { additionalProperties: false },
+);
+
+const ModelName = Type.String({ minLength: 1, maxLength: 200 });
+const Kind = oneOf(JOB_KINDS);
+
+export const TeachBody = Type.Object(
+  {
+    kind: Kind,
+    scenarios: Type.Optional(Type.Array(ScenarioBody, { minItems: 1, maxItems: 200 })),
+    generate: Type.Optional(
+      Type.Object({ count: Type.Integer({ minimum: 1, maximum: 50 }) }, { additionalProperties: false, description: "Have the teacher write this many scenarios from the library's policy" }),
+    ),
+    transcripts: Type.Optional(Type.Array(TranscriptBody, { minItems: 1, maxItems: 200 })),
+    options: Type.Optional(
+      Type.Object(
+        {
+          max_turns: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, description: 'Student replies per simulated conversation (default 6)' })),
+          rounds: Type.Optional(Type.Integer({ minimum: 0, maximum: 5, description: 'Refinements after a failed re-test (default 2)' })),
+          auto_approve: Type.Optional(Type.Boolean({ description: 'Approve entries that pass the re-test and the policy check (default false: drafts)' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    models: Type.Optional(
+      Type.Object(
+        { teacher: Type.Optional(ModelName), student: Type.Optional(ModelName), customer: Type.Optional(ModelName) },
+        { additionalProperties: false, description: "Other model names on each role's configured endpoint" },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        kind: 'scenarios',
+        scenarios: [
+          {
+            id: 'late-refund',
+            description: 'A customer wants a refund for a jacket delivered 45 days ago',
+            customer_goal: 'get the money back',
+            opening: 'Hi, I want to return a jacket I bought last month and get a refund.',
+          },
+        ],
+        options: { max_turns: 6, rounds: 2, auto_approve: false },
+      },
+    ],
+  },
+);
+export type TeachBody = Static<typeof TeachBody>;
+
+export const TeachAccepted = Type.Object({ job_id: Uuid });
+export type TeachAccepted = Static<typeof TeachAccepted>;
+
+const RoleUsage = Type.Object({
+  model: Type.String(),
+  calls: Type.Integer(),
+  prompt_tokens: Type.Integer(),
+  completion_tokens: Type.Integer(),
+  total_tokens: Type.Integer(),
+  estimated_cost_usd: Type.Union([Type.Number(), Type.Null()], { description: 'From MODEL_PRICES; null when the model has no price' }),
+});
+
+export const TeacherJobView = Type.Object(
+  {
+    id: Uuid,
+    library_id: Uuid,
+    kind: Kind,
+    status: oneOf(JOB_STATUSES, { description: 'pending → running → done (every step succeeded), partial (some steps failed), failed (all did) or cancelled' }),
+    options: Type.Object({ max_turns: Type.Integer(), rounds: Type.Integer(), auto_approve: Type.Boolean() }),
+    models: Type.Object({ teacher: Type.String(), student: Type.String(), customer: Type.String() }),
+    progress: Type.Object({
+      done: Type.Integer({ description: 'Steps finished, failed ones included' }),
+      failed: Type.Integer(),
+      total: Type.Integer({ description: 'One step per scenario or transcript (and one that writes scenarios, when generated)' }),
+    }),
+    usage: Type.Object({ teacher: RoleUsage, student: RoleUsage, customer: RoleUsage }),
+    estimated_cost_usd: Type.Union([Type.Number(), Type.Null()]),
+    produced_entry_ids: Type.Array(Uuid, { description: 'Entries this job created' }),
+    merged_entry_ids: Type.Array(Uuid, { description: 'Existing near-duplicate entries this job gave a new version' }),
+    errors: Type.Array(Type.Object({ step: Type.Integer(), source_id: Type.Union([Type.String(), Type.Null()]), error: Type.String() })),
+    created_at: Timestamp,
+    started_at: Nullable(Timestamp),
+    finished_at: Nullable(Timestamp),
+  },
+  { $id: 'TeacherJob' },
+);
+export type TeacherJobView = Static<typeof TeacherJobView>;
+export const TeacherJobRef = ref(TeacherJobView);
+
+export const EvidenceView = Type.Object({
+  job_id: Uuid,
+  entry_id: Uuid,
+  entry_version: Type.Integer({ description: 'The version the job wrote' }),
+  action: Type.Union([Type.Literal('created'), Type.Literal('merged')]),
+  source_id: Type.String({ description: 'Scenario or transcript id' }),
+  decision_key: Type.String({ description: '<source id>#<turn>' }),
+  retest_passed: Type.Boolean(),
+  policy_conflict: Type.Boolean(),
+  evidence: OpenObject({ description: 'state, student_reply, teacher_reply, judgement, rationale, merged_into, retest {passed, rounds}, policy_check' }),
+  created_at: Timestamp,
+});
+
+export const EvidenceList = Type.Object({ items: Type.Array(EvidenceView) });
+export type EvidenceList = Static<typeof EvidenceList>;
+
+export const ReviewBody = Type.Object(
+  {
+    decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')], { description: 'approve → approved; reject → retired (restorable)' }),
+    reason: Text(2_000, 'Recorded in the history'),
+  },
+  { additionalProperties: false },
+);
+export type ReviewBody = Static<typeof ReviewBody>;
