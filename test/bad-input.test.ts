@@ -127,10 +127,10 @@ const ROWS: Row[] = [
   row('guidance PATCH status outside the enum', 'PATCH', entryUrl, { status: 'gone' }, 'body.status', { message: /must be one of draft, approved, retired$/ }),
   row('key role outside the enum', 'POST', '/v1/keys', { name: 'k', role: 'root' }, 'body.role', { message: /must be one of admin, teacher, student$/ }),
   row('compose message role outside the enum', 'POST', `${libUrl}/compose`, { messages: [{ role: 'robot', content: 'hi' }] }, 'body.messages.0.role', {
-    message: /must be one of system, user, assistant$/,
+    message: /must be one of system, user, assistant, tool$/,
   }),
-  row('completions message role outside the enum', 'POST', '/v1/chat/completions', { model: 'm', messages: [{ role: 'tool', content: 'x' }] }, 'body.messages.0.role', {
-    message: /must be one of system, developer, user, assistant$/,
+  row('completions message role outside the enum', 'POST', '/v1/chat/completions', { model: 'm', messages: [{ role: 'robot', content: 'x' }] }, 'body.messages.0.role', {
+    message: /must be one of system, developer, user, assistant, tool$/,
   }),
   row('review decision outside the enum', 'POST', `${entryUrl}/review`, { decision: 'maybe', reason: 'r' }, 'body.decision', { message: /must be one of approve, reject$/ }),
   row('teach kind outside the enum', 'POST', `${libUrl}/teach`, { kind: 'lectures' }, 'body.kind', { message: /must be one of scenarios, transcripts$/ }),

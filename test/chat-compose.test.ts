@@ -112,7 +112,7 @@ t.test('compose checks the key\'s scope and names bad fields', async (t) => {
   const cases: [unknown, string][] = [
     [{}, 'body.messages'],
     [{ messages: [] }, 'body.messages'],
-    [{ messages: [{ role: 'tool', content: 'x' }] }, 'body.messages.0.role'],
+    [{ messages: [{ role: 'tool', content: 'x' }] }, 'body.messages.0.tool_call_id'],
     [{ messages: [{ role: 'user', content: 5 }] }, 'body.messages.0.content'],
     [{ messages: refundConversation, k: 0 }, 'body.k'],
     [{ messages: refundConversation, conversation_id: '' }, 'body.conversation_id'],

@@ -1,14 +1,8 @@
 import { Type, type Static } from 'typebox';
-import { messageSchema } from '../../http/message-schema.js';
+import { conversationMessage, ToolCallRef, toolRequestFields } from '../../http/message-schema.js';
 import { Nullable, ref, Uuid } from '../../http/schemas.js';
 
-export const ConversationMessage = messageSchema({
-  roles: ['system', 'user', 'assistant'],
-  roleDescription: "user = the customer, assistant = the agent; leading system messages are the application's instructions",
-  content: Type.String({ maxLength: 100_000 }),
-  additionalProperties: false,
-  $id: 'ConversationMessage',
-});
+export const ConversationMessage = conversationMessage({ $id: 'ConversationMessage', additionalProperties: false, maxLength: 100_000 });
 export type ConversationMessage = Static<typeof ConversationMessage>;
 
 export const ConversationId = Type.String({
@@ -50,11 +44,30 @@ const REFUND_CONVERSATION = [
   { role: 'user', content: 'I bought a jacket 45 days ago and want to return it for my money back' },
 ];
 
+/** An agent that looked an order up and got its status back, with the tool it used. */
+export const ORDER_TOOL = {
+  type: 'function',
+  function: {
+    name: 'get_order_details',
+    description: 'Status and items of an order',
+    parameters: { type: 'object', properties: { order_id: { type: 'string' } }, required: ['order_id'], additionalProperties: false },
+    strict: true,
+  },
+};
+export const ORDER_LOOKUP = [
+  { role: 'user', content: 'Please cancel order W2378156, I do not need it any more' },
+  { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_order_details', arguments: '{"order_id":"W2378156"}' } }] },
+  { role: 'tool', tool_call_id: 'call_1', content: '{"order_id":"W2378156","status":"delivered"}' },
+];
+
 const Messages = Type.Array(ref(ConversationMessage), { minItems: 1, maxItems: 500 });
 const GuidanceRefs = Type.Array(ref(GuidanceRefSchema));
 export const UsageRef = ref(UsageSchema);
 
-export const ComposeBody = Type.Object({ messages: Messages, conversation_id: Type.Optional(ConversationId), k: K }, { additionalProperties: false });
+export const ComposeBody = Type.Object(
+  { messages: Messages, conversation_id: Type.Optional(ConversationId), k: K, ...toolRequestFields },
+  { additionalProperties: false, examples: [{ messages: ORDER_LOOKUP, tools: [ORDER_TOOL], conversation_id: 'ticket-4712' }] },
+);
 export type ComposeBody = Static<typeof ComposeBody>;
 
 export const ComposeResponse = Type.Object({
@@ -64,6 +77,8 @@ export const ComposeResponse = Type.Object({
   dropped_guidance: Type.Array(ref(GuidanceRefSchema), { description: 'Retrieved entries left out to stay within CHAT_GUIDANCE_TOKEN_BUDGET' }),
   guidance_tokens: Type.Integer({ description: 'Estimated tokens of the coaching notes' }),
   retrieval_status: RetrievalStatus,
+  // As given: what the frontend passes on to its own model with the messages.
+  ...toolRequestFields,
 });
 export type ComposeResponse = Static<typeof ComposeResponse>;
 
@@ -73,13 +88,18 @@ export const ChatBody = Type.Object(
     conversation_id: Type.Optional(ConversationId),
     stream: Type.Optional(Type.Boolean({ description: 'Answer as server-sent events: `delta` events, then `done` (or `error`)' })),
     k: K,
+    ...toolRequestFields,
   },
   { additionalProperties: false, examples: [{ messages: REFUND_CONVERSATION, conversation_id: 'ticket-4711', k: 5 }] },
 );
 export type ChatBody = Static<typeof ChatBody>;
 
 export const ChatResponse = Type.Object({
-  message: Type.Object({ role: Type.Literal('assistant'), content: Type.String() }),
+  message: Type.Object({
+    role: Type.Literal('assistant'),
+    content: Nullable(Type.String({ description: 'null when the student answered with tool calls only' })),
+    tool_calls: Type.Optional(Type.Array(ToolCallRef, { description: 'The calls the student asks for; run them and send the results back as tool messages' })),
+  }),
   guidance: GuidanceRefs,
   trace_id: Uuid,
   usage: Nullable(UsageRef),
@@ -90,5 +110,7 @@ export const ChatResponse = Type.Object({
 export type ChatResponse = Static<typeof ChatResponse>;
 
 export const CHAT_EVENT_STREAM =
-  'With stream: true. `event: delta` data {"content"} as text arrives; then `event: done` data {"trace_id", "guidance", "usage", "model", ' +
-  '"finish_reason", "retrieval_status"}, or `event: error` data {"trace_id", "error": {"code", "message"}}.';
+  'With stream: true. `event: delta` data {"content"} as text arrives, or {"tool_calls": [{"index", "id", "name", "arguments"}]} as ' +
+  'tool calls do (the first piece of a call has its id and name, later ones more of its arguments); then `event: done` data ' +
+  '{"trace_id", "guidance", "usage", "model", "finish_reason", "retrieval_status", "tool_calls"} (the calls put together), or ' +
+  '`event: error` data {"trace_id", "error": {"code", "message"}}.';

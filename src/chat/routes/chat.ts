@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { abandonIfClientGone, clientSignal } from '../../http/client-signal.js';
+import { checkedConversation, checkedTools } from '../../http/message-schema.js';
 import { sendEventStream, sseEvent } from '../../http/event-stream.js';
 import { errorResponses, json } from '../../http/schemas.js';
 import type { ChatService, ChatStream } from '../chat-service.js';
@@ -10,10 +11,13 @@ import { setProvenanceHeaders } from './provenance.js';
 async function* chatEvents(stream: ChatStream): AsyncGenerator<string> {
   const { traceId: trace_id, guidance, retrieval } = stream;
   for await (const event of stream.events) {
-    if (event.type === 'delta') yield sseEvent({ content: event.content }, 'delta');
-    else if (event.type === 'done') {
-      const { model, finishReason: finish_reason, usage } = event;
-      yield sseEvent({ trace_id, guidance, usage, model, finish_reason, retrieval_status: retrieval.status }, 'done');
+    if (event.type === 'delta') {
+      // Log probabilities stay on the OpenAI-compatible route, where clients know where to find them.
+      const delta = { content: event.content, refusal: event.refusal, tool_calls: event.toolCalls };
+      if (Object.values(delta).some((value) => value !== undefined)) yield sseEvent(delta, 'delta');
+    } else if (event.type === 'done') {
+      const { model, finishReason: finish_reason, usage, toolCalls: tool_calls } = event;
+      yield sseEvent({ trace_id, guidance, usage, model, finish_reason, retrieval_status: retrieval.status, tool_calls }, 'done');
     } else yield sseEvent({ trace_id, error: { code: event.code, message: event.message } }, 'error');
   }
 }
@@ -36,14 +40,17 @@ export const chatRoutes = (chat: ChatService): FastifyPluginAsyncTypebox => asyn
       },
     },
     async (request) => {
+      const { messages, conversation_id, k, tool_choice, parallel_tool_calls } = request.body;
+      const tools = checkedTools(request.body);
       const { traceId, composition, retrieval } = await chat.compose({
         library: request.library,
         keyId: request.principal.keyId,
         endpoint: 'compose',
-        messages: request.body.messages,
-        conversationId: request.body.conversation_id ?? null,
-        k: request.body.k,
+        messages: checkedConversation(messages, 'body.messages'),
+        conversationId: conversation_id ?? null,
+        k,
         stream: false,
+        params: { tools, tool_choice, parallel_tool_calls },
       });
       return {
         trace_id: traceId,
@@ -52,6 +59,9 @@ export const chatRoutes = (chat: ChatService): FastifyPluginAsyncTypebox => asyn
         dropped_guidance: composition.dropped,
         guidance_tokens: composition.guidanceTokens,
         retrieval_status: retrieval.status,
+        tools: request.body.tools,
+        tool_choice,
+        parallel_tool_calls,
       };
     },
   );
@@ -75,14 +85,17 @@ export const chatRoutes = (chat: ChatService): FastifyPluginAsyncTypebox => asyn
       },
     },
     async (request, reply) => {
+      const { messages, conversation_id, k, stream, tool_choice, parallel_tool_calls } = request.body;
+      const tools = checkedTools(request.body);
       const turn = {
         library: request.library,
         keyId: request.principal.keyId,
         endpoint: 'chat' as const,
-        messages: request.body.messages,
-        conversationId: request.body.conversation_id ?? null,
-        k: request.body.k,
-        stream: request.body.stream === true,
+        messages: checkedConversation(messages, 'body.messages'),
+        conversationId: conversation_id ?? null,
+        k,
+        stream: stream === true,
+        params: { tools, tool_choice, parallel_tool_calls },
         signal: clientSignal(reply),
       };
       try {
@@ -94,7 +107,7 @@ export const chatRoutes = (chat: ChatService): FastifyPluginAsyncTypebox => asyn
         const answer = await chat.complete(turn);
         setProvenanceHeaders(reply, answer.traceId, answer.guidance);
         return {
-          message: { role: 'assistant' as const, content: answer.content },
+          message: { role: 'assistant' as const, content: answer.content, ...(answer.toolCalls.length === 0 ? {} : { tool_calls: answer.toolCalls }) },
           guidance: answer.guidance,
           trace_id: answer.traceId,
           usage: answer.usage,

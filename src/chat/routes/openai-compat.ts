@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { ValidationError } from '../../errors.js';
 import { abandonIfClientGone, clientSignal } from '../../http/client-signal.js';
 import { sendEventStream, sseEvent } from '../../http/event-stream.js';
+import { checkedConversation, checkedTools } from '../../http/message-schema.js';
 import { errorResponses, json } from '../../http/schemas.js';
 import type { Libraries } from '../../library/libraries.js';
 import type { Library } from '../../library/types.js';
-import type { ChatMessage } from '../../messages.js';
-import type { SamplingParams } from '../../models/chat-model.js';
+import type { ChatMessage, FieldProblem } from '../../messages.js';
+import type { CompletionParams, ResponseFormat } from '../../models/chat-model.js';
 import type { ModelRegistry } from '../../models/model-registry.js';
 import type { ChatService, ChatStream } from '../chat-service.js';
 import type { LibraryResolver } from '../library-resolver.js';
@@ -29,16 +31,51 @@ import { setProvenanceHeaders } from './provenance.js';
  * id); the student model itself is the service's STUDENT_MODEL, never the caller's choice.
  */
 
-const text = (content: OpenAIMessage['content']) => (typeof content === 'string' ? content : content.map((part) => part.text).join(''));
+const TEXT_ONLY = 'is not supported: the student reads and writes text only';
 
-function conversation(messages: OpenAIMessage[]): ChatMessage[] {
-  return messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: text(m.content) }));
+/** Text parts joined; any other part (image, audio, file) is a problem naming it. */
+function text(content: OpenAIMessage['content'], field: string, problems: FieldProblem[]): string | null {
+  if (content === undefined || content === null || typeof content === 'string') return content ?? null;
+  content.forEach((part, i) => {
+    if (part.type !== 'text') problems.push({ field: `${field}.${i}.type`, message: `${part.type} parts are not supported: only text parts` });
+    else if (part.text === undefined) problems.push({ field: `${field}.${i}.text`, message: 'is required in a text part' });
+  });
+  return content.map((part) => part.text ?? '').join('');
 }
 
-function samplingParams(body: CompletionsBody): SamplingParams {
-  const { temperature, top_p, max_tokens, max_completion_tokens, stop, presence_penalty, frequency_penalty, seed } = body;
-  const params = { temperature, top_p, max_tokens, max_completion_tokens, stop, presence_penalty, frequency_penalty, seed };
-  return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+/** The messages in Coach's form: developer messages are system ones, content parts text. */
+function conversation(messages: OpenAIMessage[]): ChatMessage[] {
+  const problems: FieldProblem[] = [];
+  const converted = messages.map(({ role, content, ...rest }, i) => ({
+    ...rest,
+    role: role === 'developer' ? ('system' as const) : role,
+    content: text(content, `body.messages.${i}.content`, problems),
+  }));
+  if (problems.length > 0) throw ValidationError.fields(problems);
+  return checkedConversation(converted, 'body.messages');
+}
+
+/** Every request field the student gets as sent, once the ones Coach cannot serve are refused. */
+function completionParams(body: CompletionsBody): CompletionParams {
+  const problems: FieldProblem[] = [];
+  body.modalities?.forEach((modality, i) => {
+    if (modality !== 'text') problems.push({ field: `body.modalities.${i}`, message: `${modality} output ${TEXT_ONLY}` });
+  });
+  if (body.audio !== undefined) problems.push({ field: 'body.audio', message: TEXT_ONLY });
+  const format = body.response_format;
+  if (format?.type === 'json_schema' && format.json_schema === undefined) problems.push({ field: 'body.response_format.json_schema', message: 'is required with type json_schema' });
+  if (format !== undefined && format.type !== 'json_schema' && format.json_schema !== undefined) {
+    problems.push({ field: 'body.response_format.json_schema', message: 'is only for type json_schema' });
+  }
+  if (problems.length > 0) throw ValidationError.fields(problems);
+  const { temperature, top_p, max_tokens, max_completion_tokens, stop, presence_penalty, frequency_penalty, seed, user } = body;
+  const { tool_choice, parallel_tool_calls, logprobs, top_logprobs, metadata, reasoning_effort } = body;
+  return {
+    temperature, top_p, max_tokens, max_completion_tokens, stop, presence_penalty, frequency_penalty, seed, user,
+    tools: checkedTools(body), tool_choice, parallel_tool_calls,
+    response_format: format as ResponseFormat | undefined,
+    logprobs, top_logprobs, metadata, reasoning_effort,
+  };
 }
 
 const unixNow = () => Math.floor(Date.now() / 1000);
@@ -52,7 +89,13 @@ async function* completionChunks(stream: ChatStream, library: Library, includeUs
   yield sseEvent({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
   for await (const event of stream.events) {
     if (event.type === 'delta') {
-      yield sseEvent({ ...base, choices: [{ index: 0, delta: { content: event.content }, logprobs: null, finish_reason: null }] });
+      const { content, refusal, toolCalls, logprobs } = event;
+      const tool_calls = toolCalls?.map(({ index, id, name, arguments: args }) =>
+        // The piece that opens a call names it, as OpenAI's does; later ones carry only more arguments.
+        id === undefined ? { index, function: { arguments: args ?? '' } } : { index, id, type: 'function', function: { name: name ?? '', arguments: args ?? '' } },
+      );
+      const delta = { content, refusal, tool_calls };
+      yield sseEvent({ ...base, choices: [{ index: 0, delta, logprobs: logprobs ?? null, finish_reason: null }] });
     } else if (event.type === 'done') {
       const coach = provenance(stream.traceId, library, stream.guidance, stream.retrieval.status);
       const finished = { ...base, model: event.model };
@@ -106,7 +149,7 @@ export const openaiCompatRoutes = ({ libraries, resolver, models, chat }: OpenAI
         conversationId: headers['x-coach-conversation-id'] ?? body.conversation_id ?? null,
         k: body.k,
         stream: body.stream === true,
-        params: samplingParams(body),
+        params: completionParams(body),
         signal: clientSignal(reply),
       };
       try {
@@ -123,7 +166,12 @@ export const openaiCompatRoutes = ({ libraries, resolver, models, chat }: OpenAI
           created: unixNow(),
           model: answer.model,
           choices: [
-            { index: 0, message: { role: 'assistant' as const, content: answer.content, refusal: null }, logprobs: null, finish_reason: answer.finishReason ?? 'stop' },
+            {
+              index: 0,
+              message: { role: 'assistant' as const, content: answer.content, refusal: answer.refusal, ...(answer.toolCalls.length === 0 ? {} : { tool_calls: answer.toolCalls }) },
+              logprobs: answer.logprobs,
+              finish_reason: answer.finishReason ?? 'stop',
+            },
           ],
           usage: answer.usage ?? undefined,
           coach: provenance(answer.traceId, library, answer.guidance, answer.retrieval.status),

@@ -1,18 +1,55 @@
 import { Type, type Static } from 'typebox';
-import { messageSchema } from '../../http/message-schema.js';
-import { MAX_INT32, ref, Uuid } from '../../http/schemas.js';
-import { ConversationId, GuidanceRefSchema, K, RetrievalStatus, UsageRef } from './chat-schemas.js';
+import { messageSchema, ToolCallRef, toolRequestFields } from '../../http/message-schema.js';
+import { MAX_INT32, Nullable, oneOf, OpenObject, ref, Uuid } from '../../http/schemas.js';
+import type { Logprobs as ModelLogprobs } from '../../models/chat-model.js';
+import { ConversationId, GuidanceRefSchema, K, ORDER_LOOKUP, ORDER_TOOL, RetrievalStatus, UsageRef } from './chat-schemas.js';
 
-const TextPart = Type.Object({ type: Type.Literal('text'), text: Type.String({ maxLength: 100_000 }) }, { additionalProperties: false });
+/** Any part is read, so that an image, audio or file part is refused naming it rather than as an unknown shape. */
+const ContentPart = Type.Object(
+  { type: Type.String({ maxLength: 100 }), text: Type.Optional(Type.String({ maxLength: 100_000 })) },
+  { additionalProperties: true, description: 'Only text parts: the student is text-only, so image, audio and file parts are refused (400 naming the part)' },
+);
 
 export const OpenAIMessage = messageSchema({
-  roles: ['system', 'developer', 'user', 'assistant'],
-  roleDescription: 'developer is treated as system; tool calls are not supported',
-  content: Type.Union([Type.String({ maxLength: 100_000 }), Type.Array(TextPart, { maxItems: 100 })]),
-  extra: { name: Type.Optional(Type.String({ maxLength: 200 })) },
+  roles: ['system', 'developer', 'user', 'assistant', 'tool'],
+  roleDescription: "developer is treated as system; assistant turns may be tool calls, tool messages their results",
+  content: Type.Optional(
+    Nullable(Type.Union([Type.String({ maxLength: 100_000 }), Type.Array(ContentPart, { maxItems: 100 })], { description: 'Absent or null only in an assistant message with tool_calls' })),
+  ),
+  extra: {
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    tool_calls: Type.Optional(Type.Array(ToolCallRef, { maxItems: 128 })),
+    tool_call_id: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Required in a tool message' })),
+    refusal: Type.Optional(Nullable(Type.String({ maxLength: 100_000 }))),
+  },
   additionalProperties: false,
 });
 export type OpenAIMessage = Static<typeof OpenAIMessage>;
+
+const ResponseFormat = Type.Object(
+  {
+    type: oneOf(['text', 'json_object', 'json_schema']),
+    json_schema: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({ pattern: '^[a-zA-Z0-9_-]{1,64}$' }),
+          description: Type.Optional(Type.String({ maxLength: 10_000 })),
+          schema: Type.Optional(OpenObject()),
+          strict: Type.Optional(Nullable(Type.Boolean())),
+        },
+        { additionalProperties: false, description: 'Required with type json_schema, and only then' },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** Passed on from the student as it returned them. */
+const Logprobs = Type.Unsafe<ModelLogprobs>(
+  Type.Object({}, { additionalProperties: true, description: 'Token log probabilities {content, refusal}, with logprobs: true, as the student returned them' }),
+);
+
+const REFUSED = 'Refused with 400 naming the field: the student answers with one text choice';
 
 export const CompletionsBody = Type.Object(
   {
@@ -29,6 +66,15 @@ export const CompletionsBody = Type.Object(
     frequency_penalty: Type.Optional(Type.Number({ minimum: -2, maximum: 2 })),
     seed: Type.Optional(Type.Integer({ minimum: -MAX_INT32 - 1, maximum: MAX_INT32 })),
     user: Type.Optional(Type.String({ maxLength: 200 })),
+    ...toolRequestFields,
+    response_format: Type.Optional(ResponseFormat),
+    logprobs: Type.Optional(Type.Boolean()),
+    top_logprobs: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
+    metadata: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 }), { maxProperties: 16 })),
+    reasoning_effort: Type.Optional(oneOf(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'])),
+    n: Type.Optional(Type.Integer({ minimum: 1, maximum: 1, description: `Only 1. ${REFUSED}` })),
+    modalities: Type.Optional(Type.Array(oneOf(['text', 'audio']), { maxItems: 2, description: `Only text. ${REFUSED}` })),
+    audio: Type.Optional(OpenObject({ description: REFUSED })),
     conversation_id: Type.Optional(ConversationId),
     k: K,
   },
@@ -37,10 +83,9 @@ export const CompletionsBody = Type.Object(
     examples: [
       {
         model: 'acme-support',
-        messages: [
-          { role: 'system', content: 'You are the support agent of ACME. Be brief.' },
-          { role: 'user', content: 'I bought a jacket 45 days ago and want to return it for my money back' },
-        ],
+        messages: [{ role: 'system', content: 'You are the order desk of ACME. Be brief.' }, ...ORDER_LOOKUP],
+        tools: [ORDER_TOOL],
+        tool_choice: 'auto',
         temperature: 0.3,
         conversation_id: 'ticket-4711',
       },
@@ -68,9 +113,14 @@ export const Completion = Type.Object({
   choices: Type.Array(
     Type.Object({
       index: Type.Integer(),
-      message: Type.Object({ role: Type.Literal('assistant'), content: Type.String(), refusal: Type.Null() }),
-      logprobs: Type.Null(),
-      finish_reason: Type.String(),
+      message: Type.Object({
+        role: Type.Literal('assistant'),
+        content: Nullable(Type.String()),
+        refusal: Nullable(Type.String()),
+        tool_calls: Type.Optional(Type.Array(ToolCallRef)),
+      }),
+      logprobs: Nullable(Logprobs),
+      finish_reason: Type.String({ description: 'stop, length, tool_calls (run the calls, send their results back as tool messages), content_filter' }),
     }),
   ),
   usage: Type.Optional(UsageRef),
@@ -79,8 +129,10 @@ export const Completion = Type.Object({
 export type Completion = Static<typeof Completion>;
 
 export const COMPLETION_STREAM =
-  'With stream: true: `data: {chat.completion.chunk}` events as OpenAI sends them; the chunk carrying finish_reason also ' +
-  'carries `coach`; with stream_options.include_usage a last chunk has empty choices and the usage; then `data: [DONE]`.';
+  'With stream: true: `data: {chat.completion.chunk}` events as OpenAI sends them: text in delta.content, tool calls in ' +
+  'delta.tool_calls (the first piece of a call carries its index, id, type and function.name, later pieces of that index more of ' +
+  'function.arguments); the chunk carrying finish_reason also carries `coach`; with stream_options.include_usage a last chunk ' +
+  'has empty choices and the usage; then `data: [DONE]`.';
 
 export const ModelList = Type.Object({
   object: Type.Literal('list'),

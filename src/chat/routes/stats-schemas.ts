@@ -22,6 +22,18 @@ export const EntryStats = Type.Object(
     last_used_at: Nullable(Timestamp),
     when_used: ref(Outcome),
     when_not_used: ref(Outcome),
+    tool_cues: Type.Object(
+      {
+        turns: Type.Integer({ description: 'Answered turns (not compose) with the entry in the prompt whose guidance names a tool offered in the turn' }),
+        followed: Type.Integer({ description: "Of those, the turns whose student's first tool call was to a tool the guidance names" }),
+        follow_rate: Nullable(Type.Number({ description: 'followed / turns; null without such turns' })),
+      },
+      {
+        description:
+          "Whether the student's next move matched the tools the note names. Correlational: the student may have made the call " +
+          'anyway, and a note that names a tool to warn against it counts a call to it as followed.',
+      },
+    ),
   },
   { $id: 'GuidanceStats' },
 );

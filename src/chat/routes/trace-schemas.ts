@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { ToolCallRef } from '../../http/message-schema.js';
 import { Nullable, ref, Timestamp, Uuid } from '../../http/schemas.js';
 import { ConversationId, GuidanceRefSchema, UsageRef } from './chat-schemas.js';
 
@@ -11,6 +12,20 @@ export const TraceView = Type.Object(
     stream: Type.Boolean(),
     model: Nullable(Type.String({ description: 'The student model that answered; null for compose' })),
     guidance: Type.Array(ref(GuidanceRefSchema), { description: 'Entry versions in the prompt, by descending score' }),
+    tools: Type.Object(
+      {
+        offered: Type.Array(Type.String(), { description: 'Names of the tools the turn offered the student' }),
+        calls: Type.Array(ToolCallRef, { description: 'The tool calls the student answered with (arguments cut to 1000 characters)' }),
+        results: Type.Array(
+          Type.Object({ tool_call_id: Type.String(), name: Type.String({ description: 'The tool of the call it answers' }), content: Type.String() }),
+          { description: 'The tool results in the conversation the student was given (content cut to 1000 characters)' },
+        ),
+        named_by_guidance: Type.Record(Type.String({ format: 'uuid' }), Type.Array(Type.String()), {
+          description: 'Per entry in the prompt that names any, the offered tools its guidance names (what stats.tool_cues counts)',
+        }),
+      },
+      { description: 'Unlike message texts, tool arguments and results are kept (cut): they can hold customer data' },
+    ),
     retrieval: Type.Object({
       status: Type.Union([Type.Literal('ok'), Type.Literal('failed')]),
       error: Nullable(Type.String()),

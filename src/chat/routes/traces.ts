@@ -4,9 +4,10 @@ import type { Trace, TraceStore } from '../trace-store.js';
 import { TraceList, TraceListQuery, TraceRef, type TraceView } from './trace-schemas.js';
 
 function traceView(trace: Trace): TraceView {
-  const { retrieval, modelMs, finishReason, createdAt, libraryId, conversationId, ...same } = trace;
+  const { retrieval, modelMs, finishReason, createdAt, libraryId, conversationId, toolsOffered, toolCalls, toolResults, namedTools, ...same } = trace;
   return {
     ...same,
+    tools: { offered: toolsOffered, calls: toolCalls, results: toolResults, named_by_guidance: namedTools },
     library_id: libraryId,
     conversation_id: conversationId,
     retrieval: { status: retrieval.status, error: retrieval.error, latency_ms: retrieval.ms },

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { toolSchemas } from '../message-schema.js';
 import { sharedSchemas } from '../schemas.js';
 
 /**
@@ -8,7 +9,7 @@ import { sharedSchemas } from '../schemas.js';
  * cannot drift from the code; openapi.yaml is this output, checked by a test.
  */
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
-  for (const schema of sharedSchemas) app.addSchema(schema);
+  for (const schema of [...sharedSchemas, ...toolSchemas]) app.addSchema(schema);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -1,10 +1,26 @@
 import { Type, type Static } from 'typebox';
 import { MAX_INT32, Nullable, oneOf, OpenObject, ref, Timestamp, Uuid } from '../../http/schemas.js';
+import { TOOL_NAME_PATTERN } from '../../messages.js';
 import { STATUSES } from '../types.js';
 
 export const Status = oneOf(STATUSES);
 const ShortText = (max: number) => Type.Array(Type.String({ maxLength: max }), { maxItems: 200 });
 const Reason = Type.String({ maxLength: 2_000 });
+
+const ToolNames = (description: string) =>
+  Type.Optional(Type.Array(Type.String({ pattern: TOOL_NAME_PATTERN }), { maxItems: 50, description }));
+
+/** When the entry applies, by the tools the conversation has run; both lists empty by default. */
+const appliesWhenInput = (description: string) =>
+  Type.Object(
+    {
+      after_tools: ToolNames('The entry applies only once every one of these tools has been called'),
+      before_tools: ToolNames('The entry applies only while none of these tools has been called'),
+    },
+    { additionalProperties: false, description: `Tool conditions, checked against the tools the conversation has called; a tool in both lists is refused. ${description}` },
+  );
+
+export const AppliesWhenView = Type.Object({ after_tools: Type.Array(Type.String()), before_tools: Type.Array(Type.String()) });
 
 const contentFields = {
   scenario: Type.String({ minLength: 1, maxLength: 20_000, pattern: '\\S', description: 'The conversational state this guidance applies to' }),
@@ -12,6 +28,7 @@ const contentFields = {
   examples: Type.Optional(ShortText(4_000)),
   tags: Type.Optional(ShortText(100)),
   policy_refs: Type.Optional(ShortText(4_000)),
+  applies_when: Type.Optional(appliesWhenInput('Absent: no conditions.')),
 };
 
 const LATE_REFUND = {
@@ -21,6 +38,12 @@ const LATE_REFUND = {
   examples: ['I bought this jacket 45 days ago, can I still return it?'],
   tags: ['refunds'],
   policy_refs: ['Refunds within 30 days of delivery'],
+};
+const CANCEL_AFTER_LOOKUP = {
+  external_id: 'cancel-after-lookup',
+  scenario: 'The customer asks to cancel an order whose details have been looked up',
+  guidance: 'Say the status get_order_details returned. Only a pending order can be cancelled: confirm the reason, then call cancel_pending_order.',
+  applies_when: { after_tools: ['get_order_details'], before_tools: ['cancel_pending_order'] },
 };
 const WRONG_ADDRESS = {
   external_id: 'address-after-dispatch',
@@ -42,13 +65,13 @@ export const GuidanceInputBody = Type.Object(
 export type GuidanceInputBody = Static<typeof GuidanceInputBody>;
 export const GuidanceInputRef = ref(GuidanceInputBody);
 
-export const ImportBody = Type.Array(GuidanceInputRef, { minItems: 1, examples: [[LATE_REFUND, WRONG_ADDRESS]] });
+export const ImportBody = Type.Array(GuidanceInputRef, { minItems: 1, examples: [[LATE_REFUND, WRONG_ADDRESS, CANCEL_AFTER_LOOKUP]] });
 export type ImportBody = Static<typeof ImportBody>;
 
 const jsonLines = (values: object[]) => values.map((value) => JSON.stringify(value) + '\n').join('');
 
 /** The same import as JSONL. */
-export const IMPORT_LINES_EXAMPLE = jsonLines([LATE_REFUND, WRONG_ADDRESS]);
+export const IMPORT_LINES_EXAMPLE = jsonLines([LATE_REFUND, WRONG_ADDRESS, CANCEL_AFTER_LOOKUP]);
 
 /** An exported line carries the entry's id, status and provenance, so it re-imports onto the same entry. */
 export const EXPORT_LINES_EXAMPLE = jsonLines([
@@ -75,6 +98,7 @@ const storedFields = {
   examples: Type.Array(Type.String()),
   tags: Type.Array(Type.String()),
   policy_refs: Type.Array(Type.String()),
+  applies_when: AppliesWhenView,
   status: Status,
   version: Type.Integer(),
   provenance: OpenObject(),
@@ -115,6 +139,7 @@ export const GuidancePatchBody = Type.Object(
     examples: contentFields.examples,
     tags: contentFields.tags,
     policy_refs: contentFields.policy_refs,
+    applies_when: Type.Optional(appliesWhenInput('Replaces the conditions whole: a list left out is emptied.')),
     external_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 500 }), Type.Null()])),
     status: Type.Optional(Status),
     reason: Type.Optional(Type.String({ maxLength: 2_000, description: 'Why: recorded in the history (e.g. why it was approved or retired)' })),

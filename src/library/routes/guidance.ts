@@ -118,8 +118,8 @@ export const guidanceRoutes = (store: GuidanceStore, idempotency: IdempotencyKey
     async (request, reply) => {
       const { library } = request;
       const entries = await store.exportAll(library.id, filters(request.query));
-      const lines = entries.map(({ id, external_id, scenario, guidance, examples, tags, policy_refs, status, provenance }) => ({
-        id, external_id, scenario, guidance, examples, tags, policy_refs, status, provenance,
+      const lines = entries.map(({ id, external_id, scenario, guidance, examples, tags, policy_refs, applies_when, status, provenance }) => ({
+        id, external_id, scenario, guidance, examples, tags, policy_refs, applies_when, status, provenance,
       }));
       return sendJsonLines(reply, lines, `library-${library.id}.jsonl`);
     },

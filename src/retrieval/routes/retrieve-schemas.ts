@@ -1,15 +1,10 @@
 import { Type, type Static } from 'typebox';
-import { messageSchema } from '../../http/message-schema.js';
+import { conversationMessage } from '../../http/message-schema.js';
 import { ref, Uuid } from '../../http/schemas.js';
-import { Status } from '../../library/routes/guidance-schemas.js';
+import { AppliesWhenView, Status } from '../../library/routes/guidance-schemas.js';
 
-export const ChatMessageSchema = messageSchema({
-  roles: ['system', 'user', 'assistant', 'tool'],
-  roleDescription: 'user = the customer, assistant = the agent',
-  content: Type.String({ maxLength: 100_000 }),
-  additionalProperties: true,
-  $id: 'ChatMessage',
-});
+/** Fields beside those of a message are let through: a frontend may send its model's messages as they are. */
+export const ChatMessageSchema = conversationMessage({ $id: 'ChatMessage', additionalProperties: true, maxLength: 100_000 });
 
 export const RetrieveBody = Type.Object(
   {
@@ -52,7 +47,15 @@ export const Explanation = Type.Object({
   text_rank: Type.Number({ description: 'Full-text rank: summed IDF of the query words the entry contains' }),
   text_rank_normalised: Type.Number({ description: 'text_rank divided by the best text rank of this query' }),
   vector_weight: Type.Number(),
-  text_weight: Type.Number({ description: 'score = vector_weight × vector_score + text_weight × text_rank_normalised' }),
+  text_weight: Type.Number({ description: 'score = vector_weight × vector_score + text_weight × text_rank_normalised + tool_state.bonus' }),
+  tool_state: Type.Object(
+    {
+      after_tools_met: Type.Union([Type.Literal(true), Type.Null()], { description: 'true: every tool in applies_when.after_tools has run; null: the entry has none' }),
+      before_tools_met: Type.Union([Type.Literal(true), Type.Null()], { description: 'true: no tool in applies_when.before_tools has run; null: the entry has none' }),
+      bonus: Type.Number({ description: '0.1 when after_tools are met (a note for this state beats one that ignores tools), else 0' }),
+    },
+    { description: 'How applies_when met the conversation. An entry whose conditions are not met is not retrieved at all' },
+  ),
 });
 export type Explanation = Static<typeof Explanation>;
 
@@ -66,11 +69,13 @@ export const RetrieveResponse = Type.Object({
       guidance: Type.String(),
       tags: Type.Array(Type.String()),
       policy_refs: Type.Array(Type.String()),
+      applies_when: AppliesWhenView,
       status: Status,
       score: Type.Number(),
       explanation: Explanation,
     }),
   ),
-  query: Type.String({ description: 'The conversation turns that shaped the search, as weighted' }),
+  query: Type.String({ description: 'The conversation turns and tool calls that shaped the search, as weighted' }),
+  tools_run: Type.Array(Type.String(), { description: "The tools the conversation's assistant messages called (each counts as run, whatever it returned)" }),
 });
 export type RetrieveResponse = Static<typeof RetrieveResponse>;

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { checkedConversation } from '../../http/message-schema.js';
 import { errorResponses, json } from '../../http/schemas.js';
 import type { RetrievedGuidance, Retriever } from '../retriever.js';
 import { RetrieveBody, RetrieveResponse, type Explanation } from './retrieve-schemas.js';
 
-function explanationView({ vector, text, fused }: RetrievedGuidance['explanation']): Explanation {
+function explanationView({ vector, text, fused, toolState }: RetrievedGuidance['explanation']): Explanation {
   return {
     vector_score: vector.score,
     best_similarity: vector.bestSimilarity,
@@ -13,6 +14,7 @@ function explanationView({ vector, text, fused }: RetrievedGuidance['explanation
     text_rank_normalised: text.normalised,
     vector_weight: fused.vectorWeight,
     text_weight: fused.textWeight,
+    tool_state: { after_tools_met: toolState.afterToolsMet, before_tools_met: toolState.beforeToolsMet, bonus: toolState.bonus },
   };
 }
 
@@ -25,20 +27,24 @@ export const retrieveRoutes = (retriever: Retriever): FastifyPluginAsyncTypebox 
         operationId: 'retrieveGuidance',
         tags: ['retrieval'],
         summary: 'Guidance that fits the conversation state (no LLM call), with explained scores',
+        description:
+          'The messages are in OpenAI form: tool calls of assistant messages and the tool messages answering them are part of the ' +
+          'state searched for (tool names, short arguments, short worded values of results such as a status or an error). An entry ' +
+          'is retrieved only if every tool in its applies_when.after_tools has run and none in its before_tools has.',
         body: RetrieveBody,
         response: { 200: json('The entries that fit best, by descending score, each with how its score was made', RetrieveResponse), ...errorResponses() },
       },
     },
     async (request) => {
       const { messages, k, filters, min_score, include_drafts } = request.body;
-      const { results, query } = await retriever.retrieve(request.library, {
-        messages,
+      const { results, query, toolsRun } = await retriever.retrieve(request.library, {
+        messages: checkedConversation(messages, 'body.messages'),
         k,
         filters: { tags: filters?.tags, anyTags: filters?.any_tags },
         minScore: min_score,
         includeDrafts: include_drafts,
       });
-      return { results: results.map((found) => ({ ...found, explanation: explanationView(found.explanation) })), query };
+      return { results: results.map((found) => ({ ...found, explanation: explanationView(found.explanation) })), query, tools_run: toolsRun };
     },
   );
 };

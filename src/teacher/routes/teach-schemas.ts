@@ -1,16 +1,12 @@
 import { Type, type Static } from 'typebox';
-import { messageSchema } from '../../http/message-schema.js';
+import { conversationMessage, ToolDefinitionSchema } from '../../http/message-schema.js';
 import { Nullable, oneOf, OpenObject, ref, Timestamp, Uuid } from '../../http/schemas.js';
 import { JOB_KINDS, JOB_STATUSES } from '../types.js';
 
 const SourceId = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', description: 'Unique within the job' });
 const Text = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S', description });
 
-const TranscriptMessage = messageSchema({
-  roles: ['user', 'assistant', 'system'],
-  content: Type.String({ maxLength: 20_000 }),
-  additionalProperties: false,
-});
+const TranscriptMessage = conversationMessage({ additionalProperties: false, maxLength: 20_000 });
 
 const ScenarioBody = Type.Object(
   {
@@ -26,7 +22,14 @@ const ScenarioBody = Type.Object(
 const TranscriptBody = Type.Object(
   {
     id: SourceId,
-    messages: Type.Array(TranscriptMessage, { minItems: 2, maxItems: 200, description: 'user = the customer, assistant = the agent' }),
+    messages: Type.Array(TranscriptMessage, {
+      minItems: 2,
+      maxItems: 200,
+      description: "user = the customer, assistant = the agent, a human's or a model's; its tool calls and their results are moves and state like any turn",
+    }),
+    tools: Type.Optional(
+      Type.Array(ref(ToolDefinitionSchema), { minItems: 1, maxItems: 128, description: 'The tools the agent had: the student is re-tested with them' }),
+    ),
     outcome: Type.Optional(Text(2_000, 'How the conversation ended, e.g. "resolved", "customer churned"')),
   },
   { additionalProperties: false },

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { checkedConversation, checkedTools } from '../../http/message-schema.js';
 import { errorResponses, IdParams, json } from '../../http/schemas.js';
 import type { TeacherJobs } from '../jobs.js';
 import { TeachAccepted, TeachBody, TeacherJobRef } from './teach-schemas.js';
@@ -28,8 +29,14 @@ export const teachRoutes = (jobs: TeacherJobs): FastifyPluginAsyncTypebox => asy
       },
     },
     async (request, reply) => {
+      const { transcripts, ...rest } = request.body;
+      const checked = transcripts?.map(({ messages, tools, ...transcript }, i) => ({
+        ...transcript,
+        messages: checkedConversation(messages, `body.transcripts.${i}.messages`),
+        tools: checkedTools({ tools }, `body.transcripts.${i}`),
+      }));
       reply.code(202);
-      return jobs.submit(request.library, request.body, request.principal.keyId);
+      return jobs.submit(request.library, { ...rest, transcripts: checked }, request.principal.keyId);
     },
   );
 };
