@@ -24,19 +24,19 @@ export interface ToolCall {
   function: { name: string; arguments: string };
 }
 
-export interface SystemMessage {
+interface SystemMessage {
   role: 'system';
   content: string;
   name?: string;
 }
 
-export interface UserMessage {
+interface UserMessage {
   role: 'user';
   content: string;
   name?: string;
 }
 
-export interface AssistantMessage {
+interface AssistantMessage {
   role: 'assistant';
   /** null when the turn is only tool calls. */
   content: string | null;
@@ -46,7 +46,7 @@ export interface AssistantMessage {
   refusal?: string | null;
 }
 
-export interface ToolMessage {
+interface ToolMessage {
   role: 'tool';
   content: string;
   tool_call_id: string;

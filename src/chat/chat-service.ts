@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { ChatConfig } from '../config.js';
 import { AppError, RetrievalFailedError } from '../errors.js';
 import type { Library } from '../library/types.js';
+import type { ChatMessage, ToolCall } from '../messages.js';
 import type { CompletionParams, Logprobs, StreamPart, ToolCallDelta, Usage } from '../models/chat-model.js';
 import { Deadline } from '../models/deadline.js';
 import { ModelCallAbortedError } from '../models/model-errors.js';
 import type { ModelRegistry } from '../models/model-registry.js';
 import type { RetrievedGuidance, Retriever } from '../retrieval/retriever.js';
 import { composePrompt, type Composition } from './composer.js';
-import type { GuidanceRef } from './types.js';
-import type { ChatMessage, ToolCall } from '../messages.js';
 import { namedTools, toolResultsGiven } from './tool-traces.js';
+import type { GuidanceRef } from './types.js';
 import type { Endpoint, RetrievalOutcome, TraceRecord, TraceStore } from './trace-store.js';
 
 export interface Turn {

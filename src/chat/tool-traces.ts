@@ -4,7 +4,7 @@ import { toolCallsById, truncate, type ChatMessage, type ToolCall, type ToolDefi
  * What a trace keeps of a turn's tools. Tool arguments and results can hold customer data, unlike
  * the rest of a trace, so they are cut to a size that shows what happened without keeping records.
  */
-export const TRACED_TEXT_CHARS = 1_000;
+const TRACED_TEXT_CHARS = 1_000;
 
 export interface TracedToolResult {
   tool_call_id: string;

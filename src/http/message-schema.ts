@@ -30,7 +30,7 @@ export function messageSchema<Role extends string, Content extends TSchema, Extr
 const ToolName = Type.String({ pattern: TOOL_NAME_PATTERN, description: 'Letters, digits, _ and -, at most 64 (as OpenAI accepts)' });
 
 /** A tool call of an assistant message, in OpenAI form. */
-export const ToolCallSchema = Type.Object(
+const ToolCallSchema = Type.Object(
   {
     id: Type.String({ minLength: 1, maxLength: 200, description: 'Answered by the tool message whose tool_call_id it is' }),
     type: Type.Literal('function'),

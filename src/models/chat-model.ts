@@ -1,9 +1,9 @@
 import OpenAI, { APIUserAbortError } from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall, ChatCompletionTokenLogprob } from 'openai/resources/chat/completions';
 import type { ReasoningEffort } from 'openai/resources/shared';
-import type { ChatMessage, ToolCall, ToolChoice, ToolDefinition } from '../messages.js';
 import type { ModelEndpointConfig, ModelRole } from '../config.js';
 import { UpstreamError, UpstreamTimeoutError } from '../errors.js';
+import type { ChatMessage, ToolCall, ToolChoice, ToolDefinition } from '../messages.js';
 import { beforeDeadline, type Deadline, DeadlineFetch } from './deadline.js';
 import { ModelCallAbortedError, toModelError } from './model-errors.js';
 
@@ -76,7 +76,7 @@ function functionCalls(calls: ChatCompletionMessageToolCall[] | undefined): Tool
 }
 
 /** Tool calls put together from their stream deltas, in index order. */
-export class ToolCallAssembler {
+class ToolCallAssembler {
   private readonly byIndex = new Map<number, ToolCall>();
 
   add(delta: ToolCallDelta): void {
@@ -99,7 +99,7 @@ function usageOf(usage: OpenAI.CompletionUsage | null | undefined): Usage | null
 }
 
 /**
- * One OpenAI-compatible chat model serving one role (student now; teacher and customer later).
+ * One OpenAI-compatible chat model serving one role.
  * Timeouts and retries are the SDK's, configured explicitly; errors come out as Coach's typed errors.
  * A call given a deadline is answered by then: its attempts are cut and its retries refused.
  */

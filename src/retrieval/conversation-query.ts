@@ -38,7 +38,7 @@ export const DEFAULT_WEIGHTING: QueryWeighting = { recencyDecay: 0.85, agentWeig
 export const MAX_FULL_TEXT_TERMS = 24;
 
 /** A tool call as a query piece, `name(salient arguments) → salient result`: every word in it is state. */
-export function toolPieceText(event: ToolEvent): string {
+function toolPieceText(event: ToolEvent): string {
   const call = `${event.name}(${salientFacts(event.arguments).join(', ')})`;
   const result = event.result === null ? [] : salientFacts(event.result);
   return result.length === 0 ? call : `${call} → ${result.join('; ')}`;

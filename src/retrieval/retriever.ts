@@ -26,7 +26,7 @@ export interface RetrieveRequest {
  * How the entry's applies_when met the conversation. Entries whose conditions are not met are not
  * retrieved at all, so a condition here is either met (true) or absent (null).
  */
-export interface ToolStateExplanation {
+interface ToolStateExplanation {
   afterToolsMet: true | null;
   beforeToolsMet: true | null;
   /** TOOL_STATE_BONUS when after_tools are met, else 0. */
@@ -39,7 +39,7 @@ export interface ToolStateExplanation {
  * customer's words, cannot tell the two apart. A tenth of the score range: enough to lift such a
  * note over an otherwise close match, not over a clearly better one.
  */
-export const TOOL_STATE_BONUS = 0.1;
+const TOOL_STATE_BONUS = 0.1;
 
 export interface RetrievedGuidance
   extends Pick<GuidanceEntry, 'id' | 'external_id' | 'version' | 'scenario' | 'guidance' | 'tags' | 'policy_refs' | 'applies_when' | 'status'> {
