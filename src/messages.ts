@@ -104,18 +104,26 @@ export function conversationProblems(messages: readonly ChatMessage[], field: st
 export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
 
 /**
- * What a JSON schema cannot say about a request's tools: names are unique, and a forced tool is
- * one of them. `field` is the object holding `tools` and `tool_choice`.
+ * What a JSON schema cannot say about a request's tools, refused as OpenAI refuses it (so a client
+ * gets a 400 naming the field, not the student's error as a 502): names are unique, a forced tool
+ * is one of them, and the tool options come with tools. `field` is the object holding them.
  */
-export function toolProblems(tools: readonly ToolDefinition[] | undefined, toolChoice: ToolChoice | undefined, field: string): FieldProblem[] {
+export function toolProblems(
+  tools: readonly ToolDefinition[] | undefined,
+  toolChoice: ToolChoice | undefined,
+  field: string,
+  parallelToolCalls?: boolean,
+): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const names = new Set<string>();
   (tools ?? []).forEach((tool, i) => {
     if (names.has(tool.function.name)) problems.push({ field: `${field}.tools.${i}.function.name`, message: `${tool.function.name} names an earlier tool too` });
     names.add(tool.function.name);
   });
-  if (toolChoice === 'required' && names.size === 0) problems.push({ field: `${field}.tool_choice`, message: 'is required, but no tools are given' });
-  if (typeof toolChoice === 'object' && !names.has(toolChoice.function.name)) {
+  if (names.size === 0) {
+    if (toolChoice !== undefined) problems.push({ field: `${field}.tool_choice`, message: 'is only allowed with tools' });
+    if (parallelToolCalls !== undefined) problems.push({ field: `${field}.parallel_tool_calls`, message: 'is only allowed with tools' });
+  } else if (typeof toolChoice === 'object' && !names.has(toolChoice.function.name)) {
     problems.push({ field: `${field}.tool_choice.function.name`, message: `${toolChoice.function.name} is not one of the tools given` });
   }
   return problems;

@@ -141,6 +141,8 @@ t.test('bad tool shapes and unsupported fields get 400 naming the field', async 
     ['a custom tool', { tools: [{ type: 'custom', custom: { name: 'x' } }] }, 'body.tools.0.type'],
     ['two tools of one name', { tools: [ORDER_TOOLS[0], ORDER_TOOLS[0]] }, 'body.tools.1.function.name'],
     ['a forced tool that is not given', { tools: ORDER_TOOLS, tool_choice: { type: 'function', function: { name: 'refund' } } }, 'body.tool_choice.function.name'],
+    ['a tool choice without tools', { tool_choice: 'required' }, 'body.tool_choice'],
+    ['parallel tool calls without tools', { parallel_tool_calls: true }, 'body.parallel_tool_calls'],
     ['a tool message without tool_call_id', { messages: [...cancelRequest, { role: 'tool', content: '{}' }] }, 'body.messages.2.tool_call_id'],
     [
       'an assistant tool call without id',

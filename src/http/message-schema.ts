@@ -82,7 +82,10 @@ export const toolRequestFields = {
 };
 
 /** The tools of a request as the domain takes them, once what a schema cannot check is checked. */
-export function checkedTools(body: { tools?: Static<typeof ToolDefinitionSchema>[]; tool_choice?: ToolChoice }, field = 'body'): ToolDefinition[] | undefined {
+export function checkedTools(
+  body: { tools?: Static<typeof ToolDefinitionSchema>[]; tool_choice?: ToolChoice; parallel_tool_calls?: boolean },
+  field = 'body',
+): ToolDefinition[] | undefined {
   const problems: FieldProblem[] = [];
   body.tools?.forEach((tool, i) => {
     if (tool.custom !== undefined) problems.push({ field: `${field}.tools.${i}.custom`, message: 'is not supported: only function tools' });
@@ -90,7 +93,7 @@ export function checkedTools(body: { tools?: Static<typeof ToolDefinitionSchema>
   });
   if (problems.length > 0) throw ValidationError.fields(problems);
   const tools = body.tools?.map((tool) => ({ type: tool.type, function: tool.function! }));
-  const choiceProblems = toolProblems(tools, body.tool_choice, field);
+  const choiceProblems = toolProblems(tools, body.tool_choice, field, body.parallel_tool_calls);
   if (choiceProblems.length > 0) throw ValidationError.fields(choiceProblems);
   return tools;
 }
