@@ -5,6 +5,9 @@ import { replayGold } from '../src/evaluation/tau/gold-agent.js';
 import { reward } from '../src/evaluation/tau/reward.js';
 import { domainData, tasks } from './helpers/tau.js';
 
+// 545 replays, each on a fresh copy of a domain's database: minutes on a busy 2-core machine.
+t.setTimeout(600_000);
+
 /** Every id a task's gold actions name (order, reservation, user ids), the only records they may change. */
 function namedIds(task: TauTask): Set<string> {
   const ids = new Set<string>([task.user_id, 'HATHAT', 'HATHAU', 'HATHAV']);

@@ -3,7 +3,7 @@ import type { ChatConfig } from '../config.js';
 import { AppError, RetrievalFailedError } from '../errors.js';
 import type { Library } from '../library/types.js';
 import type { ChatMessage, ToolCall } from '../messages.js';
-import type { CompletionParams, Logprobs, StreamPart, ToolCallDelta, Usage } from '../models/chat-model.js';
+import type { Completion, CompletionParams, Logprobs, StreamPart, ToolCallDelta, Usage } from '../models/chat-model.js';
 import { Deadline } from '../models/deadline.js';
 import { ModelCallAbortedError } from '../models/model-errors.js';
 import type { ModelRegistry } from '../models/model-registry.js';
@@ -36,15 +36,9 @@ export interface Prepared {
   namedTools: Record<string, string[]>;
 }
 
-export interface ChatAnswer {
+/** The student's completion, with what Coach put in front of it. */
+export interface ChatAnswer extends Omit<Completion, 'latencyMs'> {
   traceId: string;
-  content: string | null;
-  toolCalls: ToolCall[];
-  refusal: string | null;
-  logprobs: Logprobs | null;
-  model: string;
-  finishReason: string | null;
-  usage: Usage | null;
   guidance: GuidanceRef[];
   retrieval: RetrievalOutcome;
 }

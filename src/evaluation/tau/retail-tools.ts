@@ -41,6 +41,27 @@ function priceDifference(db: Database, order: Order, itemIds: unknown[], newItem
   return diff;
 }
 
+interface ItemSwap {
+  itemIds: unknown[];
+  newItemIds: unknown[];
+  diff: number;
+  method: Record<string, any>;
+}
+
+/** The checks exchange and modify share, in upstream's order: items, pairing, prices, payment method. */
+function itemSwap(db: Database, order: Order, item_ids: unknown, new_item_ids: unknown, paymentMethodId: unknown): ItemSwap | string {
+  const itemIds = pyList(item_ids, 'item_ids');
+  const missing = missingItem(itemIds, pyList<Record<string, unknown>>(order.items, 'items').map((i) => i.item_id));
+  if (missing !== undefined) return `Error: ${pyStr(missing)} not found`;
+  const newItemIds = pyList(new_item_ids, 'new_item_ids');
+  if (itemIds.length !== newItemIds.length) return 'Error: the number of items to be exchanged should match';
+  const diff = priceDifference(db, order, itemIds, newItemIds);
+  if (typeof diff === 'string') return diff;
+  const methods = pyKey(pyKey(db.users, order.user_id), 'payment_methods');
+  if (!pyIn(methods, paymentMethodId)) return 'Error: payment method not found';
+  return { itemIds, newItemIds, diff, method: methods[paymentMethodId as string] };
+}
+
 /** `order["payment_history"][0]` */
 function firstPayment(order: Order): Record<string, any> {
   const first = pyList<Record<string, any>>(order.payment_history, 'payment_history')[0];
@@ -78,17 +99,10 @@ export const RETAIL_TOOLS: ToolImplementations = {
     if (!pyIn(orders, order_id)) return 'Error: order not found';
     const order = orders[order_id as string];
     if (order.status !== 'delivered') return 'Error: non-delivered order cannot be exchanged';
-    const itemIds = pyList(item_ids, 'item_ids');
-    const missing = missingItem(itemIds, pyList<Record<string, unknown>>(order.items, 'items').map((i) => i.item_id));
-    if (missing !== undefined) return `Error: ${pyStr(missing)} not found`;
-    const newItemIds = pyList(new_item_ids, 'new_item_ids');
-    if (itemIds.length !== newItemIds.length) return 'Error: the number of items to be exchanged should match';
-    const diff = priceDifference(db, order, itemIds, newItemIds);
-    if (typeof diff === 'string') return diff;
-    const priceDiff = pyRound(diff, 2);
-    const methods = pyKey(pyKey(db.users, order.user_id), 'payment_methods');
-    if (!pyIn(methods, payment_method_id)) return 'Error: payment method not found';
-    const method = methods[payment_method_id as string];
+    const swap = itemSwap(db, order, item_ids, new_item_ids, payment_method_id);
+    if (typeof swap === 'string') return swap;
+    const { itemIds, newItemIds, method } = swap;
+    const priceDiff = pyRound(swap.diff, 2);
     if (method.source === 'gift_card' && pyNum(method.balance, 'balance') < priceDiff) {
       return 'Error: insufficient gift card balance to pay for the price difference';
     }
@@ -154,16 +168,9 @@ export const RETAIL_TOOLS: ToolImplementations = {
     if (!pyIn(orders, order_id)) return 'Error: order not found';
     const order = orders[order_id as string];
     if (order.status !== 'pending') return 'Error: non-pending order cannot be modified';
-    const itemIds = pyList(item_ids, 'item_ids');
-    const missing = missingItem(itemIds, pyList<Record<string, unknown>>(order.items, 'items').map((i) => i.item_id));
-    if (missing !== undefined) return `Error: ${pyStr(missing)} not found`;
-    const newItemIds = pyList(new_item_ids, 'new_item_ids');
-    if (itemIds.length !== newItemIds.length) return 'Error: the number of items to be exchanged should match';
-    const diff = priceDifference(db, order, itemIds, newItemIds);
-    if (typeof diff === 'string') return diff;
-    const methods = pyKey(pyKey(db.users, order.user_id), 'payment_methods');
-    if (!pyIn(methods, payment_method_id)) return 'Error: payment method not found';
-    const method = methods[payment_method_id as string];
+    const swap = itemSwap(db, order, item_ids, new_item_ids, payment_method_id);
+    if (typeof swap === 'string') return swap;
+    const { itemIds, newItemIds, diff, method } = swap;
     if (method.source === 'gift_card' && pyNum(method.balance, 'balance') < diff) return 'Error: insufficient gift card balance to pay for the new item';
     // Upstream records the unrounded difference here (and rounds only the balance).
     order.payment_history.push({ transaction_type: diff > 0 ? 'payment' : 'refund', amount: Math.abs(diff), payment_method_id });
