@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { scratch } from './helpers/cli.js';
 
+// A full `tsc` build plus a run of every tool from dist/: well over tap's 2 minutes on a busy machine.
+t.setTimeout(600_000);
+
 // No Docker engine here: the runtime image is rebuilt as a directory, following the Dockerfile's
 // runtime stage, and the image's commands are run in it the way its entrypoint runs them.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
