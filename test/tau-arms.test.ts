@@ -44,14 +44,26 @@ function plantedStudent(list: TauTask[], knowsWithout: (task: TauTask, seed: num
   };
 }
 
-async function coach(t: Test, list: TauTask[], knowsWithout: (task: TauTask, seed: number) => boolean) {
-  const fake = await FakeChatServer.start(t, { student: plantedStudent(list, knowsWithout), user: scriptedUser(list) });
+const PLAYBOOK = 'Be polite and follow the policy.';
+
+/**
+ * Coach on a scripted student and user; the eval also has a teacher that always knows (and writes
+ * a generic playbook without the marker) and a fine-tuned student that knows on trial 0.
+ */
+async function coach(t: Test, list: TauTask[], knowsWithout: (task: TauTask, seed: number) => boolean, student = plantedStudent(list, knowsWithout)) {
+  const teacher = plantedStudent(list, () => true);
+  const fake = await FakeChatServer.start(t, {
+    student,
+    user: scriptedUser(list),
+    teacher: (r) => (r.tools === undefined ? { content: JSON.stringify({ playbook: PLAYBOOK }) } : teacher(r)),
+    sft: plantedStudent(list, (_task, seed) => seed === 0),
+  });
   const models = { STUDENT_BASE_URL: fake.baseUrl, STUDENT_MODEL: 'student', STUDENT_API_KEY: 'fake', STUDENT_MAX_RETRIES: '0', CUSTOMER_BASE_URL: fake.baseUrl, CUSTOMER_MODEL: 'user' };
   const { app } = await testApp(t, { env: models });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const data = await domainData('retail');
   const library = await createLibrary(app, { policy: data.policy });
-  const env = { ...models, COACH_URL: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, COACH_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent' };
+  const env = { ...models, TEACHER_BASE_URL: fake.baseUrl, TEACHER_MODEL: 'teacher', COACH_URL: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, COACH_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent' };
   return { fake, app, library, env };
 }
 
@@ -68,14 +80,15 @@ const chosen = retail.filter((task) => task.actions.length > 0 && !task.actions.
 
 const arms = (env: Record<string, string>, args: string[]) => evaluateArms(parseTauCli(['--domain', 'retail', '--bootstrap', '1000', ...args])!, env, new AbortController().signal);
 
-t.test('a planted guidance effect served through Coach: coach beats student, with the interval clustered by task', async (t) => {
-  // Alone, the student gets it right on trial 0 of the first two tasks only; with the note, always.
+t.test('a planted guidance effect served through Coach: coach beats student, with the interval clustered by task, and every claim comparison', async (t) => {
+  // Alone (or with the generic playbook), the student gets it right on trial 0 of the first two tasks
+  // only; with the note, always. The teacher always; the fine-tuned student on trial 0.
   const first = new Set(chosen.slice(0, 2).map((task) => task.task_id));
   const { fake, app, library, env } = await coach(t, chosen, (task, seed) => first.has(task.task_id) && seed === 0);
   const [entryId] = (await importEntries(app, library.id, [NOTE])).ids;
   const out = t.testdir();
   const ids = chosen.map((task) => task.task_id).join(',');
-  const outcome = await arms(env, ['--tasks', taskFile('retailDev'), '--task-ids', ids, '--arms', 'student,coach', '--library', library.id, '--trials', '2', '--out', out]);
+  const outcome = await arms(env, ['--tasks', taskFile('retailDev'), '--task-ids', ids, '--arms', 'student,generic,coach,teacher,sft', '--library', library.id, '--trials', '2', '--sft-base-url', fake.baseUrl, '--sft-model', 'sft', '--out', out]);
   t.same(outcome.problems, []);
   t.match(outcome.summary, 'student: tasks: 4, trials: 8/8, reward mean: 0.250, tool errors: 0, pass^1: 0.250, pass^2: 0.000');
   t.match(outcome.summary, 'coach: tasks: 4, trials: 8/8, reward mean: 1.000, tool errors: 0, pass^1: 1.000, pass^2: 1.000');
@@ -88,14 +101,22 @@ t.test('a planted guidance effect served through Coach: coach beats student, wit
   t.match(gain, { mean: 0.75, n: 8, scenarios: 4 });
   t.ok(gain.ci[0] >= 0.5 && gain.ci[0] < 0.75 && gain.ci[1] > 0.75 && gain.ci[1] <= 1, `interval ${gain.ci} between the task-level extremes`);
   t.ok(gain.holm?.rejected, 'Holm-adjusted interval excludes 0');
-  t.match(report.claims.find((c) => c.rival === 'student' && c.metric === 'reward'), { verdict: 'supported' });
+  const difference = (key: string) => report.comparisons.find((c) => c.key === key)!.metrics.reward!;
+  t.match(difference('coach−generic'), { mean: 0.75, n: 8, scenarios: 4 }, 'the playbook without the note helps nothing');
+  t.match(difference('coach−sft'), { mean: 0.5, ci: [0.5, 0.5], n: 8, scenarios: 4 });
+  t.match(difference('teacher−coach'), { mean: 0, ci: [0, 0] });
+  t.match(report.recovered_share.reward, { defined: true, estimate: { mean: 1, ci: [1, 1] } }, "coach recovers all of the teacher's lead");
+  const verdict = (rival: string) => report.claims.find((c) => c.rival === rival && c.metric === 'reward')?.verdict;
+  t.same([verdict('student'), verdict('generic'), verdict('sft')], ['supported', 'supported', 'supported']);
+  t.match(report.run, { generic_playbook: { text: PLAYBOOK } });
   t.match(report.run, { models: { 'agent:coach': `student through Coach, library ${library.id}`, 'agent:student': 'student' }, library: { id: library.id, entries: 1, tasks_it_was_built_from: [] } });
   t.equal(report.cost.arms.coach!.agent_model, 'student', "the coach arm's cost is the student's, as Coach reports it");
 
   // What Coach sent the student: its composition of the library's policy and the note, and the domain's tools.
   const viaCoach = fake.of('student').filter((r) => notesOf(r).includes(MARKER));
   t.equal(viaCoach.length > 0, true);
-  t.equal(viaCoach.length, fake.of('student').filter((r) => r.messages[0]!.content!.includes('<coaching_notes>')).length, 'only the coach arm has notes');
+  const noted = fake.of('student').filter((r) => r.messages[0]!.content!.includes('<coaching_notes>'));
+  t.same(new Set(noted.map((r) => (notesOf(r).includes(MARKER) ? 'coach' : notesOf(r).includes(PLAYBOOK) ? 'generic' : 'other'))), new Set(['coach', 'generic']), "only the coach and generic arms have notes: the library's, the playbook");
   t.same(viaCoach[0]!.tools, (await domainData('retail')).tools, 'the tools pass through Coach unchanged');
   t.equal(viaCoach[0]!.messages.filter((m) => m.role === 'system').length, 1, 'one system message: Coach composed it, the eval sent none');
   const records = (await readFile(path.join(out, 'results.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ArmTrial);
@@ -106,6 +127,33 @@ t.test('a planted guidance effect served through Coach: coach beats student, wit
 
   const summary = await readFile(path.join(out, 'summary.md'), 'utf8');
   t.match(summary, /\| Reward \(share of trials earning 1\) \| \*\*supported\*\*: \+0\.75 \[/);
+});
+
+t.test('through Coach, an agent that does nothing, or calls a tool with a wrong argument, earns 0', async (t) => {
+  const knowing = plantedStudent(chosen, () => true);
+  // Trial 0 only talks; trial 1 makes the gold calls with the first text argument of each spoilt.
+  const student: ChatHandler = (request) => {
+    if (request.seed === 0) return { content: 'Let me see what I can do.' };
+    const reply = knowing(request);
+    if (!('calls' in reply) || reply.calls === undefined) return reply;
+    return {
+      calls: reply.calls.map((call) => {
+        const args = { ...(call.arguments as Record<string, unknown>) };
+        const key = Object.keys(args).find((k) => typeof args[k] === 'string')!;
+        return { ...call, arguments: { ...args, [key]: `${String(args[key])}-wrong` } };
+      }),
+    };
+  };
+  const { app, library, env } = await coach(t, chosen, () => true, student);
+  await importEntries(app, library.id, [NOTE]);
+  const outcome = await arms(env, ['--tasks', taskFile('retailDev'), '--task-ids', chosen.slice(0, 2).map((task) => task.task_id).join(','), '--arms', 'coach', '--library', library.id, '--trials', '2', '--out', t.testdir()]);
+  t.same(outcome.problems, []);
+  const records = (await readFile(outcome.files.results!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ArmTrial);
+  t.equal(records.length, 4);
+  for (const r of records) t.equal(r.reward, 0, `task ${r.task_id} trial ${r.trial}`);
+  t.same(records.filter((r) => r.trial === 0).map((r) => r.actions), [0, 0], 'doing nothing calls no tool');
+  t.ok(records.filter((r) => r.trial === 1).every((r) => r.actions > 0 && !r.data_matches), 'the wrong argument does not reach the gold database');
+  t.match(outcome.summary, 'coach: tasks: 2, trials: 4/4, reward mean: 0.000');
 });
 
 t.test('the coach arm needs --library; tasks the library was built from are refused unless --force', async (t) => {
