@@ -4,18 +4,23 @@
  * and the required outputs were said.
  *
  *   npm run eval:tau -- --domain retail --tasks ../shared/data/tau_bench/derived/tasks_retail_dev.json --agent gold --out runs/check
- *   npm run eval:tau -- --domain airline --tasks ../shared/data/tau_bench/derived/tasks_airline_dev_even.json --agent model --trials 4
+ *   npm run eval:tau -- --domain retail --tasks ../shared/data/tau_bench/derived/tasks_retail_dev.json \
+ *     --arms student,generic,coach,teacher --library <id> --trials 4 --out runs/tau-retail
  *
- * Model runs name their arm (--arm, default student); every arm run into the same --out is compared
- * in its report.json, summary.md, differences.svg and pass-k.svg.
+ * The arms are compared in report.json, summary.md, differences.svg and pass-k.svg; a rerun into the
+ * same --out plays only the trials not yet in its results.jsonl.
  *
  * Exit codes: 0 done (and, for the gold check, every task earned 1 without tool errors); 1 the
- * check failed or trials failed; 2 bad usage or unreadable data.
+ * check failed, trials failed or Coach refused a request; 2 bad usage or unreadable data; 3 Coach
+ * cannot be reached.
  */
+import { CliError } from '../src/cli.js';
 import { ConfigError } from '../src/config.js';
 import { parseTauCli, TauUsageError, USAGE } from '../src/evaluation/tau/cli-options.js';
 import { ProgressLines } from '../src/evaluation/progress-lines.js';
-import { checkGold, evaluateModel, type TrialProgress } from '../src/evaluation/tau/commands.js';
+import { ManifestMismatchError } from '../src/evaluation/run-manifest.js';
+import { evaluateArms, type TrialProgress } from '../src/evaluation/tau/arms-run.js';
+import { checkGold } from '../src/evaluation/tau/commands.js';
 import { TauDataError } from '../src/evaluation/tau/domain-data.js';
 
 const controller = new AbortController();
@@ -35,19 +40,26 @@ const warn = (warnings: string[]) => {
 function trialProgress(every: number): TrialProgress {
   if (process.stderr.isTTY) {
     return {
-      start: (_total, warnings) => warn(warnings),
+      start: (total, done, warnings) => {
+        warn(warnings);
+        console.error(`trials: ${total - done} to do of ${total}${done > 0 ? ` (${done} already done)` : ''}`);
+      },
       result: (r) =>
-        console.error('reward' in r ? `task ${r.task_id} trial ${r.trial}: reward ${r.reward} (${r.ended}, ${r.steps} steps, ${r.tool_errors} tool errors)` : `task ${r.task_id} trial ${r.trial} failed: ${r.error}`),
+        console.error(
+          'reward' in r
+            ? `${r.arm} task ${r.task_id} trial ${r.trial}: reward ${r.reward} (${r.ended}, ${r.steps} steps, ${r.tool_errors} tool errors)`
+            : `${r.arm} task ${r.task_id} trial ${r.trial} failed: ${r.error}`,
+        ),
     };
   }
   const lines = new ProgressLines((line) => console.error(line), every);
   return {
-    start: (total, warnings) => {
+    start: (total, done, warnings) => {
       warn(warnings);
-      lines.start('trials', total, 0);
+      lines.start('trials', total, done);
     },
     result: (r) => {
-      if (!('reward' in r)) console.error(`task ${r.task_id} trial ${r.trial} failed: ${r.error}`);
+      if (!('reward' in r)) console.error(`${r.arm} task ${r.task_id} trial ${r.trial} failed: ${r.error}`);
       lines.tick('reward' in r ? r.usage.agent.total_tokens + r.usage.user.total_tokens : 0, !('reward' in r));
     },
   };
@@ -58,14 +70,20 @@ try {
   if (options === null) {
     console.log(USAGE);
   } else {
-    const outcome = options.agent === 'gold' ? await checkGold(options) : await evaluateModel(options, process.env, controller.signal, trialProgress(options.progressEvery));
+    const outcome = options.agent === 'gold' ? await checkGold(options) : await evaluateArms(options, process.env, controller.signal, trialProgress(options.progressEvery));
     for (const problem of outcome.problems) console.error(problem);
     console.log(outcome.summary);
     console.log(Object.entries(outcome.files).map(([name, file]) => `${name}: ${file}`).join('\n'));
     if (outcome.problems.length > 0) process.exitCode = 1;
   }
 } catch (err) {
-  const usage = err instanceof TauUsageError || err instanceof TauDataError || err instanceof ConfigError;
-  console.error(usage ? (err as Error).message : `eval:tau failed: ${(err as Error).stack ?? err}`);
-  process.exitCode = usage ? 2 : 1;
+  if (err instanceof CliError) {
+    // Coach refused a request (its message is in the error) or cannot be reached.
+    console.error(`eval:tau: ${err.message}`);
+    process.exitCode = err.exitCode;
+  } else {
+    const usage = err instanceof TauUsageError || err instanceof TauDataError || err instanceof ConfigError || err instanceof ManifestMismatchError;
+    console.error(usage ? (err as Error).message : `eval:tau failed: ${(err as Error).stack ?? err}`);
+    process.exitCode = usage ? 2 : 1;
+  }
 }

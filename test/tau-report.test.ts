@@ -68,65 +68,50 @@ function goldPlayer(byId: Map<number, { actions: { name: string; kwargs: Record<
   };
 }
 
-t.test('eval:tau --arm: each arm into the same --out, then a report over all of them with pass^k curves, differences and warnings', async (t) => {
+t.test('eval:tau --arms: the arms in one run, then a report over them with pass^k curves, differences and warnings', async (t) => {
   const chosen = (await tasks('retailDev')).filter((task) => task.actions.length > 0 && !task.actions.some((a) => a.name === 'transfer_to_human_agents')).slice(0, 3);
   const byId = new Map(chosen.map((task) => [task.task_id, task]));
   const byInstruction = new Map(chosen.map((task) => [task.instruction, task.task_id]));
+  const user: ChatHandler = (request) => {
+    if (request.messages.length <= 2) {
+      const instruction = [...byInstruction.keys()].find((text) => request.messages[0]!.content!.includes(text))!;
+      return { content: `Hello, about task ${byInstruction.get(instruction)}.` };
+    }
+    return { content: '###STOP###' };
+  };
+  const teacherAgent = goldPlayer(byId, () => true);
   const fake = await FakeChatServer.start(t, {
     // The student gets it right on trial 0 only, or always with the generic playbook; the teacher always.
     student: goldPlayer(byId, (r) => r.seed === 0 || r.messages[0]!.content!.includes(PLAYBOOK)),
-    teacher: goldPlayer(byId, () => true),
-    writer: () => ({ content: JSON.stringify({ playbook: PLAYBOOK }) }),
-    user: (request) => {
-      if (request.messages.length <= 2) {
-        const instruction = [...byInstruction.keys()].find((text) => request.messages[0]!.content!.includes(text))!;
-        return { content: `Hello, about task ${byInstruction.get(instruction)}.` };
-      }
-      return { content: '###STOP###' };
-    },
+    // One model plays the agent (it has the tools), the user (it has an instruction) and writes the playbook: the user is warned about.
+    teacher: (r) => (r.tools !== undefined ? teacherAgent(r) : /Instruction:/.test(r.messages[0]!.content ?? '') ? user(r) : { content: JSON.stringify({ playbook: PLAYBOOK }) }),
   });
   // The generic playbook is cached beside the output directory: inside this test's own.
   const out = path.join(t.testdir(), 'run');
-  const common = ['--domain', 'retail', '--tasks', taskFile('retailDev'), '--task-ids', chosen.map((task) => task.task_id).join(','), '--agent', 'model', '--trials', '2', '--out', out, '--bootstrap', '500'];
   const prices = JSON.stringify({ student: { input: 1, output: 2 }, teacher: { input: 10, output: 30 } });
-  // The student's run: no CUSTOMER_*, so the teacher model plays the user, and is warned about.
-  const student = await evalTau([...common, '--limit', '3'], {
-    STUDENT_BASE_URL: fake.baseUrl,
-    STUDENT_MODEL: 'student',
-    TEACHER_BASE_URL: fake.baseUrl,
-    TEACHER_MODEL: 'user',
-    MODEL_PRICES: prices,
-  });
-  t.equal(student.code, 0, student.stderr);
-  t.match(student.stderr, /^eval:tau: WARNING: the simulated user is the teacher model \(user at http:\/\/127\.0\.0\.1:\d+\/v1\)/m);
-  const teacher = await evalTau([...common, '--arm', 'teacher', '--base-url', fake.baseUrl, '--model', 'teacher'], {
-    CUSTOMER_BASE_URL: fake.baseUrl,
-    CUSTOMER_MODEL: 'user',
-    TEACHER_BASE_URL: fake.baseUrl,
-    TEACHER_MODEL: 'teacher',
-    MODEL_PRICES: prices,
-  });
-  t.equal(teacher.code, 0, teacher.stderr);
-  t.match(teacher.stdout, 'teacher: tasks: 3, trials: 6/6, reward mean: 1.000');
-  t.match(teacher.stdout, `pass^k: ${path.join(out, 'pass-k.svg')}`);
-
-  const generic = await evalTau([...common, '--arm', 'generic'], {
-    STUDENT_BASE_URL: fake.baseUrl,
-    STUDENT_MODEL: 'student',
-    CUSTOMER_BASE_URL: fake.baseUrl,
-    CUSTOMER_MODEL: 'user',
-    TEACHER_BASE_URL: fake.baseUrl,
-    TEACHER_MODEL: 'writer',
-    MODEL_PRICES: prices,
-  });
-  t.equal(generic.code, 0, generic.stderr);
-  t.match(generic.stdout, 'generic: tasks: 3, trials: 6/6, reward mean: 1.000');
+  const run = await evalTau(
+    ['--domain', 'retail', '--tasks', taskFile('retailDev'), '--task-ids', chosen.map((task) => task.task_id).join(','), '--arms', 'student,generic,teacher', '--trials', '2', '--out', out, '--bootstrap', '500'],
+    {
+      STUDENT_BASE_URL: fake.baseUrl,
+      STUDENT_MODEL: 'student',
+      TEACHER_BASE_URL: fake.baseUrl,
+      TEACHER_MODEL: 'teacher',
+      CUSTOMER_BASE_URL: fake.baseUrl,
+      CUSTOMER_MODEL: 'teacher',
+      MODEL_PRICES: prices,
+    },
+  );
+  t.equal(run.code, 0, run.stderr);
+  t.match(run.stderr, /^eval:tau: WARNING: the simulated user is the teacher model \(teacher at http:\/\/127\.0\.0\.1:\d+\/v1\)/m);
+  t.match(run.stdout, 'teacher: tasks: 3, trials: 6/6, reward mean: 1.000');
+  t.match(run.stdout, 'generic: tasks: 3, trials: 6/6, reward mean: 1.000');
+  t.match(run.stdout, `pass^k: ${path.join(out, 'pass-k.svg')}`);
   const asked = fake.of('student').filter((r) => r.messages[0]!.content!.includes(PLAYBOOK));
   t.equal(asked.length > 0, true);
   t.match(asked[0]!.messages[0]!.content, /^# Firm policy \(authoritative\)\n<firm_policy>\n# Retail agent policy[\s\S]*<coaching_notes>\n<note id="generic-playbook" version="1">/, 'the policy, then the playbook as a composed note');
-  t.equal(fake.of('writer').length, 1, 'written once from the policy alone');
-  t.notMatch(fake.of('writer')[0]!.messages[1]!.content!, /task \d/, 'no task reaches the teacher');
-  t.match(JSON.parse(await readFile(path.join(out, 'generic', 'summary.json'), 'utf8')), { arm: 'generic', generic_playbook: { text: PLAYBOOK, teacher_model: 'writer' } });
+  const written = fake.of('teacher').filter((r) => r.tools === undefined && !/Instruction:/.test(r.messages[0]!.content ?? ''));
+  t.equal(written.length, 1, 'written once from the policy alone');
+  t.notMatch(written[0]!.messages[1]!.content!, /task \d/, 'no task reaches the teacher');
 
   const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as TauReport;
   t.same(report.arms, ['student', 'generic', 'teacher']);
@@ -139,13 +124,14 @@ t.test('eval:tau --arm: each arm into the same --out, then a report over all of 
     [0.5, 0],
   );
   t.match(report.comparisons, [{ key: 'teacher−student', metrics: { reward: { mean: 0.5, ci: [0.5, 0.5], holm: { rejected: true } } } }]);
-  t.equal(report.warnings.length, 1, "the student run's warning is kept once the teacher has run");
-  t.match(report.warnings[0], /^student run: the simulated user is the teacher model/);
+  t.equal(report.warnings.length, 1);
+  t.match(report.warnings[0], /^the simulated user is the teacher model/);
+  t.match(report.run, { generic_playbook: { text: PLAYBOOK, teacher_model: 'teacher' } });
   t.equal(report.cost.arms.teacher!.agent_model, 'teacher');
   t.equal(report.cost.arms.student!.resolved, 3);
 
   const summary = await readFile(path.join(out, 'summary.md'), 'utf8');
-  t.match(summary, /^> \*\*WARNING:\*\* student run: the simulated user is the teacher model/m);
+  t.match(summary, /^> \*\*WARNING:\*\* the simulated user is the teacher model/m);
   t.match(summary, /\| student \(student alone, policy only\) \| 0\.50 \[0\.50, 0\.50\] \| .* \| 0\.500 \[0\.500, 0\.500\] \| 0\.000 \[0\.000, 0\.000\] \|/);
   t.match(summary, '### teacher − student');
   const svg = parseXml(await readFile(path.join(out, 'pass-k.svg'), 'utf8'));

@@ -3,6 +3,7 @@ import { coachRequest } from '../cli.js';
 import type { ChatMessage } from '../messages.js';
 import type { GuidanceEntryView, GuidanceHistory, GuidancePage } from '../library/routes/guidance-schemas.js';
 import type { LibraryView } from '../library/routes/library-schemas.js';
+import type { ModelList } from '../chat/routes/openai-schemas.js';
 
 /** What the harness needs of a library: its policy and every entry with its provenance. */
 export interface LibrarySnapshot {
@@ -78,6 +79,12 @@ export class CoachClient {
   async evidence(libraryId: string, entryId: string): Promise<Evidence[]> {
     const { items } = (await this.json('GET', `/v1/libraries/${encodeURIComponent(libraryId)}/guidance/${encodeURIComponent(entryId)}/evidence`)) as { items: Evidence[] };
     return items;
+  }
+
+  /** The student model Coach serves a library with (GET /v1/models), or null when the key does not see the library. */
+  async studentModel(libraryId: string): Promise<string | null> {
+    const { data } = (await this.json('GET', '/v1/models')) as ModelList;
+    return data.find((m) => m.coach.library_id === libraryId)?.coach.student_model ?? null;
   }
 
   async compose(libraryId: string, messages: ComposeBody['messages'], conversationId: string): Promise<ComposedPrompt> {

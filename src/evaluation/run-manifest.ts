@@ -2,7 +2,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 
 /** What must not change between a run and its resumption, or the resumed records would mix setups. */
 export interface RunManifest {
-  library_id: string;
+  /** Absent in a τ-bench run without a coach arm; a library added later is fine. */
+  library_id?: string;
+  /** Anything else the records depend on (the τ-bench domain and task file), each compared by name. */
+  setup?: Record<string, string>;
   models: Record<string, string>;
   prompts: Record<string, string>;
   max_turns: number;
@@ -29,7 +32,10 @@ export async function checkManifest(file: string, manifest: RunManifest): Promis
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   if (previous !== undefined) {
-    if (previous.library_id !== manifest.library_id) throw new ManifestMismatchError(file, 'library');
+    if (previous.library_id !== undefined && manifest.library_id !== undefined && previous.library_id !== manifest.library_id) throw new ManifestMismatchError(file, 'library');
+    for (const [key, value] of Object.entries(manifest.setup ?? {})) {
+      if (previous.setup?.[key] !== undefined && previous.setup[key] !== value) throw new ManifestMismatchError(file, key.replace(/_/g, ' '));
+    }
     if (previous.max_turns !== manifest.max_turns) throw new ManifestMismatchError(file, 'max turns');
     if (previous.generic_playbook !== undefined && manifest.generic_playbook !== undefined && previous.generic_playbook !== manifest.generic_playbook) {
       throw new ManifestMismatchError(file, 'generic playbook (policy, playbook prompt, guidance budget or teacher model)');
@@ -41,6 +47,13 @@ export async function checkManifest(file: string, manifest: RunManifest): Promis
       if (previous.prompts[key] !== undefined && previous.prompts[key] !== value) throw new ManifestMismatchError(file, `${key} prompt`);
     }
   }
-  const merged = { ...manifest, generic_playbook: manifest.generic_playbook ?? previous?.generic_playbook, models: { ...previous?.models, ...manifest.models }, prompts: { ...previous?.prompts, ...manifest.prompts } };
+  const merged = {
+    ...manifest,
+    library_id: manifest.library_id ?? previous?.library_id,
+    setup: manifest.setup === undefined && previous?.setup === undefined ? undefined : { ...previous?.setup, ...manifest.setup },
+    generic_playbook: manifest.generic_playbook ?? previous?.generic_playbook,
+    models: { ...previous?.models, ...manifest.models },
+    prompts: { ...previous?.prompts, ...manifest.prompts },
+  };
   await writeFile(file, JSON.stringify(merged, null, 2) + '\n');
 }

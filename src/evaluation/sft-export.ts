@@ -13,6 +13,7 @@ import { toSimulatorScenario, type EvalScenario } from './scenarios.js';
 import { sftProblems, type SftExample, type SftMessage, type SftTool } from './sft-format.js';
 import type { AgentModel } from './tau/agent-model.js';
 import type { DomainData, TauTask } from './tau/domain-data.js';
+import { servedPrompt } from './tau/arm-agents.js';
 import { runTrials } from './tau/run-trials.js';
 import { UsageTally } from './usage-tally.js';
 
@@ -164,11 +165,12 @@ export interface TauExportOptions {
 
 /**
  * The teacher as τ-bench's tool-calling agent, each task × trial against the simulated user: the
- * policy as system prompt and the domain's tools, as eval:tau serves any agent, with its tool calls
+ * policy composed as eval:tau serves the sft arm, and the domain's tools, with its tool calls
  * and the environment's answers. One example per trial (with --passed-only, per trial that earned 1).
  */
 export async function fromTauTasks(options: TauExportOptions): Promise<ExportResult> {
-  const { results, failures } = await runTrials(options);
+  // The sft arm is served this prompt: training and serving match.
+  const { results, failures } = await runTrials({ ...options, systemPrompt: servedPrompt(options.data.policy) });
   const done = new Map<string, SftExample | { problem: string }>();
   const sourceOf = (r: { task_id: number; trial: number }) => `task ${r.task_id} trial ${r.trial}`;
   for (const f of failures) done.set(sourceOf(f), { problem: f.error });

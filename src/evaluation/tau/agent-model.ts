@@ -12,12 +12,20 @@ export interface AgentReply {
   /** Function calls only; the tools are all functions. */
   toolCalls: ToolCall[];
   usage: Usage | null;
+  /** The guidance entries (`id:version`) in the prompt, when the endpoint is a Coach that says so. */
+  guidance?: string[];
 }
 
 /** The agent under evaluation: given the conversation and the tools, its next message. */
 export interface AgentModel {
   readonly model: string;
-  reply(messages: ChatCompletionMessageParam[], tools: ToolSchema[], seed: number, signal?: AbortSignal): Promise<AgentReply>;
+  /**
+   * The endpoint composes the policy itself (a Coach, from its library): the conversation is sent,
+   * and recorded, without a system message.
+   */
+  readonly composesPolicy?: boolean;
+  /** `conversationId` names the trial, for a Coach's traces. */
+  reply(messages: ChatCompletionMessageParam[], tools: ToolSchema[], seed: number, signal?: AbortSignal, conversationId?: string): Promise<AgentReply>;
 }
 
 /**

@@ -31,7 +31,12 @@ export interface TauTask {
   /** Strings the agent must say (τ-bench checks them case-insensitively, with commas removed). */
   outputs: string[];
   domain?: string;
+  /** Which upstream task list it came from (train, dev, test): part of its scenario id. */
+  upstream_split?: string;
 }
+
+/** The id a task is known by in libraries and reports, as eval:dialogue's τ-bench adapter names it. */
+export const scenarioIdOf = (domain: Domain, task: TauTask) => `tau-${domain}-${task.upstream_split ?? 'task'}-${task.task_id}`;
 
 /** Everything an environment of one domain is built from, read once and shared (never mutated) by trials. */
 export interface DomainData {

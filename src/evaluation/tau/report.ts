@@ -11,8 +11,8 @@ import type { TrialResult } from './trial.js';
 /**
  * eval:tau's comparison of arms, on the same statistics as eval:dialogue: trials are paired by task
  * and trial index (both seed the agent and the user), the bootstrap resamples tasks with all their
- * trials, and the claim comparisons are Holm-adjusted. Each arm is a run of `--arm NAME` into the
- * same output directory; the report covers every arm found there.
+ * trials, and the claim comparisons are Holm-adjusted. The report covers the arms of one
+ * `--arms` run, each with its finished trials.
  */
 export const TAU_METRICS = {
   reward: { label: 'Reward (share of trials earning 1)', better: 'higher', of: (r: TrialResult) => r.reward },

@@ -35,7 +35,7 @@ export function renderTauSummary(report: TauReport): string {
     '## Paired differences',
     '',
     ...(report.comparisons.length === 0
-      ? ['No comparison yet: each needs both of its arms. Run eval:tau with --arm for each into the same --out.', '']
+      ? ['No comparison yet: each needs both of its arms. Rerun eval:tau into the same --out with both in --arms: only the missing trials are played.', '']
       : report.comparisons.flatMap((c) => comparisonTable(c, label, 'tasks'))),
     "## Share of the teacher's advantage that coach recovers",
     '',

@@ -27,8 +27,10 @@ export interface TrialResult {
   changed: Record<string, string[]>;
   ended: TrialEnd;
   steps: number;
-  /** The agent's side of the conversation, system prompt (the policy) first. */
+  /** The agent's side of the conversation as its endpoint was sent it: the system prompt first, except through Coach, which composes its own. */
   messages: ChatCompletionMessageParam[];
+  /** Through Coach: per agent step, the guidance entries (`id:version`) in its prompt. */
+  guidance?: string[][];
   usage: { agent: Usage; user: Usage };
 }
 
@@ -40,8 +42,10 @@ export interface TrialOptions {
   /** A fresh simulated user playing this task's instruction. */
   user: SimulatedUser;
   maxSteps?: number;
-  /** The agent's system prompt; upstream's is the policy itself. */
+  /** The agent's system prompt; upstream's is the policy itself. Not sent to an agent that composes its own. */
   systemPrompt?: string;
+  /** Names the conversation in a Coach's traces. */
+  conversationId?: string;
   signal?: AbortSignal;
 }
 
@@ -62,19 +66,21 @@ function parseArguments(text: string): unknown {
  * user says ###STOP###, the agent transfers to a human, or the steps run out.
  */
 export async function runTrial(options: TrialOptions): Promise<TrialResult> {
-  const { data, task, trial, agent, user, maxSteps = DEFAULT_MAX_STEPS, systemPrompt = data.policy, signal } = options;
+  const { data, task, trial, agent, user, maxSteps = DEFAULT_MAX_STEPS, systemPrompt = data.policy, conversationId, signal } = options;
   const env = new TauEnvironment(data);
   const usage = emptyUsage();
   const messages: ChatCompletionMessageParam[] = [
-    { role: 'system', content: systemPrompt },
+    ...(agent.composesPolicy === true ? [] : [{ role: 'system' as const, content: systemPrompt }]),
     { role: 'user', content: await user.start() },
   ];
+  const guidance: string[][] = [];
   let ended: TrialEnd = 'max_steps';
   let steps = 0;
   while (steps < maxSteps) {
     steps += 1;
-    const reply = await agent.reply(messages, data.tools, trial, signal);
+    const reply = await agent.reply(messages, data.tools, trial, signal, conversationId);
     addUsage(usage, reply.usage);
+    if (reply.guidance !== undefined) guidance.push(reply.guidance);
     const call = reply.toolCalls[0];
     if (call !== undefined) {
       const outcome = env.callTool(call.function.name, parseArguments(call.function.arguments));
@@ -108,6 +114,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     ended,
     steps,
     messages,
+    ...(agent.composesPolicy === true ? { guidance } : {}),
     usage: { agent: usage, user: { ...user.usage } },
   };
 }
