@@ -13,6 +13,7 @@ import {
   type RetrievalConfig,
 } from './config/retrieval.js';
 import { loadServerConfig, type ServerConfig } from './config/server.js';
+import { loadTelemetryConfig, type TelemetryConfig } from './config/telemetry.js';
 import { loadTeacherConfig, type TeacherConfig } from './config/teacher.js';
 
 export { ConfigError } from './config/env.js';
@@ -24,6 +25,7 @@ export type { ModelPrice } from './config/teacher.js';
 export interface Config {
   server: ServerConfig;
   limits: LimitsConfig;
+  telemetry: TelemetryConfig;
   database: DatabaseConfig;
   auth: AuthConfig;
   embedder: EmbedderConfig;
@@ -38,6 +40,7 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     server: loadServerConfig(env),
     limits: loadLimitsConfig(env),
+    telemetry: loadTelemetryConfig(env),
     database: loadDatabaseConfig(env),
     auth: loadAuthConfig(env),
     embedder: loadEmbedderConfig(env),
