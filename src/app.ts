@@ -14,6 +14,8 @@ import teacher from './teacher/plugin.js';
 export interface AppOptions {
   /** A database the caller owns (tests); otherwise the app opens one from config and closes it. */
   db?: Db;
+  /** A streaming replica of `db` the caller owns (tests), for the reads that tolerate lag. */
+  readDb?: Db;
   /** Where log lines go instead of stdout (tests capture them). */
   logStream?: { write(msg: string): void };
 }
@@ -28,7 +30,7 @@ const FEATURES = [http, ops, auth, library, retrieval, chat, teacher];
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(config.server, options.logStream));
   try {
-    await app.register(core, { config, db: options.db });
+    await app.register(core, { config, db: options.db, readDb: options.readDb });
     for (const feature of FEATURES) await app.register(feature);
     await app.ready();
   } catch (err) {

@@ -2,6 +2,7 @@ import { loadAuthConfig, type AuthConfig } from './config/auth.js';
 import { loadChatConfig, type ChatConfig } from './config/chat.js';
 import { loadDatabaseConfig, type DatabaseConfig } from './config/database.js';
 import type { Env } from './config/env.js';
+import { loadLimitsConfig, type LimitsConfig } from './config/limits.js';
 import { loadModelsConfig, type ModelsConfig } from './config/models.js';
 import {
   loadEmbedderConfig,
@@ -12,6 +13,7 @@ import {
   type RetrievalConfig,
 } from './config/retrieval.js';
 import { loadServerConfig, type ServerConfig } from './config/server.js';
+import { loadTelemetryConfig, type TelemetryConfig } from './config/telemetry.js';
 import { loadTeacherConfig, type TeacherConfig } from './config/teacher.js';
 
 export { ConfigError } from './config/env.js';
@@ -22,6 +24,8 @@ export type { ModelPrice } from './config/teacher.js';
 /** Everything the service reads from its environment, validated once at start-up: one section per feature. */
 export interface Config {
   server: ServerConfig;
+  limits: LimitsConfig;
+  telemetry: TelemetryConfig;
   database: DatabaseConfig;
   auth: AuthConfig;
   embedder: EmbedderConfig;
@@ -35,6 +39,8 @@ export interface Config {
 export function loadConfig(env: Env = process.env): Config {
   return {
     server: loadServerConfig(env),
+    limits: loadLimitsConfig(env),
+    telemetry: loadTelemetryConfig(env),
     database: loadDatabaseConfig(env),
     auth: loadAuthConfig(env),
     embedder: loadEmbedderConfig(env),

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'uri_too_long'
   | 'unsupported_media_type'
   | 'request_headers_too_large'
+  | 'rate_limited'
   | 'service_unavailable'
   | 'upstream_error'
   | 'upstream_timeout'
@@ -73,6 +74,12 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   constructor(message: string, details?: unknown) {
     super('conflict', message, details);
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('rate_limited', message, details);
   }
 }
 

@@ -7,6 +7,8 @@ import type { Completion, CompletionParams, Logprobs, StreamPart, ToolCallDelta,
 import { Deadline } from '../models/deadline.js';
 import { ModelCallAbortedError } from '../models/model-errors.js';
 import type { ModelRegistry } from '../models/model-registry.js';
+import { recordGuidanceInPrompt } from '../ops/instruments.js';
+import { withSpan } from '../ops/tracing.js';
 import type { RetrievedGuidance, Retriever } from '../retrieval/retriever.js';
 import { composePrompt, type Composition } from './composer.js';
 import { namedTools, toolResultsGiven } from './tool-traces.js';
@@ -66,6 +68,8 @@ function failure(err: unknown): { status: 'error' | 'aborted'; error: { code: st
   return { status: 'error', error: { code: 'internal_error', message: (err as Error).message } };
 }
 
+const spanAttributes = (turn: Turn) => ({ 'coach.library_id': turn.library.id, 'coach.endpoint': turn.endpoint, 'coach.stream': turn.stream });
+
 const elapsed = (since: number) => Math.round(performance.now() - since);
 
 /**
@@ -83,12 +87,25 @@ export class ChatService {
 
   /** The prompt a frontend may send to its own model, traced so feedback can refer to it. */
   async compose(turn: Turn): Promise<Prepared> {
+    return withSpan('chat turn', spanAttributes(turn), () => this.composeTurn(turn));
+  }
+
+  async complete(turn: Turn): Promise<ChatAnswer> {
+    return withSpan('chat turn', spanAttributes(turn), () => this.completeTurn(turn));
+  }
+
+  /** The span covers the turn until the student has accepted the request; the model call's own span runs to the stream's end. */
+  async stream(turn: Turn): Promise<ChatStream> {
+    return withSpan('chat turn', spanAttributes(turn), () => this.streamTurn(turn));
+  }
+
+  private async composeTurn(turn: Turn): Promise<Prepared> {
     const prepared = await this.prepare(turn);
     await this.traces.record(this.trace(turn, prepared, { status: 'ok', model: null }));
     return prepared;
   }
 
-  async complete(turn: Turn): Promise<ChatAnswer> {
+  private async completeTurn(turn: Turn): Promise<ChatAnswer> {
     const deadline = new Deadline(this.config.deadlineMs);
     const student = this.models.get('student');
     const prepared = await this.prepare(turn);
@@ -108,7 +125,7 @@ export class ChatService {
    * Resolves once the student has accepted the request, so retrieval, configuration and upstream
    * failures before the first token still become ordinary error responses.
    */
-  async stream(turn: Turn): Promise<ChatStream> {
+  private async streamTurn(turn: Turn): Promise<ChatStream> {
     const deadline = new Deadline(this.config.deadlineMs);
     const student = this.models.get('student');
     const prepared = await this.prepare(turn);
@@ -170,12 +187,12 @@ export class ChatService {
         throw error;
       }
     }
-    const composition = composePrompt({
-      policy: turn.library.policy,
-      guidance,
-      messages: turn.messages,
-      guidanceTokenBudget: this.config.guidanceTokenBudget,
+    const composition = await withSpan('compose', { 'coach.candidates': guidance.length }, async (span) => {
+      const composed = composePrompt({ policy: turn.library.policy, guidance, messages: turn.messages, guidanceTokenBudget: this.config.guidanceTokenBudget });
+      span.setAttributes({ 'coach.guidance_used': composed.used.length, 'coach.guidance_dropped': composed.dropped.length, 'coach.guidance_tokens': composed.guidanceTokens });
+      return composed;
     });
+    recordGuidanceInPrompt(composition.used.length);
     const kept = new Set(composition.used.map((g) => g.id));
     return { traceId, composition, retrieval, namedTools: namedTools(guidance.filter((g) => kept.has(g.id)), turn.params?.tools ?? []) };
   }

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import type { Db } from '../db/db.js';
 import { defaultMigrationsDir, migrate } from '../db/migrate.js';
-import { openDb } from '../db/open-db.js';
+import { openDb, openReadDb } from '../db/open-db.js';
 import { GuidanceStore } from '../library/guidance-store.js';
 import { Libraries } from '../library/libraries.js';
 import { ModelRegistry } from '../models/model-registry.js';
@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     db: Db;
+    /** Where lag-tolerant reads (retrieval) go: a streaming replica (DATABASE_READ_URL) or `db` itself. */
+    readDb: Db;
     embedders: Embedders;
     libraries: Libraries;
     guidance: GuidanceStore;
@@ -25,6 +27,8 @@ export interface CoreOptions {
   config: Config;
   /** A database the caller owns (tests): left open on close. */
   db?: Db;
+  /** A replica of `db` the caller owns (tests); otherwise DATABASE_READ_URL's, or `db`. */
+  readDb?: Db;
 }
 
 /**
@@ -32,18 +36,22 @@ export interface CoreOptions {
  * services over it. Closed last, since it is registered first: every worker has stopped by then.
  */
 export default fp<CoreOptions>(
-  async (app, { config, db: given }) => {
+  async (app, { config, db: given, readDb: givenRead }) => {
     const db = given ?? (await openDb(config.database, app.log));
+    const opened = givenRead === undefined ? openReadDb(config.database, db, app.log) : undefined;
+    const readDb = givenRead ?? opened ?? db;
     if (given === undefined) app.addHook('onClose', () => db.close());
+    if (opened !== undefined) app.addHook('onClose', () => opened.close());
     const applied = await migrate(db, defaultMigrationsDir());
     if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
     const embedders = new Embedders(config.embedder);
     app.decorate('config', config);
     app.decorate('db', db);
+    app.decorate('readDb', readDb);
     app.decorate('embedders', embedders);
     app.decorate('libraries', new Libraries(db, embedders));
     app.decorate('guidance', new GuidanceStore(db, embedders, config.retrieval.duplicateThreshold));
-    app.decorate('retriever', new Retriever(db, embedders, config.retrieval));
+    app.decorate('retriever', new Retriever(readDb, embedders, config.retrieval));
     app.decorate('models', new ModelRegistry(config.models));
   },
   { name: 'core' },

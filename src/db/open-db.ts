@@ -3,6 +3,7 @@ import type { DatabaseConfig } from '../config/database.js';
 import type { Db } from './db.js';
 import { openPglite } from './pglite-db.js';
 import { openPostgres } from './postgres-db.js';
+import { ReplicaReads } from './replica-reads.js';
 
 /** Real Postgres when DATABASE_URL is set, otherwise embedded PGlite persisted in COACH_DATA_DIR. */
 export async function openDb(config: DatabaseConfig, logger: Log): Promise<Db> {
@@ -11,4 +12,11 @@ export async function openDb(config: DatabaseConfig, logger: Log): Promise<Db> {
   }
   logger.info({ dataDir: config.dataDir }, 'DATABASE_URL not set; using embedded PGlite');
   return openPglite(config.dataDir);
+}
+
+/** The replica named by DATABASE_READ_URL, falling back to `primary`; undefined without one. */
+export function openReadDb(config: DatabaseConfig, primary: Db, logger: Log): ReplicaReads | undefined {
+  if (config.readUrl === undefined) return undefined;
+  const replica = openPostgres({ url: config.readUrl, poolMax: config.poolMax, logger });
+  return new ReplicaReads(replica, primary, config.readMaxLagMs, logger);
 }

@@ -16,6 +16,7 @@ const STATUS: Record<ErrorCode, number> = {
   uri_too_long: 414,
   unsupported_media_type: 415,
   request_headers_too_large: 431,
+  rate_limited: 429,
   upstream_error: 502,
   upstream_timeout: 504,
   service_unavailable: 503,

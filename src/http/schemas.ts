@@ -71,6 +71,7 @@ const ERROR_MEANINGS: Record<number, string> = {
   401: 'No valid API key: missing, malformed, unknown, revoked or expired',
   403: "The key's role may not do this",
   404: 'Not found, or outside the libraries this key may use',
+  429: "Over the key's rate limit (RATE_LIMIT_<ROLE>): retry after the Retry-After header's seconds",
 };
 
 /** The errors a route answers, in the one error shape, with what each status means on the route. */

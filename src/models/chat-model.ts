@@ -6,6 +6,8 @@ import { UpstreamError, UpstreamTimeoutError } from '../errors.js';
 import type { ChatMessage, ToolCall, ToolChoice, ToolDefinition } from '../messages.js';
 import { beforeDeadline, type Deadline, DeadlineFetch } from './deadline.js';
 import { ModelCallAbortedError, toModelError } from './model-errors.js';
+import { recordModelCall } from '../ops/instruments.js';
+import { startSpan } from '../ops/tracing.js';
 
 export type ResponseFormat =
   | { type: 'text' }
@@ -118,6 +120,7 @@ export class ChatModel {
   async complete(messages: ChatMessage[], params: CompletionParams = {}, signal?: AbortSignal, deadline?: Deadline): Promise<Completion> {
     const started = performance.now();
     const call = this.call(signal, deadline);
+    const observed = this.observe(started);
     try {
       const response = await call.settle(
         call.client.chat.completions.create(
@@ -126,6 +129,7 @@ export class ChatModel {
         ),
       );
       const choice = response.choices[0];
+      observed.ok(response.model, usageOf(response.usage));
       return {
         content: choice?.message.content ?? null,
         toolCalls: functionCalls(choice?.message.tool_calls),
@@ -137,7 +141,7 @@ export class ChatModel {
         latencyMs: Math.round(performance.now() - started),
       };
     } catch (err) {
-      throw call.failure(err);
+      throw observed.failed(call.failure(err));
     }
   }
 
@@ -153,6 +157,7 @@ export class ChatModel {
     // The SDK's timeout stops at the response headers; a stream that goes quiet needs its own.
     const idle = new AbortController();
     const call = this.call(signal, deadline, idle.signal);
+    const observed = this.observe(started);
     let response;
     let contentType;
     try {
@@ -167,7 +172,7 @@ export class ChatModel {
       response = created.data;
       contentType = created.response.headers.get('content-type');
     } catch (err) {
-      throw call.failure(err);
+      throw observed.failed(call.failure(err));
     }
     const { role, config } = this;
     const model = this.model;
@@ -212,13 +217,42 @@ export class ChatModel {
           const problem = chunks === 0 ? `answered a stream request with no stream events (content-type ${contentType ?? 'none'})` : 'ended its stream without a finish reason';
           throw new UpstreamError(`the ${role} model ${model} ${problem}`, { role, model, chunks });
         }
+        observed.ok(answeredBy, usage);
       } catch (err) {
-        throw call.failure(err, idle.signal.aborted);
+        throw observed.failed(call.failure(err, idle.signal.aborted));
       } finally {
         clearTimeout(timer);
+        observed.abandoned();
       }
       yield { type: 'end', model: answeredBy, finishReason, usage, toolCalls: toolCalls.calls(), latencyMs: Math.round(performance.now() - started) };
     })();
+  }
+
+  /** The call's span, latency and tokens, recorded once it ends either way. */
+  private observe(started: number) {
+    const { role, model } = this;
+    const span = startSpan('model call', { 'gen_ai.system': 'openai', 'gen_ai.request.model': model, 'coach.model_role': role });
+    const seconds = () => (performance.now() - started) / 1000;
+    let settled = false;
+    return {
+      ok(answeredBy: string, usage: Usage | null) {
+        settled = true;
+        span.span.setAttributes({ 'gen_ai.response.model': answeredBy, 'gen_ai.usage.input_tokens': usage?.prompt_tokens ?? 0, 'gen_ai.usage.output_tokens': usage?.completion_tokens ?? 0 });
+        span.end();
+        recordModelCall({ role, model: answeredBy, seconds: seconds(), outcome: 'ok', usage });
+      },
+      failed(err: Error): Error {
+        if (settled) return err;
+        settled = true;
+        span.end(err);
+        recordModelCall({ role, model, seconds: seconds(), outcome: 'error' });
+        return err;
+      },
+      /** A stream its reader stopped reading: the client left. */
+      abandoned(): void {
+        if (!settled) this.failed(new ModelCallAbortedError(role));
+      },
+    };
   }
 
   /** What one call needs: the signal for the SDK, the client, and how a failure is told apart. */

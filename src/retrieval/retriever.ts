@@ -7,6 +7,8 @@ import { fuseHits, type FusedEntry, type TextHit, type VectorHit } from './fusio
 import { runSearch, type SearchInput } from './search-sql.js';
 import { toolsRun } from './tool-state.js';
 import type { ChatMessage } from '../messages.js';
+import { recordRetrieval } from '../ops/instruments.js';
+import { withSpan } from '../ops/tracing.js';
 
 export interface RetrieveRequest {
   messages: ChatMessage[];
@@ -74,6 +76,22 @@ export class Retriever {
   ) {}
 
   async retrieve(library: Library, request: RetrieveRequest): Promise<RetrieveResult> {
+    const started = performance.now();
+    try {
+      const result = await withSpan('retrieve', { 'coach.library_id': library.id, 'coach.k': request.k }, async (span) => {
+        const found = await this.ranked(library, request);
+        span.setAttribute('coach.results', found.results.length);
+        return found;
+      });
+      recordRetrieval((performance.now() - started) / 1000, 'ok');
+      return result;
+    } catch (err) {
+      recordRetrieval((performance.now() - started) / 1000, 'error');
+      throw err;
+    }
+  }
+
+  private async ranked(library: Library, request: RetrieveRequest): Promise<RetrieveResult> {
     const embedder = this.embedders.get(library.embedder);
     const query = await buildConversationQuery(request.messages, embedder);
     const statuses = request.includeDrafts === true ? ['approved', 'draft'] : ['approved'];

@@ -1,5 +1,6 @@
 import type { Lease, LeasedTable } from '../background/lease.js';
 import type { Db } from '../db/db.js';
+import { recordJobStep } from '../ops/instruments.js';
 import type { StepInput, StepKind } from './types.js';
 
 export const TEACHER_STEPS: LeasedTable = { name: 'teacher_steps', key: ['job_id', 'ordinal'], what: 'the teacher step' };
@@ -54,6 +55,7 @@ export class HeldStep {
         [this.step.job_id],
       );
     });
+    recordJobStep(this.step.kind, status);
   }
 
   /** Hands the step back unfinished (shutdown); the interrupted attempt does not count against it. */

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Db } from '../../src/db/db.js';
-import { openTestDb } from './db.js';
+import { openTestDb, testReadDb } from './db.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
@@ -23,10 +23,12 @@ interface TestContext {
 /** The real app on a database of the test's own; closed when the test ends. */
 export async function testApp(
   t: TestContext,
-  options: { env?: Record<string, string>; db?: Db } = {},
+  options: { env?: Record<string, string>; db?: Db; readDb?: Db } = {},
 ): Promise<{ app: FastifyInstance; db: Db }> {
   const db = options.db ?? (await openTestDb(t));
-  const app = await buildApp(testConfig(options.env), { db });
+  // Served from CI's streaming replica when there is one, unless the test names its own.
+  const readDb = options.readDb ?? (options.env?.DATABASE_READ_URL === undefined ? testReadDb(t, db) : undefined);
+  const app = await buildApp(testConfig(options.env), { db, readDb });
   t.teardown(() => app.close());
   return { app, db };
 }

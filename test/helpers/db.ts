@@ -4,6 +4,7 @@ import type { Db } from '../../src/db/db.js';
 import { openPglite } from '../../src/db/pglite-db.js';
 import { openPostgres } from '../../src/db/postgres-db.js';
 import { pgliteTemplate } from './pglite-template.js';
+import { replicaOf, replicaUrl } from './replica.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -36,10 +37,22 @@ export async function freshDatabaseUrl(t: Teardown): Promise<string> {
   return url.toString();
 }
 
+/** Which Postgres database each test Db is, so a replica of it can be opened. */
+const databaseNames = new WeakMap<Db, string>();
+
 export async function openTestDb(t: Teardown): Promise<Db> {
-  const db = usingPostgres
-    ? openPostgres({ url: await freshDatabaseUrl(t), poolMax: 5, logger: silent })
-    : await openPglite(undefined, await pgliteTemplate());
+  let db: Db;
+  if (usingPostgres) {
+    const url = await freshDatabaseUrl(t);
+    db = openPostgres({ url, poolMax: 5, logger: silent });
+    databaseNames.set(db, new URL(url).pathname.slice(1));
+  } else db = await openPglite(undefined, await pgliteTemplate());
   t.teardown(() => db.close());
   return db;
+}
+
+/** The streaming replica's copy of a test database, when CI runs one (TEST_DATABASE_READ_URL). */
+export function testReadDb(t: Teardown, db: Db): Db | undefined {
+  const name = databaseNames.get(db);
+  return replicaUrl === undefined || name === undefined ? undefined : replicaOf(t, db, name);
 }

@@ -9,6 +9,8 @@ import { sendError } from '../error-handler.js';
 export function installNotFound(app: FastifyInstance): void {
   const known = FindMyWay();
   app.addHook('onRoute', (route) => {
+    // CORS preflights answer OPTIONS on every path; that makes no path "known".
+    if (route.url === '*') return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       known.on(method.toUpperCase() as HTTPMethod, route.url, () => undefined, { url: route.url });

@@ -7,7 +7,7 @@ export const healthRoutes = (readiness: Readiness): FastifyPluginAsyncTypebox =>
   app.get(
     '/healthz',
     {
-      config: { public: true },
+      config: { public: true, rateLimit: false },
       logLevel: 'warn',
       schema: {
         operationId: 'getLiveness',
@@ -23,7 +23,7 @@ export const healthRoutes = (readiness: Readiness): FastifyPluginAsyncTypebox =>
   app.get(
     '/readyz',
     {
-      config: { public: true },
+      config: { public: true, rateLimit: false },
       logLevel: 'warn',
       schema: {
         operationId: 'getReadiness',

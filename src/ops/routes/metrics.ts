@@ -12,7 +12,7 @@ export async function registerMetrics(app: FastifyInstance): Promise<void> {
     endpoint: {
       method: 'GET',
       url: '/metrics',
-      config: { public: true },
+      config: { public: true, rateLimit: false },
       schema: {
         operationId: 'getMetrics',
         tags: ['operations'],
