@@ -32,6 +32,7 @@ import {
 } from './eval/abcd.js';
 import { Bm25Index } from './eval/bm25.js';
 import { rankingMetrics, type RankingMetrics } from './eval/metrics.js';
+import { runStateLevel } from './eval/state-level.js';
 
 const spec = defineCommand({
   name: 'eval:retrieval',
@@ -40,6 +41,12 @@ const spec = defineCommand({
     data: { type: 'string', placeholder: 'DIR', description: 'the derived ABCD data (guidance_docs.jsonl, abcd_dev.jsonl)', required: true },
     exemplars: { type: 'string', placeholder: 'FILE', description: "labelled conversations whose opening customer turns become their intent's examples" },
     folds: { type: 'string', placeholder: 'N', description: 'cross-validation folds when the exemplars are the dev file itself', default: '5' },
+    level: {
+      type: 'string',
+      placeholder: 'intent|state',
+      description: 'intent: an entry per guidance document, queries after customer turns 1, 2, 3 and whole; state: an entry per numbered step, a query before every agent action',
+      default: 'intent',
+    },
     'database-url': {
       type: 'string',
       placeholder: 'URL',
@@ -57,6 +64,7 @@ const fmt = (m: RankingMetrics) => `${m.accAt1.toFixed(3)} | ${m.recallAt5.toFix
 
 await runCommand(spec, async (args) => {
   const folds = integerOption('folds', args.folds, 2, 100);
+  if (args.level !== 'intent' && args.level !== 'state') throw new UsageError(`--level must be intent or state, got "${args.level}"`);
   const { docs, conversations } = loadAbcd(args.data);
   const queries = scorableConversations(conversations);
   const devFile = realpathSync(join(args.data, 'abcd_dev.jsonl'));
@@ -78,6 +86,13 @@ await runCommand(spec, async (args) => {
     },
   );
 
+  if (args.level === 'state') {
+    await runStateLevel({ app, headers, docs, queries, exemplarSource, crossValidate, foldCount, exemplarsFile: args.exemplars });
+    await app.close();
+    await embedded?.close();
+    return;
+  }
+
   const coach: Ranked = new Map(CHECKPOINTS.map((c) => [c, []]));
   const bm25: Ranked = new Map(CHECKPOINTS.map((c) => [c, []]));
 
@@ -92,7 +107,7 @@ await runCommand(spec, async (args) => {
   for (let fold = 0; fold < foldCount; fold++) {
     const heldOut = crossValidate ? queries.filter((c) => foldOf(c.uid, foldCount) === fold) : queries;
     const training = exemplarSource === undefined ? [] : crossValidate ? queries.filter((c) => foldOf(c.uid, foldCount) !== fold) : exemplarSource;
-    const entries = docsToEntries(docs, exemplarsByIntent(training, 'first-two-joined'));
+    const entries = docsToEntries(docs, exemplarsByIntent(training));
     const library = (await app.inject({ method: 'POST', url: '/v1/libraries', headers, payload: { name: `abcd-fold-${fold}-${Date.now()}` } })).json();
     const imported = await app.inject({
       method: 'POST',
