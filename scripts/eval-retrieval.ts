@@ -33,6 +33,7 @@ import {
 import { Bm25Index } from './eval/bm25.js';
 import { rankingMetrics, type RankingMetrics } from './eval/metrics.js';
 import { runStateLevel } from './eval/state-level.js';
+import { TfidfCentroids } from './eval/tfidf-centroid.js';
 
 const spec = defineCommand({
   name: 'eval:retrieval',
@@ -95,6 +96,7 @@ await runCommand(spec, async (args) => {
 
   const coach: Ranked = new Map(CHECKPOINTS.map((c) => [c, []]));
   const bm25: Ranked = new Map(CHECKPOINTS.map((c) => [c, []]));
+  const tfidf: Ranked = new Map(CHECKPOINTS.map((c) => [c, []]));
 
   async function coachRanking(libraryId: string, messages: TextMessage[]): Promise<string[]> {
     const res = await app.inject({ method: 'POST', url: `/v1/libraries/${libraryId}/retrieve`, headers, payload: { messages, k: 10 } });
@@ -117,6 +119,7 @@ await runCommand(spec, async (args) => {
     });
     if (imported.statusCode !== 200) throw new Error(`import failed: ${imported.body}`);
     const index = new Bm25Index(entries.map((entry) => ({ id: entry.id, tokens: contentTokens(entryText(entry)) })));
+    const centroids = new TfidfCentroids(entries.map((entry) => ({ id: entry.id, texts: [`${entry.scenario}\n${entry.guidance}`, ...entry.examples] })));
     for (const conversation of heldOut) {
       for (const checkpoint of CHECKPOINTS) {
         const messages = conversationPrefix(conversation, checkpoint);
@@ -124,6 +127,8 @@ await runCommand(spec, async (args) => {
         retrievals++;
         const tokens = messages.flatMap((m) => contentTokens(m.content));
         bm25.get(checkpoint)!.push({ goldId: conversation.intent, rankedIds: index.search(tokens).map((h) => h.id) });
+        const text = messages.map((m) => m.content).join('\n');
+        tfidf.get(checkpoint)!.push({ goldId: conversation.intent, rankedIds: centroids.search(text).filter((h) => h.score > 0).map((h) => h.id) });
       }
     }
     await app.inject({ method: 'DELETE', url: `/v1/libraries/${library.id}`, headers });
@@ -141,5 +146,6 @@ await runCommand(spec, async (args) => {
     const label = checkpoint === 'whole' ? 'whole dialogue' : `after customer turn ${checkpoint}`;
     console.log(`| ${label} | Coach /retrieve | ${fmt(rankingMetrics(coach.get(checkpoint)!))} |`);
     console.log(`| ${label} | BM25 baseline | ${fmt(rankingMetrics(bm25.get(checkpoint)!))} |`);
+    console.log(`| ${label} | TF-IDF centroid baseline | ${fmt(rankingMetrics(tfidf.get(checkpoint)!))} |`);
   }
 });

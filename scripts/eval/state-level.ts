@@ -9,6 +9,7 @@ import { contentTokens } from '../../src/retrieval/local-embedder.js';
 import { foldOf, type AbcdConversation, type GuidanceDoc } from './abcd.js';
 import { actionPoints, stepEntries, type ActionPoint, type StateDoc, type StepEntry } from './abcd-states.js';
 import { Bm25Index } from './bm25.js';
+import { TfidfCentroids } from './tfidf-centroid.js';
 
 interface Scored {
   id: string;
@@ -62,9 +63,9 @@ function row(label: string, ranker: string, outcomes: Outcome[]): string {
 }
 
 /** What BM25 reads of a message: its words, and the names and results of its tool calls. */
-function messageTokens(message: ChatMessage): string[] {
+function messageText(message: ChatMessage): string {
   const calls = message.role === 'assistant' ? (message.tool_calls ?? []).map((call) => call.function.name.replace(/-/g, ' ')) : [];
-  return contentTokens([message.content ?? '', ...calls].join(' '));
+  return [message.content ?? '', ...calls].join(' ');
 }
 
 export interface StateLevelRun {
@@ -85,6 +86,7 @@ export async function runStateLevel(run: StateLevelRun): Promise<void> {
   const pointsOf = (conversations: AbcdConversation[]) => conversations.flatMap((c) => actionPoints(c, docOf.get(c.intent)!));
   const coach: Outcome[] = [];
   const bm25: Outcome[] = [];
+  const tfidf: Outcome[] = [];
   const started = performance.now();
 
   for (let fold = 0; fold < foldCount; fold++) {
@@ -106,11 +108,14 @@ export async function runStateLevel(run: StateLevelRun): Promise<void> {
     });
     if (imported.statusCode !== 200) throw new Error(`import failed: ${imported.body}`);
     const index = new Bm25Index(entries.map((e) => ({ id: e.id, tokens: contentTokens([e.scenario, ...e.examples, e.guidance].join(' ')) })));
+    const centroids = new TfidfCentroids(entries.map((e) => ({ id: e.id, texts: [`${e.scenario}\n${e.guidance}`, ...e.examples] })));
     for (const point of pointsOf(heldOut)) {
       const res = await app.inject({ method: 'POST', url: `/v1/libraries/${library.id}/retrieve`, headers, payload: { messages: point.messages, k: 50 } });
       if (res.statusCode !== 200) throw new Error(`retrieve failed: ${res.statusCode} ${res.body}`);
       coach.push(outcome(point, res.json().results.map((r: { external_id: string; score: number }) => ({ id: r.external_id, score: r.score }))));
-      bm25.push(outcome(point, index.search(point.messages.flatMap(messageTokens))));
+      const text = point.messages.map(messageText).join('\n');
+      bm25.push(outcome(point, index.search(contentTokens(text))));
+      tfidf.push(outcome(point, centroids.search(text).filter((hit) => hit.score > 0)));
     }
     await app.inject({ method: 'DELETE', url: `/v1/libraries/${library.id}`, headers });
     process.stderr.write(`fold ${fold + 1}/${foldCount} done\n`);
@@ -128,5 +133,6 @@ export async function runStateLevel(run: StateLevelRun): Promise<void> {
   for (const [label, keep] of groups) {
     console.log(row(label, 'Coach /retrieve', coach.filter(keep)));
     console.log(row(label, 'BM25 baseline', bm25.filter(keep)));
+    console.log(row(label, 'TF-IDF centroid baseline', tfidf.filter(keep)));
   }
 }

@@ -57,7 +57,7 @@ export interface RetrieveResult {
 
 export interface RetrieverOptions {
   efSearch: number;
-  /** Chunks fetched from the vector index and entries from full-text search before fusion. */
+  /** Entries (centroids) fetched from the vector index, and entries from full-text search, before fusion. */
   candidates: number;
 }
 
