@@ -33,6 +33,7 @@ import {
 import { Bm25Index } from './eval/bm25.js';
 import { rankingMetrics, type RankingMetrics } from './eval/metrics.js';
 import { runStateLevel } from './eval/state-level.js';
+import { selectionSweep, type ScoredHit } from './eval/selection-sweep.js';
 import { TfidfCentroids } from './eval/tfidf-centroid.js';
 
 const spec = defineCommand({
@@ -98,10 +99,11 @@ await runCommand(spec, async (args) => {
   const bm25: Ranked = new Map(CHECKPOINTS.map((c) => [c, []]));
   const tfidf: Ranked = new Map(CHECKPOINTS.map((c) => [c, []]));
 
-  async function coachRanking(libraryId: string, messages: TextMessage[]): Promise<string[]> {
+  const coachScored = new Map<Checkpoint, { goldId: string; hits: ScoredHit[] }[]>(CHECKPOINTS.map((c) => [c, []]));
+  async function coachRanking(libraryId: string, messages: TextMessage[]): Promise<ScoredHit[]> {
     const res = await app.inject({ method: 'POST', url: `/v1/libraries/${libraryId}/retrieve`, headers, payload: { messages, k: 10 } });
     if (res.statusCode !== 200) throw new Error(`retrieve failed: ${res.statusCode} ${res.body}`);
-    return res.json().results.map((r: { external_id: string }) => r.external_id);
+    return res.json().results.map((r: { external_id: string; score: number }) => ({ id: r.external_id, score: r.score }));
   }
 
   const started = performance.now();
@@ -123,7 +125,9 @@ await runCommand(spec, async (args) => {
     for (const conversation of heldOut) {
       for (const checkpoint of CHECKPOINTS) {
         const messages = conversationPrefix(conversation, checkpoint);
-        coach.get(checkpoint)!.push({ goldId: conversation.intent, rankedIds: await coachRanking(library.id, messages) });
+        const hits = await coachRanking(library.id, messages);
+        coach.get(checkpoint)!.push({ goldId: conversation.intent, rankedIds: hits.map((h) => h.id) });
+        coachScored.get(checkpoint)!.push({ goldId: conversation.intent, hits });
         retrievals++;
         const tokens = messages.flatMap((m) => contentTokens(m.content));
         bm25.get(checkpoint)!.push({ goldId: conversation.intent, rankedIds: index.search(tokens).map((h) => h.id) });
@@ -148,4 +152,6 @@ await runCommand(spec, async (args) => {
     console.log(`| ${label} | BM25 baseline | ${fmt(rankingMetrics(bm25.get(checkpoint)!))} |`);
     console.log(`| ${label} | TF-IDF centroid baseline | ${fmt(rankingMetrics(tfidf.get(checkpoint)!))} |`);
   }
+  console.log('');
+  console.log(selectionSweep(coachScored.get(3)!, 'after customer turn 3').join('\n'));
 });
