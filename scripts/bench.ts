@@ -15,6 +15,7 @@ import pg from 'pg';
 import { vectorLiteral } from '../src/chunk-index/vector-literal.js';
 import { coachRequest, connectionProblem, defineCommand, integerOption, runCommand, UnreachableError, UsageError } from '../src/cli.js';
 import { openPostgres } from '../src/db/postgres-db.js';
+import type { Db } from '../src/db/db.js';
 import { buildConversationQuery } from '../src/retrieval/conversation-query.js';
 import { LocalEmbedder } from '../src/retrieval/local-embedder.js';
 import { runSearch, type SearchInput, type SearchScope } from '../src/retrieval/search-sql.js';
@@ -92,8 +93,29 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** The retrieval statement alone, through pg, from `connections` concurrent loops for `duration` seconds. */
-async function directSql(databaseUrl: string, scope: SearchScope, inputs: SearchInput[], { connections, duration }: BenchOptions): Promise<{ rps: number; p50: number; p99: number }> {
+type Statement = (db: Db, input: SearchInput) => Promise<unknown>;
+
+/** The retrieval statement alone. */
+const searchStatementRun = (scope: SearchScope): Statement => (db, input) => runSearch(db, scope, input);
+
+/**
+ * Plain pgvector: the k nearest centroids of the library by the HNSW index, at the same ef_search,
+ * and nothing else: no full text, no filters, no fusion. The limit retrieval can approach.
+ */
+const rawVectorRun =
+  (scope: SearchScope, k: number): Statement =>
+  (db, input) =>
+    db.transaction(async (tx) => {
+      await tx.query("SELECT set_config('hnsw.ef_search', $1, true)", [String(scope.efSearch)]);
+      return tx.query(
+        `SELECT entry_id FROM guidance_chunks WHERE library_id = $1 AND dim = ${scope.dim} AND kind = 'centroid'
+         ORDER BY embedding::vector(${scope.dim}) <=> $2::vector(${scope.dim}) LIMIT ${k}`,
+        [scope.libraryId, input.vector],
+      );
+    });
+
+/** A statement through pg, from `connections` concurrent loops for `duration` seconds. */
+async function directSql(databaseUrl: string, run: Statement, inputs: SearchInput[], { connections, duration }: BenchOptions): Promise<{ rps: number; p50: number; p99: number }> {
   const db = openPostgres({ url: databaseUrl, poolMax: connections, logger: silent });
   const latencies: number[] = [];
   const deadline = performance.now() + duration * 1000;
@@ -102,7 +124,7 @@ async function directSql(databaseUrl: string, scope: SearchScope, inputs: Search
     Array.from({ length: connections }, async () => {
       while (performance.now() < deadline) {
         const started = performance.now();
-        await runSearch(db, scope, inputs[n++ % inputs.length]!);
+        await run(db, inputs[n++ % inputs.length]!);
         latencies.push(performance.now() - started);
       }
     }),
@@ -113,7 +135,7 @@ async function directSql(databaseUrl: string, scope: SearchScope, inputs: Search
 }
 
 /**
- * Recall@10 of the HNSW scan against exact search, chunk-level. Synthetic entries share most words,
+ * Recall@10 of the HNSW scan of centroids (what retrieval searches) against exact search. Synthetic entries share most words,
  * so many chunks tie in distance; an approximate neighbour counts as found when it is at least as
  * close as the exact 10th, whichever of the tied ones the exact scan happened to list.
  */
@@ -125,7 +147,7 @@ async function hnswRecall(databaseUrl: string, scope: SearchScope, inputs: Searc
       await tx.query("SELECT set_config('hnsw.ef_search', $1, true)", [String(scope.efSearch)]);
       if (exact) await tx.query("SELECT set_config('enable_indexscan', 'off', true), set_config('enable_bitmapscan', 'off', true)");
       const rows = await tx.query<{ distance: number }>(
-        `SELECT embedding::vector(${dim}) <=> $2::vector(${dim}) AS distance FROM guidance_chunks WHERE library_id = $1 AND dim = ${dim}
+        `SELECT embedding::vector(${dim}) <=> $2::vector(${dim}) AS distance FROM guidance_chunks WHERE library_id = $1 AND dim = ${dim} AND kind = 'centroid'
          ORDER BY embedding::vector(${dim}) <=> $2::vector(${dim}) LIMIT 10`,
         [scope.libraryId, vector],
       );
@@ -171,8 +193,11 @@ async function main(o: BenchOptions): Promise<void> {
     );
     console.log(`library ${library.id}, embedder ${library.embedder}, ${connections} connections, ${duration} s per measurement`);
     console.log('import: entries/s until the import requests answered (stored and searchable); indexed: entries/s until the HNSW index held them all');
-    console.log('| entries | import entries/s | indexed entries/s | /retrieve req/s | p50 ms | p99 ms | direct SQL req/s | p50 ms | p99 ms | ratio | HNSW recall@10 |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log('direct SQL: the search statement through pg; raw vector: plain pgvector top-5 centroids, same connections and ef_search; ratios are /retrieve req/s over theirs');
+    console.log(
+      '| entries | import entries/s | indexed entries/s | /retrieve req/s | p50 ms | p99 ms | direct SQL req/s | p50 ms | p99 ms | ratio | raw vector req/s | p50 ms | p99 ms | ratio | HNSW recall@10 |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     let loaded = 0;
     for (const size of o.sizes) {
       const started = performance.now();
@@ -198,12 +223,14 @@ async function main(o: BenchOptions): Promise<void> {
       await autocannon({ url: base, connections, duration: 2, requests }); // warm-up
       const load = await autocannon({ url: base, connections, duration, requests });
       if (load.non2xx > 0 || load.errors > 0) throw new Error(`/retrieve failed under load: ${load.non2xx} non-2xx, ${load.errors} errors`);
-      const direct = await directSql(databaseUrl, scope, inputs, o);
+      const direct = await directSql(databaseUrl, searchStatementRun(scope), inputs, o);
+      const raw = await directSql(databaseUrl, rawVectorRun(scope, 5), inputs, o);
       const recall = await hnswRecall(databaseUrl, scope, inputs.slice(0, 32));
       const httpRps = load.requests.average;
       console.log(
         `| ${size} | ${importRate.toFixed(0)} | ${indexRate.toFixed(0)} | ${httpRps.toFixed(0)} | ${load.latency.p50} | ${load.latency.p99} | ` +
-          `${direct.rps.toFixed(0)} | ${direct.p50.toFixed(1)} | ${direct.p99.toFixed(1)} | ${(httpRps / direct.rps).toFixed(2)} | ${recall.toFixed(3)} |`,
+          `${direct.rps.toFixed(0)} | ${direct.p50.toFixed(1)} | ${direct.p99.toFixed(1)} | ${(httpRps / direct.rps).toFixed(2)} | ` +
+          `${raw.rps.toFixed(0)} | ${raw.p50.toFixed(1)} | ${raw.p99.toFixed(1)} | ${(httpRps / raw.rps).toFixed(2)} | ${recall.toFixed(3)} |`,
       );
     }
   } finally {

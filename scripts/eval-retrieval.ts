@@ -32,6 +32,9 @@ import {
 } from './eval/abcd.js';
 import { Bm25Index } from './eval/bm25.js';
 import { rankingMetrics, type RankingMetrics } from './eval/metrics.js';
+import { runStateLevel } from './eval/state-level.js';
+import { selectionSweep, type ScoredHit } from './eval/selection-sweep.js';
+import { TfidfCentroids } from './eval/tfidf-centroid.js';
 
 const spec = defineCommand({
   name: 'eval:retrieval',
@@ -40,6 +43,12 @@ const spec = defineCommand({
     data: { type: 'string', placeholder: 'DIR', description: 'the derived ABCD data (guidance_docs.jsonl, abcd_dev.jsonl)', required: true },
     exemplars: { type: 'string', placeholder: 'FILE', description: "labelled conversations whose opening customer turns become their intent's examples" },
     folds: { type: 'string', placeholder: 'N', description: 'cross-validation folds when the exemplars are the dev file itself', default: '5' },
+    level: {
+      type: 'string',
+      placeholder: 'intent|state',
+      description: 'intent: an entry per guidance document, queries after customer turns 1, 2, 3 and whole; state: an entry per numbered step, a query before every agent action',
+      default: 'intent',
+    },
     'database-url': {
       type: 'string',
       placeholder: 'URL',
@@ -57,6 +66,7 @@ const fmt = (m: RankingMetrics) => `${m.accAt1.toFixed(3)} | ${m.recallAt5.toFix
 
 await runCommand(spec, async (args) => {
   const folds = integerOption('folds', args.folds, 2, 100);
+  if (args.level !== 'intent' && args.level !== 'state') throw new UsageError(`--level must be intent or state, got "${args.level}"`);
   const { docs, conversations } = loadAbcd(args.data);
   const queries = scorableConversations(conversations);
   const devFile = realpathSync(join(args.data, 'abcd_dev.jsonl'));
@@ -78,13 +88,22 @@ await runCommand(spec, async (args) => {
     },
   );
 
+  if (args.level === 'state') {
+    await runStateLevel({ app, headers, docs, queries, exemplarSource, crossValidate, foldCount, exemplarsFile: args.exemplars });
+    await app.close();
+    await embedded?.close();
+    return;
+  }
+
   const coach: Ranked = new Map(CHECKPOINTS.map((c) => [c, []]));
   const bm25: Ranked = new Map(CHECKPOINTS.map((c) => [c, []]));
+  const tfidf: Ranked = new Map(CHECKPOINTS.map((c) => [c, []]));
 
-  async function coachRanking(libraryId: string, messages: TextMessage[]): Promise<string[]> {
+  const coachScored = new Map<Checkpoint, { goldId: string; hits: ScoredHit[] }[]>(CHECKPOINTS.map((c) => [c, []]));
+  async function coachRanking(libraryId: string, messages: TextMessage[]): Promise<ScoredHit[]> {
     const res = await app.inject({ method: 'POST', url: `/v1/libraries/${libraryId}/retrieve`, headers, payload: { messages, k: 10 } });
     if (res.statusCode !== 200) throw new Error(`retrieve failed: ${res.statusCode} ${res.body}`);
-    return res.json().results.map((r: { external_id: string }) => r.external_id);
+    return res.json().results.map((r: { external_id: string; score: number }) => ({ id: r.external_id, score: r.score }));
   }
 
   const started = performance.now();
@@ -92,7 +111,7 @@ await runCommand(spec, async (args) => {
   for (let fold = 0; fold < foldCount; fold++) {
     const heldOut = crossValidate ? queries.filter((c) => foldOf(c.uid, foldCount) === fold) : queries;
     const training = exemplarSource === undefined ? [] : crossValidate ? queries.filter((c) => foldOf(c.uid, foldCount) !== fold) : exemplarSource;
-    const entries = docsToEntries(docs, exemplarsByIntent(training, 'first-two-joined'));
+    const entries = docsToEntries(docs, exemplarsByIntent(training));
     const library = (await app.inject({ method: 'POST', url: '/v1/libraries', headers, payload: { name: `abcd-fold-${fold}-${Date.now()}` } })).json();
     const imported = await app.inject({
       method: 'POST',
@@ -102,13 +121,18 @@ await runCommand(spec, async (args) => {
     });
     if (imported.statusCode !== 200) throw new Error(`import failed: ${imported.body}`);
     const index = new Bm25Index(entries.map((entry) => ({ id: entry.id, tokens: contentTokens(entryText(entry)) })));
+    const centroids = new TfidfCentroids(entries.map((entry) => ({ id: entry.id, texts: [`${entry.scenario}\n${entry.guidance}`, ...entry.examples] })));
     for (const conversation of heldOut) {
       for (const checkpoint of CHECKPOINTS) {
         const messages = conversationPrefix(conversation, checkpoint);
-        coach.get(checkpoint)!.push({ goldId: conversation.intent, rankedIds: await coachRanking(library.id, messages) });
+        const hits = await coachRanking(library.id, messages);
+        coach.get(checkpoint)!.push({ goldId: conversation.intent, rankedIds: hits.map((h) => h.id) });
+        coachScored.get(checkpoint)!.push({ goldId: conversation.intent, hits });
         retrievals++;
         const tokens = messages.flatMap((m) => contentTokens(m.content));
         bm25.get(checkpoint)!.push({ goldId: conversation.intent, rankedIds: index.search(tokens).map((h) => h.id) });
+        const text = messages.map((m) => m.content).join('\n');
+        tfidf.get(checkpoint)!.push({ goldId: conversation.intent, rankedIds: centroids.search(text).filter((h) => h.score > 0).map((h) => h.id) });
       }
     }
     await app.inject({ method: 'DELETE', url: `/v1/libraries/${library.id}`, headers });
@@ -126,5 +150,8 @@ await runCommand(spec, async (args) => {
     const label = checkpoint === 'whole' ? 'whole dialogue' : `after customer turn ${checkpoint}`;
     console.log(`| ${label} | Coach /retrieve | ${fmt(rankingMetrics(coach.get(checkpoint)!))} |`);
     console.log(`| ${label} | BM25 baseline | ${fmt(rankingMetrics(bm25.get(checkpoint)!))} |`);
+    console.log(`| ${label} | TF-IDF centroid baseline | ${fmt(rankingMetrics(tfidf.get(checkpoint)!))} |`);
   }
+  console.log('');
+  console.log(selectionSweep(coachScored.get(3)!, 'after customer turn 3').join('\n'));
 });

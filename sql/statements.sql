@@ -3,19 +3,19 @@
 
 -- retrieval: nearest chunks and full-text candidates (src/retrieval/search-sql.ts)
 WITH vector_hits AS (
-  SELECT entry_id, kind, 1 - distance AS value, after_tools_met
+  SELECT entry_id, 1 - distance AS value, after_tools_met
   FROM (
-    (SELECT c.entry_id, c.kind, cardinality(e.after_tools) > 0 AS after_tools_met, c.embedding::vector(512) <=> $2::vector(512) AS distance
+    (SELECT c.entry_id, cardinality(e.after_tools) > 0 AS after_tools_met, c.embedding::vector(512) <=> $2::vector(512) AS distance
       FROM guidance_chunks c JOIN guidance_entries e ON e.id = c.entry_id
       WHERE c.library_id = $1 AND c.embedder = $3 AND c.dim = 512
-        AND $2::text IS NOT NULL AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])
+        AND $2::text IS NOT NULL AND c.kind = 'centroid' AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])
       ORDER BY c.embedding::vector(512) <=> $2::vector(512)
       LIMIT $8)
     UNION ALL
-    (SELECT c.entry_id, c.kind, cardinality(e.after_tools) > 0 AS after_tools_met, c.embedding::vector(512) <=> $2::vector(512) AS distance
+    (SELECT c.entry_id, cardinality(e.after_tools) > 0 AS after_tools_met, c.embedding::vector(512) <=> $2::vector(512) AS distance
       FROM guidance_chunks_pending c JOIN guidance_entries e ON e.id = c.entry_id
       WHERE c.library_id = $1 AND c.embedder = $3 AND c.dim = 512
-        AND $2::text IS NOT NULL AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])
+        AND $2::text IS NOT NULL AND c.kind = 'centroid' AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])
       ORDER BY c.embedding::vector(512) <=> $2::vector(512)
       LIMIT $8)
   ) nearest
@@ -42,16 +42,16 @@ text_candidates AS (
 ),
 -- Every candidate from either side ranked by the summed IDF of the query lexemes it contains.
 text_hits AS (
-  SELECT e.id AS entry_id, NULL::text AS kind, ranked.value, cardinality(e.after_tools) > 0 AS after_tools_met
+  SELECT e.id AS entry_id, ranked.value, cardinality(e.after_tools) > 0 AS after_tools_met
   FROM guidance_entries e
   CROSS JOIN LATERAL (SELECT sum(t.idf) AS value FROM query_terms t WHERE e.search_tsv @@ t.match) ranked
   WHERE e.id IN (SELECT entry_id FROM vector_hits UNION SELECT id FROM text_candidates) AND ranked.value > 0
   ORDER BY ranked.value DESC
   LIMIT $8
 )
-SELECT 'vector' AS source, entry_id, kind, value, after_tools_met FROM vector_hits
+SELECT 'vector' AS source, entry_id, value, after_tools_met FROM vector_hits
 UNION ALL
-SELECT 'text', entry_id, kind, value, after_tools_met FROM text_hits;
+SELECT 'text', entry_id, value, after_tools_met FROM text_hits;
 
 -- near-duplicates of a written entry (src/library/near-duplicates.ts)
 WITH mine AS (

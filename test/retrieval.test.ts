@@ -33,17 +33,22 @@ t.test('retrieve finds the entry for the conversation state and explains its sco
   }
 });
 
-t.test('the most recent customer turn outweighs older ones', async (t) => {
+t.test('every customer turn counts alike: the problem stated first is not outweighed by the details given after it', async (t) => {
   const { app } = await testApp(t);
   const lib = await createLibrary(app);
   const { ids } = await importEntries(app, lib.id, SAMPLE_ENTRIES);
-  const messages = [
-    { role: 'user', content: 'I forgot my password and cannot sign in' },
-    { role: 'assistant', content: 'I have sent you a reset link, you should be able to log in now.' },
-    { role: 'user', content: 'Thanks. Also, I want to change the delivery address of my order to my office' },
+  const retrieve = async (messages: object[]) =>
+    (await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/retrieve`, headers: admin, payload: { messages, k: 3 } })).json().results.map((r: { id: string }) => r.id);
+  const stated = [{ role: 'user', content: 'I forgot my password and cannot sign in' }];
+  const detailed = [
+    ...stated,
+    { role: 'assistant', content: 'Sure, what is the email address and the phone number on the account?' },
+    { role: 'user', content: 'jane@example.com, my phone changed though, I moved to a new address last month' },
   ];
-  const res = await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/retrieve`, headers: admin, payload: { messages, k: 2 } });
-  t.equal(res.json().results[0].id, ids[2]);
+  t.equal((await retrieve(stated))[0], ids[1]);
+  t.equal((await retrieve(detailed))[0], ids[1], 'a later turn of details that happens to mention an address does not take over');
+  const twoTopics = [...stated, { role: 'assistant', content: 'Done, you can log in now.' }, { role: 'user', content: 'Also, I want to change the delivery address of my order' }];
+  t.same((await retrieve(twoTopics)).slice(0, 2).sort(), [ids[1], ids[2]].sort(), 'a second request joins the first at the top');
 });
 
 t.test('min_score, k, status and tag filters shape the results', async (t) => {
@@ -132,7 +137,8 @@ t.test('fresh writes are searchable at once and stay so after the indexer moves 
     (await db.query<{ pending: number; indexed: number }>(
       'SELECT (SELECT count(*)::int FROM guidance_chunks_pending) AS pending, (SELECT count(*)::int FROM guidance_chunks) AS indexed',
     ))[0]!;
-  const chunksPerEntry = SAMPLE_ENTRIES.map((e) => 2 + e.examples.length);
+  // scenario, guidance, each example, and the centroid searched.
+  const chunksPerEntry = SAMPLE_ENTRIES.map((e) => 3 + e.examples.length);
   const total = chunksPerEntry.reduce((a, b) => a + b, 0);
   await waitFor(async () => (await counts()).pending === 0, { timeout: 30_000, interval: 100, message: 'the indexer left chunks pending' });
   t.same(await counts(), { pending: 0, indexed: total }, 'every chunk moved exactly once');

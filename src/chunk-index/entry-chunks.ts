@@ -2,7 +2,11 @@ import type { SearchedContent } from '../library/types.js';
 import type { Embedder } from '../retrieval/embedder.js';
 import { vectorLiteral } from './vector-literal.js';
 
-export type ChunkKind = 'scenario' | 'guidance' | 'example';
+/**
+ * scenario, guidance, example: each text on its own (near-duplicate checks compare scenarios).
+ * centroid: what retrieval searches, the entry as one point (see centroidOf).
+ */
+export type ChunkKind = 'scenario' | 'guidance' | 'example' | 'centroid';
 
 interface ChunkText {
   kind: ChunkKind;
@@ -27,12 +31,37 @@ function chunkTexts(content: SearchedContent): ChunkText[] {
   ];
 }
 
-/** Embeds every chunk of the given entries. Runs before the write transaction: it may call a server. */
+/**
+ * The entry as one vector: the normalised sum of its document's (scenario and guidance as one text)
+ * and its examples' unit vectors. On ABCD a centroid per entry beat voting among its nearest chunks
+ * by 8–20 points of acc@1: an entry's examples vary around its state, and their mean is that state,
+ * while a single close example is often a different state worded alike.
+ */
+export function centroidOf(vectors: readonly (readonly number[])[]): number[] {
+  const sum = new Array<number>(vectors[0]?.length ?? 0).fill(0);
+  for (const vector of vectors) for (let i = 0; i < sum.length; i++) sum[i]! += vector[i]!;
+  const norm = Math.sqrt(sum.reduce((acc, x) => acc + x * x, 0));
+  return norm > 0 ? sum.map((x) => x / norm) : sum;
+}
+
+const documentText = (content: SearchedContent) => `${content.scenario}\n${content.guidance}`;
+
+/** Embeds every chunk of the given entries, and their centroids. Runs before the write transaction: it may call a server. */
 export async function embedEntries(embedder: Embedder, entries: { id: string; content: SearchedContent }[]): Promise<EmbeddedChunk[]> {
   const chunks = entries.flatMap(({ id, content }) => chunkTexts(content).map((chunk) => ({ entryId: id, ...chunk })));
-  const vectors = await embedder.embed(chunks.map((chunk) => chunk.text));
-  return chunks.flatMap((chunk, i) => {
-    const vector = vectorLiteral(vectors[i]!);
+  const vectors = await embedder.embed([...chunks.map((chunk) => chunk.text), ...entries.map(({ content }) => documentText(content))]);
+  const examplesOf = new Map<string, number[][]>();
+  chunks.forEach((chunk, i) => {
+    if (chunk.kind === 'example') examplesOf.set(chunk.entryId, [...(examplesOf.get(chunk.entryId) ?? []), vectors[i]!]);
+  });
+  const centroids = entries.map(({ id }, e) => ({
+    entryId: id,
+    kind: 'centroid' as const,
+    ordinal: 0,
+    vector: centroidOf([vectors[chunks.length + e]!, ...(examplesOf.get(id) ?? [])]),
+  }));
+  return [...chunks.map((chunk, i) => ({ ...chunk, vector: vectors[i]! })), ...centroids].flatMap((chunk) => {
+    const vector = vectorLiteral(chunk.vector);
     return vector === null ? [] : [{ entryId: chunk.entryId, kind: chunk.kind, ordinal: chunk.ordinal, vector }];
   });
 }

@@ -9,7 +9,7 @@ export interface RetrievalConfig {
   efSearch: number;
   /** Cosine similarity above which a new entry is reported as a near-duplicate of an existing one. */
   duplicateThreshold: number;
-  /** Chunks taken from the vector index, and entries from full-text search, before fusion. */
+  /** Entries (centroids) taken from the vector index, and entries from full-text search, before fusion. */
   candidates: number;
 }
 

@@ -16,23 +16,20 @@ export interface QueryPiece {
 }
 
 export interface QueryWeighting {
-  /** Weight factor per later customer message of full substance: recent turns describe the current state. */
-  recencyDecay: number;
   /** Agent turns mostly ask for details or echo the customer, so they count for less. */
   agentWeight: number;
-  /** A turn reaches full weight at this many content words; "ok", names and IDs stay light. */
-  fullWeightContentWords: number;
   /**
-   * A tool call with its result says what has happened ("status: delivered") in few words, so it
-   * gets a fixed weight rather than one by word count. Not tuned: ABCD has no tools.
+   * A tool call with its result says what has happened ("status: delivered") in few words; the
+   * calls made so far are the conversation's state.
    */
   toolWeight: number;
 }
 
-// From ABCD k-fold sweeps (scripts/eval/tune-abcd.ts). ABCD has one intent per conversation, so recency
-// can only cost there; 0.85 (weight halves after ~4 substantive customer turns) costs 0.01 acc@1 on whole
-// dialogues versus none, 0.5 costs 0.05. Counting all turns alike (full weight at 2 words) costs 0.05–0.07.
-export const DEFAULT_WEIGHTING: QueryWeighting = { recencyDecay: 0.85, agentWeight: 0.3, fullWeightContentWords: 8, toolWeight: 0.5 };
+// ABCD 5-fold sweeps (scripts/eval-retrieval.ts): agent turns at a quarter weight beat leaving them
+// out (+1–3 points of acc@1 from turn 3 on) and counting them at half. Every customer turn counts
+// alike: a recency decay and a weight by word count both cost acc@1, a weighted sum of per-turn
+// vectors 10–15 points against embedding each speaker's turns joined.
+export const DEFAULT_WEIGHTING: QueryWeighting = { agentWeight: 0.25, toolWeight: 0.5 };
 
 /** Bounds the OR-query: beyond this, extra terms mostly add noise and cost. */
 export const MAX_FULL_TEXT_TERMS = 24;
@@ -45,43 +42,41 @@ function toolPieceText(event: ToolEvent): string {
 }
 
 /**
- * Customer, agent and tool pieces with their weights, oldest first. System messages describe the
- * deployment, not the customer's situation; tool results count through the call they answer; turns
- * without content words (greetings, thanks, "how can I help you?") get no piece at all.
+ * Customer, agent and tool pieces with their weights, in conversation order. System messages
+ * describe the deployment, not the customer's situation; tool results count through the call they
+ * answer; turns without content words (greetings, thanks, "how can I help you?") get no piece.
  */
 export function queryPieces(messages: ChatMessage[], weighting: QueryWeighting = DEFAULT_WEIGHTING): QueryPiece[] {
   const toolsByMessage = new Map<number, ToolEvent[]>();
   for (const event of toolEvents(messages)) toolsByMessage.set(event.index, [...(toolsByMessage.get(event.index) ?? []), event]);
   const pieces: QueryPiece[] = [];
-  let laterCustomerSubstance = 0;
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const message = messages[i]!;
-    if (message.role !== 'user' && message.role !== 'assistant') continue;
-    const recency = weighting.recencyDecay ** laterCustomerSubstance;
-    // Pushed before the message's own text: the list is reversed at the end, and calls follow the words.
-    for (const event of (toolsByMessage.get(i) ?? []).reverse()) {
-      const text = toolPieceText(event);
-      if (contentTokens(text).length > 0) pieces.push({ speaker: 'tool', text, weight: weighting.toolWeight * recency });
-    }
+  messages.forEach((message, i) => {
+    if (message.role !== 'user' && message.role !== 'assistant') return;
     const speaker = message.role === 'user' ? 'customer' : 'agent';
-    const substance = Math.min(1, contentTokens(message.content ?? '').length / weighting.fullWeightContentWords);
-    if (substance > 0) {
-      const roleWeight = speaker === 'customer' ? 1 : weighting.agentWeight;
-      pieces.push({ speaker, text: message.content!, weight: roleWeight * substance * recency });
+    if (contentTokens(message.content ?? '').length > 0) {
+      pieces.push({ speaker, text: message.content!, weight: speaker === 'customer' ? 1 : weighting.agentWeight });
     }
-    // A later "ok" or a bare name should not age the turn that stated the problem.
-    if (speaker === 'customer') laterCustomerSubstance += substance;
-  }
-  return pieces.reverse();
+    for (const event of toolsByMessage.get(i) ?? []) {
+      const text = toolPieceText(event);
+      if (contentTokens(text).length > 0) pieces.push({ speaker: 'tool', text, weight: weighting.toolWeight });
+    }
+  });
+  return pieces;
 }
 
-/** Weighted sum of the pieces' unit vectors, renormalised; the zero vector when there is nothing to search for. */
+/**
+ * Each speaker's pieces joined into one text and embedded, the speakers' unit vectors summed by
+ * weight and renormalised; the zero vector when there is nothing to search for. Joined, a turn's
+ * words reinforce the others' ("refund" in one turn, "the jacket" in the next), as they do in an
+ * entry's examples, which are whole customer messages too.
+ */
 export async function queryVector(embedder: Embedder, pieces: QueryPiece[]): Promise<number[]> {
   const sum = new Array<number>(embedder.dimension).fill(0);
-  if (pieces.length === 0) return sum;
-  const vectors = await embedder.embed(pieces.map((piece) => piece.text));
-  vectors.forEach((vector, p) => {
-    const weight = pieces[p]!.weight;
+  const speakers = [...new Set(pieces.map((piece) => piece.speaker))];
+  if (speakers.length === 0) return sum;
+  const vectors = await embedder.embed(speakers.map((speaker) => pieces.filter((p) => p.speaker === speaker).map((p) => p.text).join('\n')));
+  vectors.forEach((vector, s) => {
+    const weight = pieces.find((piece) => piece.speaker === speakers[s])!.weight;
     for (let i = 0; i < sum.length; i++) sum[i]! += weight * vector[i]!;
   });
   const norm = Math.sqrt(sum.reduce((acc, value) => acc + value * value, 0));

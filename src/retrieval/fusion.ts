@@ -1,22 +1,17 @@
 /**
- * Fuses per-chunk vector hits and per-entry full-text hits into one ranked, explained list.
+ * Fuses per-entry vector hits and full-text hits into one ranked, explained list.
  *
- * Vector side: an entry's chunks (scenario, guidance, examples) each have a cosine similarity to
- * the query vector; the entry scores the mean of its best `supportCount` similarities, where
- * chunks missing from the top-N hits count at the lowest similarity that was returned (they
- * scored at most that). Several matching examples thus beat one lucky match, without an entry
- * needing many examples to score well when its best ones are close.
+ * Vector side: the cosine similarity of the query vector to the entry's centroid (its document and
+ * examples as one point, see chunk-index/entry-chunks.ts).
  *
- * Text side: the full-text rank is divided by the best rank in the result set, so it only says
- * how an entry compares with the others; it then gets a modest fixed weight, so a text engine
- * with different rank scales (ts_rank_cd vs BM25) shifts scores little.
+ * Text side: the full-text rank (summed IDF of the query words the entry contains) is divided by
+ * the best rank in the result set, so it only says how an entry compares with the others; it then
+ * gets a modest fixed weight. The hashed vectors know nothing of how rare a word is in this
+ * library; the text rank does, which is what it adds.
  */
-
-import type { ChunkKind } from '../chunk-index/entry-chunks.js';
 
 export interface VectorHit {
   entryId: string;
-  chunkKind: ChunkKind;
   similarity: number;
 }
 
@@ -26,23 +21,18 @@ export interface TextHit {
 }
 
 export interface FusionOptions {
-  /** How many of an entry's best chunk similarities are averaged. */
-  supportCount: number;
   /** Share of the final score that comes from the normalised text rank. */
   textWeight: number;
 }
 
-// supportCount 4–8 perform alike; textWeight above 0.3 starts to let keyword overlap outvote meaning.
-export const DEFAULT_FUSION: FusionOptions = { supportCount: 5, textWeight: 0.2 };
+// ABCD 5-fold sweeps (scripts/eval-retrieval.ts): 0.1–0.2 alike, 0.3 starts to let keyword overlap outvote meaning.
+export const DEFAULT_FUSION: FusionOptions = { textWeight: 0.2 };
 
 export interface VectorExplanation {
-  /** Mean of the best `supportCount` similarities (missing ones at the cutoff), clamped to [0, 1]. */
+  /** Cosine similarity to the entry's centroid, clamped to [0, 1]; 0 when the centroid was not among the nearest. */
   score: number;
-  bestSimilarity: number;
-  bestChunkKind: ChunkKind | null;
-  matchedChunks: number;
-  /** The similarity credited to chunks that were not among the top-N hits. */
-  cutoffSimilarity: number;
+  /** The cosine similarity as found, or null when the centroid was not among the nearest. */
+  similarity: number | null;
 }
 
 export interface TextExplanation {
@@ -57,50 +47,31 @@ export interface FusedEntry {
   explanation: {
     vector: VectorExplanation;
     text: TextExplanation;
-    fused: { vectorWeight: number; textWeight: number; supportCount: number };
+    fused: { vectorWeight: number; textWeight: number };
   };
 }
 
 export function fuseHits(vectorHits: VectorHit[], textHits: TextHit[], options: FusionOptions = DEFAULT_FUSION): FusedEntry[] {
-  const cutoffSimilarity = vectorHits.length === 0 ? 0 : Math.max(0, vectorHits.reduce((min, hit) => Math.min(min, hit.similarity), 1));
-  const hitsByEntry = new Map<string, VectorHit[]>();
-  for (const hit of vectorHits) {
-    const list = hitsByEntry.get(hit.entryId) ?? [];
-    list.push(hit);
-    hitsByEntry.set(hit.entryId, list);
-  }
+  const similarityByEntry = new Map(vectorHits.map((hit) => [hit.entryId, hit.similarity]));
   const bestTextRank = textHits.reduce((max, hit) => Math.max(max, hit.textRank), 0);
   const textRankByEntry = new Map(textHits.map((hit) => [hit.entryId, hit.textRank]));
-  const entryIds = new Set([...hitsByEntry.keys(), ...textRankByEntry.keys()]);
+  const entryIds = new Set([...similarityByEntry.keys(), ...textRankByEntry.keys()]);
   const vectorWeight = 1 - options.textWeight;
 
   const fused: FusedEntry[] = [];
   for (const entryId of entryIds) {
-    const vector = aggregateVector(hitsByEntry.get(entryId) ?? [], options.supportCount, cutoffSimilarity);
+    const similarity = similarityByEntry.get(entryId) ?? null;
+    const vector = { score: clamp01(similarity ?? 0), similarity };
     const rank = textRankByEntry.get(entryId) ?? 0;
     const text = { rank, normalised: bestTextRank > 0 ? rank / bestTextRank : 0 };
     fused.push({
       entryId,
       score: vectorWeight * vector.score + options.textWeight * text.normalised,
-      explanation: { vector, text, fused: { vectorWeight, textWeight: options.textWeight, supportCount: options.supportCount } },
+      explanation: { vector, text, fused: { vectorWeight, textWeight: options.textWeight } },
     });
   }
   // Ties (e.g. no hits at all) fall back to id order so results are reproducible.
   return fused.sort((a, b) => b.score - a.score || (a.entryId < b.entryId ? -1 : a.entryId > b.entryId ? 1 : 0));
-}
-
-function aggregateVector(hits: VectorHit[], supportCount: number, cutoffSimilarity: number): VectorExplanation {
-  const sorted = [...hits].sort((a, b) => b.similarity - a.similarity);
-  let sum = 0;
-  for (let i = 0; i < supportCount; i++) sum += sorted[i]?.similarity ?? cutoffSimilarity;
-  const best = sorted[0];
-  return {
-    score: clamp01(sum / supportCount),
-    bestSimilarity: best?.similarity ?? 0,
-    bestChunkKind: best?.chunkKind ?? null,
-    matchedChunks: sorted.length,
-    cutoffSimilarity,
-  };
 }
 
 function clamp01(value: number): number {

@@ -59,7 +59,7 @@ export interface RetrieveResult {
 
 export interface RetrieverOptions {
   efSearch: number;
-  /** Chunks fetched from the vector index and entries from full-text search before fusion. */
+  /** Entries (centroids) fetched from the vector index, and entries from full-text search, before fusion. */
   candidates: number;
 }
 
@@ -135,7 +135,7 @@ export class Retriever {
     const textHits: TextHit[] = [];
     const afterToolsMet = new Set<string>();
     for (const row of rows) {
-      if (row.source === 'vector') vectorHits.push({ entryId: row.entry_id, chunkKind: row.kind!, similarity: Number(row.value) });
+      if (row.source === 'vector') vectorHits.push({ entryId: row.entry_id, similarity: Number(row.value) });
       else textHits.push({ entryId: row.entry_id, textRank: Number(row.value) });
       if (row.after_tools_met) afterToolsMet.add(row.entry_id);
     }

@@ -1,4 +1,3 @@
-import type { ChunkKind } from '../chunk-index/entry-chunks.js';
 import { nearestChunksSql } from '../chunk-index/nearest-chunks.js';
 import type { Db } from '../db/db.js';
 import { indent } from '../db/sql-text.js';
@@ -8,7 +7,7 @@ export interface SearchScope {
   embedderId: string;
   dim: number;
   efSearch: number;
-  /** Chunks taken from the vector index, and entries from full-text search. */
+  /** Entries taken from the vector index (one centroid each), and from full-text search. */
   candidates: number;
 }
 
@@ -27,7 +26,6 @@ export interface SearchInput {
 export interface SearchRow {
   source: 'vector' | 'text';
   entry_id: string;
-  kind: ChunkKind | null;
   value: number;
   /** The entry has after_tools, and (by the filter) every one of them has run. */
   after_tools_met: boolean;
@@ -48,10 +46,11 @@ export function searchStatement(dim: number): string {
     vector: `$2::vector(${dim})`,
     library: '$1',
     embedder: '$3',
-    columns: `c.entry_id, c.kind, ${AFTER_TOOLS_MET}`,
-    where: `$2::text IS NOT NULL AND ${ENTRY_FILTERS}`,
+    columns: `c.entry_id, ${AFTER_TOOLS_MET}`,
+    // Literal, so the planner can use the centroids' own HNSW index (migrations/011_centroids.sql).
+    where: `$2::text IS NOT NULL AND c.kind = 'centroid' AND ${ENTRY_FILTERS}`,
     limit: '$8',
-    select: 'entry_id, kind, 1 - distance AS value, after_tools_met',
+    select: 'entry_id, 1 - distance AS value, after_tools_met',
   });
   return `WITH vector_hits AS (
 ${indent(vectorHits)}
@@ -76,16 +75,16 @@ text_candidates AS (
 ),
 -- Every candidate from either side ranked by the summed IDF of the query lexemes it contains.
 text_hits AS (
-  SELECT e.id AS entry_id, NULL::text AS kind, ranked.value, ${AFTER_TOOLS_MET}
+  SELECT e.id AS entry_id, ranked.value, ${AFTER_TOOLS_MET}
   FROM guidance_entries e
   CROSS JOIN LATERAL (SELECT sum(t.idf) AS value FROM query_terms t WHERE e.search_tsv @@ t.match) ranked
   WHERE e.id IN (SELECT entry_id FROM vector_hits UNION SELECT id FROM text_candidates) AND ranked.value > 0
   ORDER BY ranked.value DESC
   LIMIT $8
 )
-SELECT 'vector' AS source, entry_id, kind, value, after_tools_met FROM vector_hits
+SELECT 'vector' AS source, entry_id, value, after_tools_met FROM vector_hits
 UNION ALL
-SELECT 'text', entry_id, kind, value, after_tools_met FROM text_hits`;
+SELECT 'text', entry_id, value, after_tools_met FROM text_hits`;
 }
 
 export function runSearch(db: Db, scope: SearchScope, input: SearchInput): Promise<SearchRow[]> {

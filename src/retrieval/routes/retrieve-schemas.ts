@@ -40,10 +40,12 @@ export const RetrieveBody = Type.Object(
 export type RetrieveBody = Static<typeof RetrieveBody>;
 
 export const Explanation = Type.Object({
-  vector_score: Type.Number({ description: "Mean of the entry's best chunk cosine similarities to the conversation" }),
-  best_similarity: Type.Number(),
-  best_chunk: Type.Union([Type.Literal('scenario'), Type.Literal('guidance'), Type.Literal('example'), Type.Null()]),
-  matched_chunks: Type.Integer(),
+  vector_score: Type.Number({ description: "Cosine similarity of the conversation to the entry's centroid (its document and examples as one vector), clamped to [0, 1]" }),
+  best_similarity: Type.Number({ description: 'The same similarity, unclamped; 0 when the centroid was not among the nearest' }),
+  best_chunk: Type.Union([Type.Literal('scenario'), Type.Literal('guidance'), Type.Literal('example'), Type.Literal('centroid'), Type.Null()], {
+    description: "The chunk the similarity is to: 'centroid' since retrieval searches centroids; null when the entry was found by full text alone",
+  }),
+  matched_chunks: Type.Integer({ description: '1 when the centroid was among the nearest, else 0' }),
   text_rank: Type.Number({ description: 'Full-text rank: summed IDF of the query words the entry contains' }),
   text_rank_normalised: Type.Number({ description: 'text_rank divided by the best text rank of this query' }),
   vector_weight: Type.Number(),

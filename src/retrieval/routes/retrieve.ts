@@ -7,9 +7,9 @@ import { RetrieveBody, RetrieveResponse, type Explanation } from './retrieve-sch
 function explanationView({ vector, text, fused, toolState }: RetrievedGuidance['explanation']): Explanation {
   return {
     vector_score: vector.score,
-    best_similarity: vector.bestSimilarity,
-    best_chunk: vector.bestChunkKind,
-    matched_chunks: vector.matchedChunks,
+    best_similarity: vector.similarity ?? 0,
+    best_chunk: vector.similarity === null ? null : 'centroid',
+    matched_chunks: vector.similarity === null ? 0 : 1,
     text_rank: text.rank,
     text_rank_normalised: text.normalised,
     vector_weight: fused.vectorWeight,
