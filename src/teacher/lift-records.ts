@@ -29,7 +29,7 @@ export interface LiftRecord {
 }
 
 const COLUMNS = `l.entry_id, l.entry_version, e.version AS current_version, e.scenario, e.status, l.revision_id, l.job_id, l.student_model, l.judge_model,
-  l.lift, jsonb_build_array(l.lift_low, l.lift_high) AS interval, l.passed_with, l.n_with, l.passed_without, l.n_without, l.min_lift, l.accepted,
+  l.lift, jsonb_build_array(l.lift_low, l.lift_high) AS "interval", l.lift_low AS lower_bound, l.passed_with, l.n_with, l.passed_without, l.n_without, l.min_lift, l.accepted,
   l.states, l.retrieved_states, l.best_rank, l.median_rank, l.measured_at`;
 
 /** Measured lift as evidence: per entry and per student model, so guidance that helps one student and not another shows as such. */
@@ -44,7 +44,7 @@ export class LiftRecords {
          FROM guidance_lift l JOIN guidance_entries e ON e.id = l.entry_id
          WHERE l.library_id = $1 AND l.student_model = $2 AND l.revision_id IS NULL AND e.status <> 'retired'
          ORDER BY l.entry_id, l.measured_at DESC, l.id
-       ) latest ORDER BY lift DESC, lift_low DESC, entry_id LIMIT $3`,
+       ) latest ORDER BY lift DESC, lower_bound DESC, entry_id LIMIT $3`,
       [libraryId, studentModel, limit],
     );
   }
