@@ -27,7 +27,13 @@ t.test('invalid job bodies are refused with 400 naming the field', async (t) => 
     [{ kind: 'transcripts', transcripts: [transcript], scenarios: [CANCEL] }, /body\.scenarios is only for kind "scenarios"/],
     [{ kind: 'transcripts', transcripts: [{ ...transcript, messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] }] }, /body\.transcripts\.0\.messages has no agent/],
     [{ kind: 'transcripts', transcripts: [{ ...transcript, messages: [{ role: 'bot', content: 'a' }, { role: 'user', content: 'b' }] }] }, /body\.transcripts\.0\.messages\.0\.role/],
-    [{ kind: 'scenarios', scenarios: [CANCEL], models: { judge: 'x' } }, /body\.models\.judge.*unknown field/],
+    [{ kind: 'scenarios', scenarios: [CANCEL], models: { grader: 'x' } }, /body\.models\.grader.*unknown field/],
+    [{ kind: 'scenarios', scenarios: [CANCEL], options: { max_rounds: 3 } }, /body\.validation is required when options\.max_rounds is above 1/],
+    [{ kind: 'transcripts', transcripts: [transcript], validation: [CANCEL] }, /body\.validation is only for kind "scenarios"/],
+    [{ kind: 'validate', scenarios: [CANCEL] }, /body\.scenarios is not for kind "validate"/],
+    [{ kind: 'validate' }, /body\.kind "validate" needs approved entries/],
+    [{ kind: 'scenarios', scenarios: [CANCEL], options: { rollouts: 0 } }, /body\.options\.rollouts/],
+    [{ kind: 'scenarios', scenarios: [CANCEL], options: { max_cost_usd: 0 } }, /body\.options\.max_cost_usd/],
   ];
   for (const [payload, message] of cases) {
     const res = await teach(payload);
@@ -72,17 +78,17 @@ t.test('the customer simulator defaults to the teacher model, and a job may name
   t.equal(res.statusCode, 202, res.body);
   await app.inject({ method: 'POST', url: `/v1/jobs/${res.json().job_id}/cancel`, headers: admin });
   const job = (await app.inject({ method: 'GET', url: `/v1/jobs/${res.json().job_id}`, headers: admin })).json();
-  t.same(job.models, { teacher: 'teacher-model', student: 'student-model-2', customer: 'teacher-model' });
+  t.same(job.models, { teacher: 'teacher-model', student: 'student-model-2', customer: 'teacher-model', judge: 'teacher-model' });
 });
 
 t.test('429, 500 and timeouts of the teacher are retried with backoff', async (t) => {
   const { fake, run } = await teacherSetup(t, { TEACHER_TIMEOUT_MS: '400' });
-  fake.fault('teacher:contrast', { status: 429, retryAfterMs: 10 }, { status: 500, retryAfterMs: 10 });
+  fake.fault('teacher:turn_verdict', { status: 429, retryAfterMs: 10 }, { status: 500, retryAfterMs: 10 });
   fake.fault('teacher:policy_check', { hang: true });
-  const job = await run({ kind: 'scenarios', scenarios: [CANCEL] });
+  const job = await run({ kind: 'scenarios', scenarios: [CANCEL], options: { rollouts: 1 } });
   t.match(job, { status: 'done', errors: [] });
   t.equal(job.produced_entry_ids.length, 1);
-  t.equal(fake.count('teacher:contrast'), 3, '429, 500, then the answer');
+  t.equal(fake.count('teacher:turn_verdict'), 3, '429, 500, then the answer');
   t.equal(fake.count('teacher:policy_check'), 2, 'the timed-out call was made again');
   const hung = fake.requests.find((r) => r.schema === 'policy_check')!;
   await hung.closed;
@@ -100,7 +106,7 @@ t.test('a model that keeps failing fails the step with the upstream error, repor
 t.test('a job some of whose steps failed ends partial, never done', async (t) => {
   const { fake, run } = await teacherSetup(t);
   fake.fault('student', { status: 503 });
-  const job = await run({ kind: 'scenarios', scenarios: [CANCEL, ADDRESS] });
+  const job = await run({ kind: 'scenarios', scenarios: [CANCEL, ADDRESS], options: { rollouts: 1, samples: 1 } });
   t.match(job, { status: 'partial', progress: { done: 2, failed: 1, total: 2 } });
   t.equal(job.errors.length, 1);
   t.match(job.errors[0].error, /student model student-model answered 503/);
@@ -109,12 +115,12 @@ t.test('a job some of whose steps failed ends partial, never done', async (t) =>
 
 t.test('invalid JSON from the teacher is repaired once, or reported', async (t) => {
   const { fake, run, entry } = await teacherSetup(t);
-  fake.fault('teacher:contrast', { content: 'Sure! Here is my analysis: {"turns": [' });
+  fake.fault('teacher:turn_verdict', { content: 'Sure! Here is my analysis: {"shortfall": [' });
   fake.fault('teacher:guidance_entry', { json: { ...ENTRIES.cancel, policy_refs: ['Always refund on request.'], tags: [], rationale: 'r' } });
-  const job = await run({ kind: 'scenarios', scenarios: [CANCEL] });
+  const job = await run({ kind: 'scenarios', scenarios: [CANCEL], options: { rollouts: 1 } });
   t.match(job, { status: 'done', errors: [] });
-  t.equal(fake.count('teacher:contrast'), 2);
-  const repair = fake.requests.filter((r) => r.schema === 'contrast')[1]!;
+  t.equal(fake.count('teacher:turn_verdict'), 2);
+  const repair = fake.requests.filter((r) => r.schema === 'turn_verdict')[1]!;
   t.match(repair.messages.at(-1)!.content, /not valid JSON/);
   t.equal(repair.messages.at(-2)!.role, 'assistant', 'the invalid answer is shown back');
   const entryRepair = fake.requests.filter((r) => r.schema === 'guidance_entry')[1]!;
@@ -122,9 +128,10 @@ t.test('invalid JSON from the teacher is repaired once, or reported', async (t) 
   t.same((await entry(job.produced_entry_ids[0])).policy_refs, [VERIFY_CLAUSE]);
 
   fake.fault('teacher:guidance_entry', { content: 'no JSON here' }, { json: { scenario: 'x' } });
-  const failed = await run({ kind: 'scenarios', scenarios: [{ ...CANCEL, id: 'cancel-2' }] });
-  t.match(failed, { status: 'failed', produced_entry_ids: [] });
-  t.match(failed.errors[0].error, /guidance_entry answer was invalid after one repair attempt: .*guidance/);
+  const failed = await run({ kind: 'scenarios', scenarios: [{ ...CANCEL, id: 'cancel-2' }], options: { rollouts: 1 } });
+  // The decision failed alone: its step (and the job) went on and ended without it.
+  t.match(failed, { status: 'done', produced_entry_ids: [], errors: [] });
+  t.match(failed.failed_decisions, [{ step: 0, key: /^cancel-2:/, error: /teacher's guidance_entry answer was invalid after one repair attempt: .*guidance/ }]);
 });
 
 t.test('cancel stops a running job at once; finished jobs cannot be cancelled', async (t) => {

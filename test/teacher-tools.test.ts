@@ -37,7 +37,7 @@ function script(fake: FakeLlm): FakeLlm {
       },
     }))
     .on('student', (request) => (/get_order_details before/.test(request.messages[0]!.content) ? { toolCalls: [{ id: 'call_9', name: 'get_order_details', arguments: '{"order_id":"W2378156"}' }] } : { content: 'Cancelling.' }))
-    .on('teacher:retest_verdict', (request) => ({ json: { passed: /calls get_order_details\(/.test(userText(request)), explanation: 'looked the order up first' } }))
+    .on('teacher:sample_verdict', (request) => ({ json: { matches: /# The agent's move\ncalls get_order_details\(/.test(userText(request)), explanation: 'looked the order up first' } }))
     .on('teacher:policy_check', () => ({ json: { conflict: false, clauses: [], explanation: 'fine' } }));
 }
 
@@ -51,19 +51,23 @@ t.test('a transcript with tool calls: the teacher sees them as moves, the re-tes
   t.match(seen, /\[2\] tool result of cancel_pending_order \[call_1\]: Error: non-pending order cannot be cancelled/);
   t.match(fake.requests.find((r) => r.schema === 'decision_points')!.messages[0]!.content, /A tool call is a move like any reply/, 'the v2 prompt');
 
-  const retest = fake.requests.find((r) => r.role === 'student')!;
-  t.same(retest.tools, ['get_order_details', 'cancel_pending_order'], "the student is re-tested with the transcript's tools");
-  t.same(retest.messages.slice(1), [transcript.messages[0]], 'in the state before the early call');
+  const retest = fake.requests.filter((r) => r.role === 'student');
+  t.ok(retest.length > 0 && retest.every((r) => JSON.stringify(r.tools) === JSON.stringify(['get_order_details', 'cancel_pending_order'])), "the student is re-tested with the transcript's tools");
+  t.same(retest[0]!.messages.slice(1), [transcript.messages[0]], 'in the state before the early call');
 
   const written = await entry(job.produced_entry_ids[0]);
   t.same(written.applies_when, { after_tools: [], before_tools: ['cancel_pending_order'] });
-  t.match(written.provenance.prompts, { 'decision-points': 'decision-points.v2', write: 'write.v2' });
+  t.match(written.provenance.prompts, { 'decision-points': 'decision-points.v2', write: 'write.v3' });
   const [proof] = (await evidence(written.id)).items;
   t.match(proof.evidence, {
-    turn: 1,
-    student_reply: 'Cancelling it now.\ncalls cancel_pending_order({"order_id":"W2378156","reason":"no longer needed"}) [call_1]',
-    judgement: { kinds: ['tool_too_early', 'tool_wrong_arguments'] },
-    retest: { passed: true, rounds: [{ student_reply: 'calls get_order_details({"order_id":"W2378156"}) [call_9]' }] },
+    states: [
+      {
+        turn: 1,
+        student_reply: 'Cancelling it now.\ncalls cancel_pending_order({"order_id":"W2378156","reason":"no longer needed"}) [call_1]',
+        judgement: { kinds: ['tool_too_early', 'tool_wrong_arguments'] },
+      },
+    ],
+    acceptance: { accepted: true, rounds: [{ lift: { passed_with: 5, passed_without: 0, retrieved: true } }] },
   });
   t.ok(POLICY.includes(VERIFY_CLAUSE));
 });

@@ -12,6 +12,8 @@ import type { Actor, AppliesWhen, GuidanceContent, GuidanceEntry, GuidanceInput,
 const APPLIES_WHEN = "jsonb_build_object('after_tools', after_tools, 'before_tools', before_tools) AS applies_when";
 const ENTRY_COLUMNS =
   `id, library_id, external_id, scenario, guidance, examples, tags, policy_refs, ${APPLIES_WHEN}, status, version, provenance, created_at, updated_at`;
+const PENDING_REVISION = `(SELECT jsonb_build_object('id', r.id, 'base_version', r.base_version, 'created_at', r.created_at)
+  FROM guidance_revisions r WHERE r.entry_id = guidance_entries.id AND r.status = 'pending') AS pending_revision`;
 // The unique index on (library_id, external_id), see migrations/001_init.sql.
 const EXTERNAL_ID_TAKEN = 'guidance_entries_external_id_key';
 // Statements stay a few MB even with large vectors.
@@ -47,6 +49,8 @@ export interface GuidancePatch extends Partial<Omit<GuidanceContent, 'applies_wh
   external_id?: string | null;
   /** Optimistic concurrency: the change applies only to this version. */
   expectedVersion?: number;
+  /** Replaces the provenance (the teacher records its verdict); not open to API callers. */
+  provenance?: Record<string, unknown>;
 }
 
 interface Planned {
@@ -132,9 +136,13 @@ export class GuidanceStore {
     return created!;
   }
 
-  /** Creates, updates (as a new version) or leaves alone each item; all or nothing. */
-  import(library: Library, inputs: GuidanceInput[], actor: Actor): Promise<ImportResult> {
-    return this.write(library, inputs, actor, (index) => `body.${index}`);
+  /**
+   * Creates, updates (as a new version) or leaves alone each item; all or nothing. `firstInTransaction`
+   * runs before anything is written and may refuse the write by throwing (the teacher re-checks for a
+   * near-duplicate written meanwhile there, under its lock).
+   */
+  import(library: Library, inputs: GuidanceInput[], actor: Actor, firstInTransaction?: (tx: Queryable) => Promise<void>): Promise<ImportResult> {
+    return this.write(library, inputs, actor, (index) => `body.${index}`, undefined, firstInTransaction);
   }
 
   /** `field` names an input in errors: the body itself for one entry, an item of it for an import. */
@@ -144,6 +152,7 @@ export class GuidanceStore {
     actor: Actor,
     field: (index: number) => string,
     lastInTransaction?: (tx: Queryable, ids: string[]) => Promise<void>,
+    firstInTransaction?: (tx: Queryable) => Promise<void>,
   ): Promise<ImportResult> {
     const seen = new Set<string>();
     inputs.forEach((input, index) => {
@@ -179,6 +188,7 @@ export class GuidanceStore {
     const chunks = await embedEntries(embedder, plan.map((p) => ({ id: p.id, content: p.content })));
     try {
       await this.db.transaction(async (tx) => {
+        await firstInTransaction?.(tx);
         await lockEmbedder(tx, library.id, embedder.id);
         for (let start = 0; start < plan.length; start += WRITE_BATCH) {
           const batch = plan.slice(start, start + WRITE_BATCH);
@@ -261,8 +271,12 @@ export class GuidanceStore {
     );
   }
 
+  /** The entry, with the revision of it waiting for review, if any (see GuidanceRevisions). */
   async get(libraryId: string, id: string): Promise<GuidanceEntry> {
-    const [row] = await this.db.query<GuidanceEntry>(`SELECT ${ENTRY_COLUMNS} FROM guidance_entries WHERE library_id = $1 AND id = $2`, [libraryId, id]);
+    const [row] = await this.db.query<GuidanceEntry>(
+      `SELECT ${ENTRY_COLUMNS}, ${PENDING_REVISION} FROM guidance_entries WHERE library_id = $1 AND id = $2`,
+      [libraryId, id],
+    );
     if (row === undefined) throw new NotFoundError('guidance entry', id);
     return row;
   }
@@ -296,7 +310,8 @@ export class GuidanceStore {
     const status = patch.status ?? current.status;
     const contentChanged = contentHash(content) !== contentHash(normaliseContent(current));
     const externalChanged = patch.external_id !== undefined && patch.external_id !== current.external_id;
-    if (!contentChanged && status === current.status && !externalChanged) return { entry: current, near_duplicates: [] };
+    const provenanceChanged = patch.provenance !== undefined;
+    if (!contentChanged && status === current.status && !externalChanged && !provenanceChanged) return { entry: current, near_duplicates: [] };
     const embedder = this.embedders.get(library.embedder);
     const chunks = contentChanged ? await embedEntries(embedder, [{ id, content }]) : [];
     try {
@@ -304,11 +319,12 @@ export class GuidanceStore {
         if (contentChanged) await lockEmbedder(tx, library.id, embedder.id);
         const [row] = await tx.query(
           `UPDATE guidance_entries SET scenario = $3, guidance = $4, examples = $5, tags = $6, policy_refs = $7, status = $8,
-                  external_id = $9, content_hash = $10, after_tools = $12, before_tools = $13, version = version + 1, updated_at = now()
+                  external_id = $9, content_hash = $10, after_tools = $12, before_tools = $13, provenance = coalesce($14::jsonb, provenance),
+                  version = version + 1, updated_at = now()
            WHERE library_id = $1 AND id = $2 AND version = $11 RETURNING id`,
           [library.id, id, content.scenario, content.guidance, content.examples, content.tags, content.policy_refs, status,
            patch.external_id !== undefined ? patch.external_id : current.external_id, contentHash(content), current.version,
-           content.applies_when.after_tools, content.applies_when.before_tools],
+           content.applies_when.after_tools, content.applies_when.before_tools, provenanceChanged ? JSON.stringify(patch.provenance) : null],
         );
         if (row === undefined) throw new ConflictError(`entry ${id} changed concurrently; retry`);
         await this.recordVersions(tx, [id], actor, contentChanged || externalChanged ? 'update' : 'status');
@@ -358,6 +374,39 @@ export class GuidanceStore {
       if (row === undefined) throw new ConflictError(`entry ${id} changed concurrently; retry`);
       await this.recordVersions(tx, [id], { ...actor, reason: actor.reason ?? `restored version ${version}` }, 'restore');
       await replaceChunks(tx, library.id, embedder, [id], chunks);
+    });
+    return this.get(library.id, id);
+  }
+
+  /**
+   * A reviewed revision's content and provenance as the entry's next version, its status kept;
+   * `inTransaction` records the verdict in the same transaction, given the new version.
+   */
+  async applyRevision(
+    library: Library,
+    id: string,
+    revision: GuidanceContent & { provenance: Record<string, unknown> },
+    actor: Actor,
+    inTransaction: (tx: Queryable, version: number) => Promise<void>,
+  ): Promise<GuidanceEntry> {
+    const current = await this.get(library.id, id);
+    const content = normaliseContent(revision);
+    checkAppliesWhen(content, 'revision.applies_when');
+    const embedder = this.embedders.get(library.embedder);
+    const chunks = await embedEntries(embedder, [{ id, content }]);
+    await this.db.transaction(async (tx) => {
+      await lockEmbedder(tx, library.id, embedder.id);
+      const [row] = await tx.query<{ version: number }>(
+        `UPDATE guidance_entries SET scenario = $3, guidance = $4, examples = $5, tags = $6, policy_refs = $7, provenance = $8,
+                content_hash = $9, after_tools = $11, before_tools = $12, version = version + 1, updated_at = now()
+         WHERE library_id = $1 AND id = $2 AND version = $10 RETURNING version`,
+        [library.id, id, content.scenario, content.guidance, content.examples, content.tags, content.policy_refs, JSON.stringify(revision.provenance),
+         contentHash(content), current.version, content.applies_when.after_tools, content.applies_when.before_tools],
+      );
+      if (row === undefined) throw new ConflictError(`entry ${id} changed concurrently; retry`);
+      await this.recordVersions(tx, [id], actor, 'update');
+      await replaceChunks(tx, library.id, embedder, [id], chunks);
+      await inTransaction(tx, row.version);
     });
     return this.get(library.id, id);
   }

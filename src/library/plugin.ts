@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { NDJSON, parseNdjson } from '../http/json-lines.js';
+import { GuidanceRevisions } from './guidance-revisions.js';
 import { ReembedJobs } from './reembed-jobs.js';
 import { ReembedWorker } from './reembed-worker.js';
 import { guidanceRoutes } from './routes/guidance.js';
@@ -8,7 +9,15 @@ import { libraryRoutes } from './routes/libraries.js';
 import { LibraryView } from './routes/library-schemas.js';
 import { libraryScope } from './routes/library-scope.js';
 import { reembedRoutes } from './routes/reembed.js';
+import { revisionRoutes } from './routes/revisions.js';
 import { ReembedJobView } from './routes/reembed-schemas.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Revisions proposed for entries in service; the teacher writes its changes of approved entries here. */
+    revisions: GuidanceRevisions;
+  }
+}
 
 /** Libraries and their guidance entries, and moving a library to another embedder in the background. */
 export default fp(
@@ -20,6 +29,8 @@ export default fp(
     await app.register(libraryRoutes(app.libraries));
     await app.register(libraryScope, { routes: guidanceRoutes(app.guidance, app.idempotency) });
     await app.register(libraryScope, { routes: reembedRoutes(jobs) });
+    app.decorate('revisions', new GuidanceRevisions(app.db, app.guidance));
+    await app.register(libraryScope, { routes: revisionRoutes(app.revisions) });
     app.addHook('onReady', async () => worker.start());
     app.addHook('onClose', () => worker.stop());
   },

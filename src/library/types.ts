@@ -43,6 +43,8 @@ export interface GuidanceEntry extends GuidanceContent {
   provenance: Record<string, unknown>;
   created_at: Date;
   updated_at: Date;
+  /** Only on a single entry read: the revision of it waiting for review, or null. */
+  pending_revision?: { id: string; base_version: number; created_at: Date } | null;
 }
 
 export interface GuidanceInput extends Partial<Omit<GuidanceContent, 'scenario' | 'guidance' | 'applies_when'>> {

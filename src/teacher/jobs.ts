@@ -1,22 +1,37 @@
 import type { Principal } from '../auth/principal.js';
-import type { ModelPrice, ModelRole } from '../config.js';
+import type { ModelPrice } from '../config.js';
 import type { Db } from '../db/db.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Library } from '../library/types.js';
 import type { ModelRegistry } from '../models/model-registry.js';
-import { JOB_ROLES, jobModels } from './job-models.js';
-import type { JobKind, JobModels, JobOptions, JobStatus, Scenario, StepInput, StepKind, Transcript } from './types.js';
+import { cost, JOB_ROLES, jobModels, type Judges } from './job-models.js';
+import type { CurvePoint } from './rounds.js';
+import type { JobKind, JobModels, JobOptions, JobRole, JobStatus, Scenario, StepInput, StepKind, Transcript } from './types.js';
 
 export interface TeachRequest {
   kind: JobKind;
   scenarios?: Scenario[];
   generate?: { count: number };
   transcripts?: Transcript[];
+  /** Adaptive rounds: the fixed validation set measured after every round. */
+  validation?: Scenario[];
   options?: Partial<JobOptions>;
   models?: Partial<JobModels>;
 }
 
-export const DEFAULT_OPTIONS: JobOptions = { max_turns: 6, rounds: 2, auto_approve: false };
+export const DEFAULT_OPTIONS: JobOptions = {
+  max_turns: 6,
+  rounds: 2,
+  auto_approve: false,
+  rollouts: 3,
+  samples: 5,
+  min_lift: 0,
+  seed: 0,
+  max_rounds: 1,
+  min_gain: 0.05,
+  max_tokens: null,
+  max_cost_usd: null,
+};
 
 export interface RoleUsage {
   model: string;
@@ -36,11 +51,19 @@ export interface JobView {
   options: JobOptions;
   models: JobModels;
   progress: { done: number; failed: number; total: number };
-  usage: Record<ModelRole, RoleUsage>;
+  usage: Record<JobRole, RoleUsage>;
   estimated_cost_usd: number | null;
   produced_entry_ids: string[];
   merged_entry_ids: string[];
+  /** Approved entries this job proposed a pending revision of. */
+  revised_entry_ids: string[];
   errors: { step: number; source_id: string | null; error: string }[];
+  /** Decision points or groups that failed alone, their step going on without them. */
+  failed_decisions: { step: number; key: string; error: string }[];
+  /** Which model judged, and whether it is the teacher itself. */
+  judge: { model: string; separate: boolean };
+  /** Adaptive jobs: the learning curve, one point per round; why the job stopped early, if it did. */
+  report: { curve: CurvePoint[]; stop_reason: string | null };
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
@@ -50,7 +73,8 @@ export interface EvidenceView {
   job_id: string;
   entry_id: string;
   entry_version: number;
-  action: 'created' | 'merged';
+  action: 'created' | 'merged' | 'revised';
+  revision_id: string | null;
   source_id: string;
   decision_key: string;
   retest_passed: boolean;
@@ -59,7 +83,9 @@ export interface EvidenceView {
   created_at: Date;
 }
 
-type JobRow = Pick<JobView, 'id' | 'library_id' | 'kind' | 'status' | 'options' | 'models' | 'created_at' | 'started_at' | 'finished_at'>;
+type JobRow = Pick<JobView, 'id' | 'library_id' | 'kind' | 'status' | 'options' | 'models' | 'created_at' | 'started_at' | 'finished_at'> & {
+  report: { curve?: CurvePoint[]; stop_reason?: string };
+};
 
 function duplicateIds(items: { id: string }[], field: string): void {
   const seen = new Set<string>();
@@ -70,7 +96,28 @@ function duplicateIds(items: { id: string }[], field: string): void {
 }
 
 /** The steps of a new job; a request that names the wrong inputs for its kind is refused by field. */
-function plannedSteps(request: TeachRequest): { kind: StepKind; input: StepInput }[] {
+function plannedSteps(request: TeachRequest, approved: string[]): { kind: StepKind; input: StepInput }[] {
+  const { kind, scenarios, generate } = request;
+  if (kind === 'validate') {
+    const given = (['scenarios', 'generate', 'transcripts', 'validation'] as const).find((field) => request[field] !== undefined);
+    if (given !== undefined) throw new ValidationError(`body.${given} is not for kind "validate": it re-measures the library's approved entries`, { field: given });
+    if (approved.length === 0) throw new ValidationError('body.kind "validate" needs approved entries in the library; it has none', { field: 'kind' });
+    return approved.map((entry_id) => ({ kind: 'validate_entry', input: { entry_id } }));
+  }
+  const steps = teachingSteps(request);
+  const maxRounds = request.options?.max_rounds ?? DEFAULT_OPTIONS.max_rounds;
+  if (request.validation === undefined) {
+    if (maxRounds > 1) throw new ValidationError('body.validation is required when options.max_rounds is above 1: rounds are measured on it', { field: 'validation' });
+    return steps;
+  }
+  if (kind !== 'scenarios') throw new ValidationError('body.validation is only for kind "scenarios"', { field: 'validation' });
+  duplicateIds(request.validation, 'validation');
+  // The baseline is measured first, then the first round runs; each round ends with a measurement.
+  const count = generate?.count ?? scenarios!.length;
+  return [{ kind: 'evaluate', input: { round: 0, validation: request.validation, count, first: steps } }];
+}
+
+function teachingSteps(request: TeachRequest): { kind: StepKind; input: StepInput }[] {
   const { kind, scenarios, generate, transcripts } = request;
   if (kind === 'scenarios') {
     if (transcripts !== undefined) throw new ValidationError('body.transcripts is only for kind "transcripts"', { field: 'transcripts' });
@@ -94,24 +141,24 @@ function plannedSteps(request: TeachRequest): { kind: StepKind; input: StepInput
   return transcripts.map((input) => ({ kind: 'transcript', input }));
 }
 
-function cost(price: ModelPrice | undefined, prompt: number, completion: number): number | null {
-  if (price === undefined) return null;
-  return Math.round(((prompt * price.input + completion * price.output) / 1e6) * 1e6) / 1e6;
-}
-
 /** Teacher jobs as the API sees them: submitted, watched, cancelled; the worker carries them out. */
 export class TeacherJobs {
   constructor(
     private readonly db: Db,
     private readonly models: ModelRegistry,
+    private readonly judges: Judges,
     private readonly prices: Record<string, ModelPrice>,
     /** Called after a job is queued or cancelled, so this instance's worker acts at once. */
     private readonly notify: { queued(): void; cancelled(jobId: string): void },
   ) {}
 
   async submit(library: Library, request: TeachRequest, requestedBy: string): Promise<{ job_id: string }> {
-    const steps = plannedSteps(request);
-    const { models, endpoints } = jobModels(this.models, request.models);
+    const approved =
+      request.kind === 'validate'
+        ? (await this.db.query<{ id: string }>("SELECT id FROM guidance_entries WHERE library_id = $1 AND status = 'approved' ORDER BY seq", [library.id])).map((r) => r.id)
+        : [];
+    const steps = plannedSteps(request, approved);
+    const { models, endpoints } = jobModels(this.models, this.judges, request.models);
     const options = { ...DEFAULT_OPTIONS, ...request.options };
     const jobId = await this.db.transaction(async (tx) => {
       const [job] = await tx.query<{ id: string }>(
@@ -132,15 +179,16 @@ export class TeacherJobs {
   async get(principal: Principal, id: string): Promise<JobView> {
     const job = await this.job(principal, id);
     const [steps, usage, entries] = await Promise.all([
-      this.db.query<{ ordinal: number; status: string; error: string | null; source_id: string | null }>(
-        `SELECT ordinal, status, error, input->>'id' AS source_id FROM teacher_steps WHERE job_id = $1 ORDER BY ordinal`,
+      this.db.query<{ ordinal: number; status: string; error: string | null; source_id: string | null; failed: { key: string; error: string }[] | null }>(
+        `SELECT ordinal, status, error, coalesce(input->>'id', input->>'entry_id') AS source_id, checkpoint->'failed' AS failed
+         FROM teacher_steps WHERE job_id = $1 ORDER BY ordinal`,
         [id],
       ),
-      this.db.query<{ role: ModelRole; model: string; calls: number; prompt_tokens: string; completion_tokens: string }>(
+      this.db.query<{ role: JobRole; model: string; calls: number; prompt_tokens: string; completion_tokens: string }>(
         'SELECT role, model, calls, prompt_tokens::text, completion_tokens::text FROM teacher_usage WHERE job_id = $1',
         [id],
       ),
-      this.db.query<{ entry_id: string; action: 'created' | 'merged' }>(
+      this.db.query<{ entry_id: string; action: EvidenceView['action'] }>(
         'SELECT entry_id, action, min(created_at) AS first FROM teacher_evidence WHERE job_id = $1 GROUP BY entry_id, action ORDER BY first',
         [id],
       ),
@@ -150,7 +198,8 @@ export class TeacherJobs {
         const rows = usage.filter((u) => u.role === role);
         const prompt = rows.reduce((sum, r) => sum + Number(r.prompt_tokens), 0);
         const completion = rows.reduce((sum, r) => sum + Number(r.completion_tokens), 0);
-        const model = job.models[role];
+        // Jobs queued before judges existed were judged by their teacher.
+        const model = job.models[role] ?? job.models.teacher;
         const view: RoleUsage = {
           model,
           calls: rows.reduce((sum, r) => sum + r.calls, 0),
@@ -161,10 +210,11 @@ export class TeacherJobs {
         };
         return [role, view];
       }),
-    ) as Record<ModelRole, RoleUsage>;
+    ) as Record<JobRole, RoleUsage>;
     const costs = Object.values(roles).map((r) => (r.calls === 0 ? 0 : r.estimated_cost_usd));
     return {
       ...job,
+      models: { ...job.models, judge: roles.judge.model },
       progress: {
         done: steps.filter((s) => s.status === 'done' || s.status === 'failed').length,
         failed: steps.filter((s) => s.status === 'failed').length,
@@ -174,7 +224,11 @@ export class TeacherJobs {
       estimated_cost_usd: costs.includes(null) ? null : Math.round(costs.reduce((a, b) => a! + b!, 0)! * 1e6) / 1e6,
       produced_entry_ids: entries.filter((e) => e.action === 'created').map((e) => e.entry_id),
       merged_entry_ids: entries.filter((e) => e.action === 'merged').map((e) => e.entry_id),
+      revised_entry_ids: entries.filter((e) => e.action === 'revised').map((e) => e.entry_id),
       errors: steps.filter((s) => s.error !== null).map((s) => ({ step: s.ordinal, source_id: s.source_id, error: s.error! })),
+      failed_decisions: steps.flatMap((s) => (s.failed ?? []).map((f) => ({ step: s.ordinal, key: f.key, error: f.error }))),
+      judge: { model: roles.judge.model, separate: roles.judge.model !== job.models.teacher || this.judges.separate },
+      report: { curve: job.report.curve ?? [], stop_reason: job.report.stop_reason ?? null },
     };
   }
 
@@ -205,7 +259,7 @@ export class TeacherJobs {
     const [entry] = await this.db.query('SELECT 1 FROM guidance_entries WHERE library_id = $1 AND id = $2', [library.id, entryId]);
     if (entry === undefined) throw new NotFoundError('guidance entry', entryId);
     return this.db.query<EvidenceView>(
-      `SELECT job_id, entry_id, entry_version, action, source_id, decision_key, retest_passed, policy_conflict, evidence, created_at
+      `SELECT job_id, entry_id, entry_version, action, revision_id, source_id, decision_key, retest_passed, policy_conflict, evidence, created_at
        FROM teacher_evidence WHERE entry_id = $1 ORDER BY created_at DESC, decision_key`,
       [entryId],
     );
@@ -214,7 +268,7 @@ export class TeacherJobs {
   /** The job, if the caller's key may see its library; otherwise 404 either way. */
   private async job(principal: Principal, id: string): Promise<JobRow> {
     const [job] = await this.db.query<JobRow>(
-      'SELECT id, library_id, kind, status, options, models, created_at, started_at, finished_at FROM teacher_jobs WHERE id = $1',
+      'SELECT id, library_id, kind, status, options, models, report, created_at, started_at, finished_at FROM teacher_jobs WHERE id = $1',
       [id],
     );
     if (job === undefined || (principal.libraryIds !== null && !principal.libraryIds.includes(job.library_id))) throw new NotFoundError('job', id);

@@ -1,12 +1,12 @@
 import type { ChatMessage, ToolDefinition } from '../messages.js';
 import type { Library } from '../library/types.js';
 import type { ModelCalls, OutputCheck } from './model-calls.js';
-import { ContrastOutput, DecisionPointsOutput, type Contrast } from './output-schemas.js';
+import { DecisionPointsOutput, type DecisionPoints } from './output-schemas.js';
 import type { Prompts } from './prompts.js';
 import { agentMove, numberedTranscript, policySection } from './transcript-text.js';
 import type { DecisionPoint } from './types.js';
 
-type Judged = Contrast['turns'][number];
+type Judged = DecisionPoints['decision_points'][number];
 
 function agentTurns(messages: ChatMessage[]): number[] {
   return messages.flatMap((m, i) => (m.role === 'assistant' ? [i] : []));
@@ -36,22 +36,6 @@ function decisionPoints(sourceId: string, messages: ChatMessage[], judged: Judge
     }));
 }
 
-/** Contrast: the teacher's reply and a shortfall verdict for every student turn of a simulation. */
-export async function contrast(calls: ModelCalls, prompts: Prompts, library: Library, sourceId: string, messages: ChatMessage[]): Promise<DecisionPoint[]> {
-  if (agentTurns(messages).length === 0) return [];
-  const check = onAgentTurns(messages);
-  const output = await calls.structured<Contrast>(
-    'contrast',
-    ContrastOutput,
-    [
-      { role: 'system', content: prompts.contrast.text },
-      { role: 'user', content: `${policySection(library.policy)}\n\n# Conversation\n${numberedTranscript(messages)}` },
-    ],
-    (value) => check(value.turns),
-  );
-  return decisionPoints(sourceId, messages, output.turns);
-}
-
 /** The decision points of a real conversation: the agent turns (replies and tool calls) whose move mattered. */
 export async function findDecisionPoints(
   calls: ModelCalls,
@@ -64,7 +48,7 @@ export async function findDecisionPoints(
 ): Promise<DecisionPoint[]> {
   if (agentTurns(messages).length === 0) return [];
   const check = onAgentTurns(messages);
-  const output = await calls.structured<{ decision_points: Judged[] }>(
+  const output = await calls.structured<DecisionPoints>(
     'decision_points',
     DecisionPointsOutput,
     [

@@ -1,8 +1,10 @@
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { ModelRole } from '../config.js';
 import type { ChatMessage } from '../messages.js';
 import type { ChatModel, Completion, CompletionParams, Usage } from '../models/chat-model.js';
+import { extractJson } from './json-answer.js';
+import type { ModelRole } from '../config.js';
+import type { JobRole } from './types.js';
 
 /** A model answered with JSON that does not fit its schema, even after one repair attempt. */
 export class InvalidModelOutputError extends Error {
@@ -13,8 +15,11 @@ export class InvalidModelOutputError extends Error {
 }
 
 export interface UsageSink {
-  add(role: ModelRole, model: string, usage: Usage | null): Promise<void>;
+  add(role: JobRole, model: string, usage: Usage | null): Promise<void>;
 }
+
+/** Refuses the next call once a job has used its budget (throws BudgetReachedError). */
+export type BudgetCheck = () => Promise<void>;
 
 /** Extra checks a schema cannot express (word counts, quotes of the policy); returns problems. */
 export type OutputCheck<T> = (value: T) => string[];
@@ -30,19 +35,9 @@ function validator(schema: TSchema) {
   return compiled;
 }
 
-/** Models often fence JSON in markdown even when asked not to. */
-function stripFence(text: string): string {
-  const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/.exec(text.trim());
-  return fenced === null ? text.trim() : fenced[1]!;
-}
-
 function problemsOf<T>(raw: string, schema: TSchema, check: OutputCheck<T> | undefined): { value?: T; problems: string[] } {
-  let value: unknown;
-  try {
-    value = JSON.parse(stripFence(raw));
-  } catch (err) {
-    return { problems: [`it is not valid JSON (${(err as Error).message})`] };
-  }
+  const value = extractJson(raw);
+  if (value === undefined) return { problems: ['it is not valid JSON: no JSON object could be read from it'] };
   const compiled = validator(schema);
   if (!compiled.Check(value)) {
     const errors = [...compiled.Errors(value)].slice(0, 10).map((e) => `${e.instancePath === '' ? '(root)' : e.instancePath} ${e.message}`);
@@ -55,33 +50,46 @@ function problemsOf<T>(raw: string, schema: TSchema, check: OutputCheck<T> | und
 /** The models of one job, their calls cancelled by `signal` and their tokens counted in `usage`. */
 export class ModelCalls {
   constructor(
-    private readonly models: Record<ModelRole, ChatModel>,
+    /** The judge is the teacher unless given. */
+    private readonly models: Record<ModelRole, ChatModel> & { judge?: ChatModel },
     private readonly usage: UsageSink,
     private readonly signal: AbortSignal,
+    private readonly budget: BudgetCheck = async () => {},
   ) {}
 
-  async complete(role: ModelRole, messages: ChatMessage[], params: CompletionParams = {}): Promise<Completion> {
-    const model = this.models[role];
+  /** The model name serving a role in this job (the judge's is shown in the job and the evidence). */
+  modelName(role: JobRole): string {
+    return this.model(role).model;
+  }
+
+  private model(role: JobRole): ChatModel {
+    return role === 'judge' ? (this.models.judge ?? this.models.teacher) : this.models[role];
+  }
+
+  async complete(role: JobRole, messages: ChatMessage[], params: CompletionParams = {}): Promise<Completion> {
+    await this.budget();
+    const model = this.model(role);
     const answer = await model.complete(messages, params, this.signal);
     await this.usage.add(role, model.model, answer.usage);
     return answer;
   }
 
-  async text(role: ModelRole, messages: ChatMessage[], params: CompletionParams = {}): Promise<string> {
+  async text(role: JobRole, messages: ChatMessage[], params: CompletionParams = {}): Promise<string> {
     return (await this.complete(role, messages, params)).content ?? '';
   }
 
   /**
-   * A JSON answer of the teacher that fits `schema` (sent as `response_format`) and passes `check`.
-   * An invalid answer gets one repair attempt, told exactly what was wrong.
+   * A JSON answer of the teacher (or the judge) that fits `schema` (sent as `response_format`) and
+   * passes `check`. The JSON may come wrapped in prose, fences or a `<think>` block. An invalid
+   * answer gets one repair attempt, told exactly what was wrong.
    */
-  async structured<T>(name: string, schema: TSchema, messages: ChatMessage[], check?: OutputCheck<T>): Promise<T> {
+  async structured<T>(name: string, schema: TSchema, messages: ChatMessage[], check?: OutputCheck<T>, role: 'teacher' | 'judge' = 'teacher'): Promise<T> {
     const params: CompletionParams = {
       temperature: 0,
       // Not strict: servers differ in the keywords strict mode accepts; the answer is validated here.
       response_format: { type: 'json_schema', json_schema: { name, schema: schema as Record<string, unknown>, strict: false } },
     };
-    const first = await this.text('teacher', messages, params);
+    const first = await this.text(role, messages, params);
     const attempt = problemsOf<T>(first, schema, check);
     if (attempt.value !== undefined) return attempt.value;
     const repair: ChatMessage[] = [
@@ -92,8 +100,8 @@ export class ModelCalls {
         content: `That answer cannot be used: ${attempt.problems.join('; ')}. Answer again with only the corrected JSON object, following the schema.`,
       },
     ];
-    const second = problemsOf<T>(await this.text('teacher', repair, params), schema, check);
+    const second = problemsOf<T>(await this.text(role, repair, params), schema, check);
     if (second.value !== undefined) return second.value;
-    throw new InvalidModelOutputError(`the teacher's ${name} answer was invalid after one repair attempt: ${second.problems.join('; ')}`);
+    throw new InvalidModelOutputError(`the ${role}'s ${name} answer was invalid after one repair attempt: ${second.problems.join('; ')}`);
   }
 }

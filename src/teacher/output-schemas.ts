@@ -13,7 +13,14 @@ const Judged = {
   explanation: Type.String(),
 };
 
-export const ContrastOutput = Type.Object({ turns: Type.Array(Type.Object(Judged, { additionalProperties: false })) }, { additionalProperties: false });
+/** The judge comparing the student's move with the teacher's at one state. */
+export const CompareOutput = Type.Object(
+  { shortfall: Type.Boolean(), kinds: Kinds, explanation: Type.String(), situation: Type.String({ minLength: 1, maxLength: 300 }) },
+  { additionalProperties: false },
+);
+
+/** The judge marking one sampled reply against the teacher's choice. */
+export const SampleVerdictOutput = Type.Object({ matches: Type.Boolean(), explanation: Type.String() }, { additionalProperties: false });
 export const DecisionPointsOutput = Type.Object(
   { decision_points: Type.Array(Type.Object(Judged, { additionalProperties: false })) },
   { additionalProperties: false },
@@ -25,6 +32,7 @@ export const EntryOutput = Type.Object(
     guidance: Type.String({ minLength: 1, maxLength: 2_000 }),
     policy_refs: Type.Array(Type.String({ minLength: 1 }), { maxItems: 20 }),
     tags: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 5 }),
+    examples: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 500 }), { maxItems: 5 })),
     // Optional: most notes do not depend on tools, and older scripted answers have neither.
     after_tools: Type.Optional(Type.Array(Type.String({ pattern: TOOL_NAME_PATTERN }), { maxItems: 10 })),
     before_tools: Type.Optional(Type.Array(Type.String({ pattern: TOOL_NAME_PATTERN }), { maxItems: 10 })),
@@ -32,8 +40,6 @@ export const EntryOutput = Type.Object(
   },
   { additionalProperties: false },
 );
-
-export const JudgeOutput = Type.Object({ passed: Type.Boolean(), explanation: Type.String() }, { additionalProperties: false });
 
 export const PolicyCheckOutput = Type.Object(
   { conflict: Type.Boolean(), clauses: Type.Array(Type.String()), explanation: Type.String() },
@@ -58,8 +64,9 @@ export const GenerateOutput = Type.Object(
   { additionalProperties: false },
 );
 
-export type Contrast = Static<typeof ContrastOutput>;
+export type Compare = Static<typeof CompareOutput>;
+export type SampleVerdict = Static<typeof SampleVerdictOutput>;
 export type EntryText = Static<typeof EntryOutput>;
-export type Judge = Static<typeof JudgeOutput>;
+export type DecisionPoints = Static<typeof DecisionPointsOutput>;
 export type PolicyCheck = Static<typeof PolicyCheckOutput>;
 export type Generated = Static<typeof GenerateOutput>;

@@ -1,8 +1,10 @@
 import fp from 'fastify-plugin';
 import { libraryScope } from '../library/routes/library-scope.js';
-import { servedEndpoints } from './job-models.js';
+import { Judges, servedEndpoints } from './job-models.js';
 import { TeacherJobs } from './jobs.js';
+import { LiftRecords } from './lift-records.js';
 import { loadPrompts } from './prompts.js';
+import { liftRoutes } from './routes/lift.js';
 import { reviewRoutes } from './routes/review.js';
 import { jobRoutes, teachRoutes } from './routes/teach.js';
 import { TeacherJobView } from './routes/teach-schemas.js';
@@ -16,24 +18,33 @@ export default fp(
   async (app) => {
     app.addSchema(TeacherJobView);
     const { db, config, models } = app;
+    const judges = new Judges(models, config.teacher.judge);
     const runner = new StepRunner({
       db,
       models,
+      judges,
+      prices: config.teacher.prices,
       prompts: loadPrompts(),
       student: new StudentServer(app.retriever, config.chat.guidanceTokenBudget),
       similar: new SimilarEntries(db, app.embedders, config.retrieval.duplicateThreshold),
       store: app.guidance,
+      revisions: app.revisions,
     });
-    const worker = new TeacherWorker(db, runner, app.log, { concurrency: config.teacher.concurrency, endpoints: servedEndpoints(models) });
-    const jobs = new TeacherJobs(db, models, config.teacher.prices, {
+    const worker = new TeacherWorker(db, runner, app.log, { concurrency: config.teacher.concurrency, endpoints: servedEndpoints(models, judges) });
+    const jobs = new TeacherJobs(db, models, judges, config.teacher.prices, {
       queued: () => worker.wake(),
       cancelled: (jobId) => worker.cancelled(jobId),
     });
     await app.register(libraryScope, { routes: teachRoutes(jobs) });
     await app.register(jobRoutes(jobs));
     await app.register(libraryScope, { routes: reviewRoutes(app.guidance, jobs) });
+    await app.register(libraryScope, { routes: liftRoutes(new LiftRecords(db)) });
     app.addHook('onReady', async () => worker.start());
     app.addHook('onClose', () => worker.stop());
   },
-  { name: 'teacher', dependencies: ['core', 'auth', 'library'], decorators: { fastify: ['db', 'config', 'embedders', 'retriever', 'guidance', 'models'] } },
+  {
+    name: 'teacher',
+    dependencies: ['core', 'auth', 'library'],
+    decorators: { fastify: ['db', 'config', 'embedders', 'retriever', 'guidance', 'revisions', 'models'] },
+  },
 );

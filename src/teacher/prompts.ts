@@ -5,14 +5,16 @@ import { projectRoot } from '../project-root.js';
 /** The prompt of each step, by file name: `<step>.v<version>.md`. A new version is a new file. */
 const FILES = {
   customer: 'customer.v1.md',
-  contrast: 'contrast.v2.md',
+  agent: 'agent.v1.md',
+  compare: 'compare.v1.md',
   decisionPoints: 'decision-points.v2.md',
-  write: 'write.v2.md',
-  judge: 'judge.v2.md',
-  refine: 'refine.v2.md',
+  write: 'write.v3.md',
+  judge: 'judge.v3.md',
+  refine: 'refine.v3.md',
   merge: 'merge.v2.md',
   policyCheck: 'policy-check.v1.md',
   generate: 'generate.v1.md',
+  aim: 'aim.v1.md',
 } as const;
 
 export type PromptName = keyof typeof FILES;

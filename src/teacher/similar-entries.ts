@@ -1,6 +1,6 @@
 import { nearestChunksSql } from '../chunk-index/nearest-chunks.js';
 import { vectorLiteral } from '../chunk-index/vector-literal.js';
-import type { Db } from '../db/db.js';
+import type { Db, Queryable } from '../db/db.js';
 import type { Library } from '../library/types.js';
 import type { Embedders } from '../retrieval/embedders.js';
 
@@ -36,11 +36,20 @@ export class SimilarEntries {
   ) {}
 
   async nearest(library: Library, scenario: string): Promise<SimilarEntry | null> {
-    const embedder = this.embedders.get(library.embedder);
-    const [vector] = await embedder.embed([scenario]);
-    const literal = vector === undefined ? null : vectorLiteral(vector);
+    return this.nearestTo(this.db, library, await this.vector(library, scenario));
+  }
+
+  /** The scenario's vector, embedded outside any transaction, for nearestTo. */
+  async vector(library: Library, scenario: string): Promise<string | null> {
+    const [vector] = await this.embedders.get(library.embedder).embed([scenario]);
+    return vector === undefined ? null : vectorLiteral(vector);
+  }
+
+  /** As nearest, on `db` (a transaction that must see the entries written before it). */
+  async nearestTo(db: Queryable, library: Library, literal: string | null): Promise<SimilarEntry | null> {
     if (literal === null) return null;
-    const [row] = await this.db.query<{ id: string; distance: number }>(similarEntryStatement(embedder.dimension), [library.id, embedder.id, literal]);
+    const embedder = this.embedders.get(library.embedder);
+    const [row] = await db.query<{ id: string; distance: number }>(similarEntryStatement(embedder.dimension), [library.id, embedder.id, literal]);
     if (row === undefined) return null;
     const similarity = 1 - Number(row.distance);
     return similarity >= this.threshold ? { id: row.id, similarity } : null;

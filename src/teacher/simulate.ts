@@ -32,7 +32,7 @@ function customerView(brief: string, messages: TextMessage[]): ChatMessage[] {
   return [{ role: 'system', content: brief }, ...turns];
 }
 
-/** The customer simulator plays the scenario against the student, up to `maxTurns` student replies. */
+/** The customer simulator plays the scenario against the student, up to `maxTurns` student replies; both sample with `seed`. */
 export async function simulate(
   calls: ModelCalls,
   student: StudentServer,
@@ -40,20 +40,22 @@ export async function simulate(
   prompt: Prompt,
   scenario: Scenario,
   maxTurns: number,
+  seed?: number,
 ): Promise<Simulation> {
+  const params = seed === undefined ? {} : { seed };
   const brief = customerBrief(prompt, scenario);
   const messages: TextMessage[] = [];
   const guidance: Record<number, string[]> = {};
-  let said = scenario.opening ?? (await calls.text('customer', customerView(brief, messages)));
+  let said = scenario.opening ?? (await calls.text('customer', customerView(brief, messages), params));
   for (let turn = 0; turn < maxTurns; turn++) {
     const ended = said.includes(END);
     const text = said.replace(END, '').trim();
     if (text !== '') messages.push({ role: 'user', content: text });
     if (ended || text === '') break;
-    const reply = await student.reply(calls, library, messages);
+    const reply = await student.reply(calls, library, messages, { seed });
     guidance[messages.length] = reply.guidance;
     messages.push({ role: 'assistant', content: reply.content });
-    if (turn + 1 < maxTurns) said = await calls.text('customer', customerView(brief, messages));
+    if (turn + 1 < maxTurns) said = await calls.text('customer', customerView(brief, messages), params);
   }
   return { messages, guidance };
 }

@@ -4,6 +4,7 @@ import { PollingLoop } from '../background/polling-loop.js';
 import type { Db } from '../db/db.js';
 import type { Log } from '../logger.js';
 import { HeldStep, TEACHER_STEPS, type ClaimedStep } from './held-step.js';
+import { BudgetReachedError } from './job-models.js';
 import type { StepRunner } from './step-runner.js';
 import type { JobEndpoints } from './types.js';
 
@@ -121,13 +122,18 @@ export class TeacherWorker {
         return;
       }
       const result = await this.runner.run(held, controller.signal);
-      await held.finish('done', null, result.next);
+      await held.finish('done', null, result.next, result.stop);
     } catch (err) {
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
       if (reason instanceof WorkerStopped) {
         await held.release().catch((releaseErr: unknown) => this.log.warn({ err: releaseErr, ...where }, 'releasing a teacher step failed; its lease will lapse'));
       }
       else if (reason instanceof LeaseLost) this.log.info(where, 'teacher step stopped: cancelled or taken over');
+      else if (reason instanceof BudgetReachedError) {
+        this.log.info({ ...where, reason: reason.message }, 'teacher job stopped at its budget');
+        // What the step finished stays; the step is done, with why it stopped short.
+        await held.finish('done', `stopped: ${reason.message}`, [], 'budget');
+      }
       else {
         this.log.warn({ err: reason, ...where }, 'teacher step failed');
         await held.finish('failed', (reason as Error).message).catch((finishErr: unknown) => {

@@ -185,7 +185,7 @@ export const ENTRIES = {
 };
 
 /** What the teacher was given: the first user message (a repair request comes after it). */
-const context = (request: LlmRequest) => request.messages.find((m) => m.role === 'user')?.content ?? '';
+export const context = (request: LlmRequest) => request.messages.find((m) => m.role === 'user')?.content ?? '';
 const system = (request: LlmRequest) => request.messages.find((m) => m.role === 'system')?.content ?? '';
 const entryFor = (text: string) => (/address/i.test(text) ? ENTRIES.address : ENTRIES.cancel);
 
@@ -194,7 +194,35 @@ function agentTurns(text: string): { turn: number; content: string }[] {
   return [...text.matchAll(/^\[(\d+)\] agent: (.*)$/gm)].map((m) => ({ turn: Number(m[1]), content: m[2]! }));
 }
 
+/** The state a judge was shown: the conversation before the agent's move. */
+export const judgedState = (request: LlmRequest) => (context(request).split("# The agent's move")[0] ?? '');
+/** The agent's move a judge was shown (after its heading, up to the next one). */
+export const judgedMove = (request: LlmRequest) => {
+  const text = context(request);
+  const at = text.indexOf("# The agent's move\n");
+  return at === -1 ? '' : text.slice(at + "# The agent's move\n".length).split('\n\n# ')[0]!;
+};
+/** The kind of state, as the judge describes it: one per kind of request. */
+export const situationOf = (text: string) => (/address/i.test(text) ? 'Address change requested, identity not verified' : 'Cancellation requested, identity not verified');
+
+/** The judge's calls route to the judge when JUDGE_* is configured, else to the teacher: both are scripted alike. */
+export function onJudge(fake: FakeLlm, schema: string, handler: Handler): FakeLlm {
+  return fake.on(`teacher:${schema}`, handler).on(`judge:${schema}`, handler);
+}
+
 export function scriptSupportDesk(fake: FakeLlm): FakeLlm {
+  onJudge(fake, 'turn_verdict', (request) => {
+    const verified = judgedMove(request).includes('full name');
+    return {
+      json: {
+        shortfall: !verified,
+        kinds: verified ? [] : ['missed_step'],
+        explanation: verified ? 'fine' : 'changed the order without verifying identity',
+        situation: situationOf(judgedState(request)),
+      },
+    };
+  });
+  onJudge(fake, 'sample_verdict', (request) => ({ json: { matches: judgedMove(request).includes('full name'), explanation: 'verification first?' } }));
   return fake
     .on('customer', (request) => ({ content: request.messages.length <= 2 ? 'Hi, please cancel my order.' : 'Thanks, bye. [END]' }))
     // Follows a coaching note about verification, never the policy alone: the shortfall to find.
@@ -202,14 +230,8 @@ export function scriptSupportDesk(fake: FakeLlm): FakeLlm {
       const notes = system(request).split('<coaching_notes>')[1] ?? '';
       return { content: /full name and order number/.test(notes) ? VERIFIED_REPLY : SKIPPING_REPLY };
     })
-    .on('teacher:contrast', (request) => ({
-      json: {
-        turns: agentTurns(context(request)).map(({ turn, content }) => {
-          const verified = content.includes('full name');
-          return { turn, teacher_reply: VERIFIED_REPLY, shortfall: !verified, kinds: verified ? [] : ['missed_step'], explanation: verified ? 'fine' : 'changed the order without verifying identity' };
-        }),
-      },
-    }))
+    // The teacher as the agent, at any state.
+    .on('teacher', () => ({ content: VERIFIED_REPLY }))
     .on('teacher:decision_points', (request) => ({
       json: {
         decision_points: agentTurns(context(request)).map(({ turn }) => ({
@@ -236,10 +258,6 @@ export function scriptSupportDesk(fake: FakeLlm): FakeLlm {
         rationale: 'Kept the courtesy step and added verification first.',
       },
     }))
-    .on('teacher:retest_verdict', (request) => {
-      const reply = context(request).split("# The agent's new move (with the coaching note)")[1] ?? '';
-      return { json: { passed: reply.includes('full name'), explanation: 'checked for verification first' } };
-    })
     .on('teacher:policy_check', () => ({ json: { conflict: false, clauses: [], explanation: 'consistent with the policy' } }))
     .on('teacher:scenarios', (request) => {
       const count = Number(/# Number of scenarios\n(\d+)/.exec(context(request))?.[1] ?? 1);

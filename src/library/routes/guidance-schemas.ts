@@ -6,6 +6,7 @@ import { STATUSES } from '../types.js';
 export const Status = oneOf(STATUSES);
 const ShortText = (max: number) => Type.Array(Type.String({ maxLength: max }), { maxItems: 200 });
 const Reason = Type.String({ maxLength: 2_000 });
+export const AppliesWhenFields = { after_tools: Type.Array(Type.String()), before_tools: Type.Array(Type.String()) };
 
 const ToolNames = (description: string) =>
   Type.Optional(Type.Array(Type.String({ pattern: TOOL_NAME_PATTERN }), { maxItems: 50, description }));
@@ -112,6 +113,14 @@ export const GuidanceEntryView = Type.Object(
     ...storedFields,
     created_at: Timestamp,
     updated_at: Timestamp,
+    pending_revision: Type.Optional(
+      Nullable(
+        Type.Object(
+          { id: Uuid, base_version: Type.Integer(), created_at: Timestamp },
+          { description: 'Single-entry reads only: a revision waiting for review (see …/guidance/{gid}/revisions); the entry is served as it is until it is approved' },
+        ),
+      ),
+    ),
   },
   { $id: 'GuidanceEntry' },
 );
