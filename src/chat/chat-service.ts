@@ -9,6 +9,8 @@ import { ModelCallAbortedError } from '../models/model-errors.js';
 import type { ModelRegistry } from '../models/model-registry.js';
 import type { RetrievedGuidance, Retriever } from '../retrieval/retriever.js';
 import { composePrompt, type Composition } from './composer.js';
+import { conversationKey, withheldByHoldout } from './holdout.js';
+import { redactMessages } from './redaction.js';
 import { namedTools, toolResultsGiven } from './tool-traces.js';
 import type { GuidanceRef } from './types.js';
 import type { Endpoint, RetrievalOutcome, TraceRecord, TraceStore } from './trace-store.js';
@@ -34,7 +36,12 @@ export interface Prepared {
   retrieval: RetrievalOutcome;
   /** Per entry in the prompt, the offered tools its guidance names. */
   namedTools: Record<string, string[]>;
+  /** Entries that would have entered the prompt but the hold-out withheld. */
+  withheld: GuidanceRef[];
 }
+
+/** The entries of a library not to be served now: those flagged by a policy edit, when the library says so. */
+export type UnservedEntries = (library: Library) => Promise<Set<string>>;
 
 export interface ChatAnswer {
   traceId: string;
@@ -85,6 +92,7 @@ export class ChatService {
     private readonly traces: TraceStore,
     private readonly config: ChatConfig,
     private readonly log: ErrorLog,
+    private readonly unserved: UnservedEntries,
   ) {}
 
   /** The prompt a frontend may send to its own model, traced so feedback can refer to it. */
@@ -165,25 +173,38 @@ export class ChatService {
     let guidance: RetrievedGuidance[] = [];
     let retrieval: RetrievalOutcome;
     try {
-      guidance = (await this.retriever.retrieve(turn.library, { messages: turn.messages, k: turn.k })).results;
+      guidance = await this.servable(turn);
       retrieval = { status: 'ok', error: null, ms: elapsed(started) };
     } catch (err) {
       retrieval = { status: 'failed', error: (err as Error).message, ms: elapsed(started) };
       if (this.config.onRetrievalError === 'fail') {
         const error = new RetrievalFailedError('guidance retrieval failed; the turn was not answered', { trace_id: traceId });
         const composition = { messages: [], used: [], dropped: [], guidanceTokens: 0 };
-        await this.traces.record(this.trace(turn, { traceId, composition, retrieval, namedTools: {} }, { status: 'error', model: null, error: failure(error).error }));
+        await this.traces.record(this.trace(turn, { traceId, composition, retrieval, namedTools: {}, withheld: [] }, { status: 'error', model: null, error: failure(error).error }));
         throw error;
       }
     }
-    const composition = composePrompt({
-      policy: turn.library.policy,
-      guidance,
-      messages: turn.messages,
-      guidanceTokenBudget: this.config.guidanceTokenBudget,
-    });
+    const compose = (notes: RetrievedGuidance[]) =>
+      composePrompt({ policy: turn.library.policy, guidance: notes, messages: turn.messages, guidanceTokenBudget: this.config.guidanceTokenBudget });
+    const full = compose(guidance);
+    // Withheld from what would have been in the prompt; the budget they free is left unused, so the
+    // two arms of an entry differ by that entry alone.
+    const conversation = conversationKey(turn.conversationId, traceId);
+    const withheld = full.used.filter((g) => withheldByHoldout(turn.library.holdout_rate, conversation, g.id));
+    const shown = new Set(full.used.filter((g) => !withheld.includes(g)).map((g) => g.id));
+    const composition = withheld.length === 0 ? full : { ...compose(guidance.filter((g) => shown.has(g.id))), dropped: full.dropped };
     const kept = new Set(composition.used.map((g) => g.id));
-    return { traceId, composition, retrieval, namedTools: namedTools(guidance.filter((g) => kept.has(g.id)), turn.params?.tools ?? []) };
+    return { traceId, composition, retrieval, withheld, namedTools: namedTools(guidance.filter((g) => kept.has(g.id)), turn.params?.tools ?? []) };
+  }
+
+  /**
+   * Retrieved guidance without the entries the library does not serve now. Those are filtered
+   * after retrieval, so it asks for as many more as there are, to still fill k.
+   */
+  private async servable(turn: Turn): Promise<RetrievedGuidance[]> {
+    const unserved = await this.unserved(turn.library);
+    const { results } = await this.retriever.retrieve(turn.library, { messages: turn.messages, k: turn.k + unserved.size });
+    return results.filter((g) => !unserved.has(g.id)).slice(0, turn.k);
   }
 
   private async recordFailure(turn: Turn, prepared: Prepared, model: string, started: number, err: unknown): Promise<void> {
@@ -213,6 +234,9 @@ export class ChatService {
       toolsOffered: (turn.params?.tools ?? []).map((tool) => tool.function.name),
       toolResults: toolResultsGiven(turn.messages),
       toolCalls: [],
+      withheld: prepared.withheld,
+      holdoutRate: turn.library.holdout_rate,
+      messages: this.config.traceMessages.keep ? redactMessages(turn.messages, this.config.traceMessages.redactions) : null,
       modelMs: null,
       usage: null,
       finishReason: null,
