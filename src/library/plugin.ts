@@ -9,20 +9,24 @@ import { LibraryView } from './routes/library-schemas.js';
 import { PolicyFlagView } from './routes/policy-flag-schemas.js';
 import { libraryScope } from './routes/library-scope.js';
 import { reembedRoutes } from './routes/reembed.js';
+import { reviewQueueRoutes } from './routes/review.js';
+import { ReviewItemView } from './routes/review-queue-schemas.js';
+import { ReviewQueue } from './review-queue.js';
 import { ReembedJobView } from './routes/reembed-schemas.js';
 
 /** Libraries and their guidance entries, and moving a library to another embedder in the background. */
 export default fp(
   async (app) => {
-    for (const schema of [LibraryView, PolicyFlagView, GuidanceEntryView, GuidanceInputBody, ReembedJobView]) app.addSchema(schema);
+    for (const schema of [LibraryView, PolicyFlagView, GuidanceEntryView, GuidanceInputBody, ReembedJobView, ReviewItemView]) app.addSchema(schema);
     app.addContentTypeParser(NDJSON, { parseAs: 'string' }, parseNdjson);
     const worker = new ReembedWorker(app.db, app.embedders, app.log, app.config.reembed);
     const jobs = new ReembedJobs(app.db, app.embedders, () => worker.wake());
     await app.register(libraryRoutes(app.libraries));
     await app.register(libraryScope, { routes: guidanceRoutes(app.guidance, app.idempotency) });
     await app.register(libraryScope, { routes: reembedRoutes(jobs) });
+    await app.register(libraryScope, { routes: reviewQueueRoutes(new ReviewQueue(app.db), app.policyFlags) });
     app.addHook('onReady', async () => worker.start());
     app.addHook('onClose', () => worker.stop());
   },
-  { name: 'library', dependencies: ['core', 'http', 'auth'], decorators: { fastify: ['db', 'config', 'embedders', 'libraries', 'guidance', 'idempotency'] } },
+  { name: 'library', dependencies: ['core', 'http', 'auth'], decorators: { fastify: ['db', 'config', 'embedders', 'libraries', 'policyFlags', 'guidance', 'idempotency'] } },
 );
