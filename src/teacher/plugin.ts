@@ -4,6 +4,8 @@ import { servedEndpoints } from './job-models.js';
 import { TeacherJobs } from './jobs.js';
 import { loadPrompts } from './prompts.js';
 import { reviewRoutes } from './routes/review.js';
+import { JobListing } from './job-listing.js';
+import { jobListRoutes } from './routes/job-list.js';
 import { jobRoutes, teachRoutes } from './routes/teach.js';
 import { TeacherJobView } from './routes/teach-schemas.js';
 import { SimilarEntries } from './similar-entries.js';
@@ -30,6 +32,7 @@ export default fp(
       cancelled: (jobId) => worker.cancelled(jobId),
     });
     await app.register(libraryScope, { routes: teachRoutes(jobs) });
+    await app.register(jobListRoutes(new JobListing(db)));
     await app.register(jobRoutes(jobs));
     await app.register(libraryScope, { routes: reviewRoutes(app.guidance, jobs) });
     app.addHook('onReady', async () => worker.start());
