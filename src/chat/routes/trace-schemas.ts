@@ -34,7 +34,7 @@ export const TraceView = Type.Object(
           description: 'Per entry in the prompt that names any, the offered tools its guidance names (what stats.tool_cues counts)',
         }),
       },
-      { description: 'Unlike message texts, tool arguments and results are kept (cut): they can hold customer data' },
+      { description: 'Tool arguments and results as the turn had them (cut, not redacted): they can hold customer data' },
     ),
     retrieval: Type.Object({
       status: Type.Union([Type.Literal('ok'), Type.Literal('failed')]),
