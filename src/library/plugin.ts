@@ -1,6 +1,8 @@
 import fp from 'fastify-plugin';
 import { NDJSON, parseNdjson } from '../http/json-lines.js';
 import { ReembedJobs } from './reembed-jobs.js';
+import { Releases } from './releases.js';
+import { Replay } from './replay.js';
 import { ReembedWorker } from './reembed-worker.js';
 import { guidanceRoutes } from './routes/guidance.js';
 import { GuidanceEntryView, GuidanceInputBody } from './routes/guidance-schemas.js';
@@ -9,6 +11,8 @@ import { LibraryView } from './routes/library-schemas.js';
 import { PolicyFlagView } from './routes/policy-flag-schemas.js';
 import { libraryScope } from './routes/library-scope.js';
 import { reembedRoutes } from './routes/reembed.js';
+import { ReleaseView } from './routes/release-schemas.js';
+import { releaseRoutes } from './routes/releases.js';
 import { reviewQueueRoutes } from './routes/review.js';
 import { ReviewItemView } from './routes/review-queue-schemas.js';
 import { ReviewQueue } from './review-queue.js';
@@ -17,7 +21,7 @@ import { ReembedJobView } from './routes/reembed-schemas.js';
 /** Libraries and their guidance entries, and moving a library to another embedder in the background. */
 export default fp(
   async (app) => {
-    for (const schema of [LibraryView, PolicyFlagView, GuidanceEntryView, GuidanceInputBody, ReembedJobView, ReviewItemView]) app.addSchema(schema);
+    for (const schema of [LibraryView, PolicyFlagView, GuidanceEntryView, GuidanceInputBody, ReembedJobView, ReviewItemView, ReleaseView]) app.addSchema(schema);
     app.addContentTypeParser(NDJSON, { parseAs: 'string' }, parseNdjson);
     const worker = new ReembedWorker(app.db, app.embedders, app.log, app.config.reembed);
     const jobs = new ReembedJobs(app.db, app.embedders, () => worker.wake());
@@ -25,6 +29,8 @@ export default fp(
     await app.register(libraryScope, { routes: guidanceRoutes(app.guidance, app.idempotency) });
     await app.register(libraryScope, { routes: reembedRoutes(jobs) });
     await app.register(libraryScope, { routes: reviewQueueRoutes(new ReviewQueue(app.db), app.policyFlags) });
+    const releases = new Releases(app.db, app.guidance);
+    await app.register(libraryScope, { routes: releaseRoutes(releases, new Replay(app.db, app.embedders, releases, app.config.retrieval.candidates)) });
     app.addHook('onReady', async () => worker.start());
     app.addHook('onClose', () => worker.stop());
   },
