@@ -117,13 +117,15 @@ export class Replay {
     const embedder = this.embedders.get(library.embedder);
     const vectors = new Map<string, number[][]>();
     const [a, b] = [await this.side(library, request.a, embedder, vectors), await this.side(library, request.b, embedder, vectors)];
-    const stored = await this.db.query<{ id: string; conversation_id: string | null; created_at: Date; messages: ChatMessage[] | null }>(
-      `SELECT id, conversation_id, created_at, messages FROM chat_traces
-       WHERE library_id = $1 AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)
+    const range = [library.id, request.from ?? null, request.to ?? null];
+    const IN_RANGE = 'library_id = $1 AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)';
+    const stored = await this.db.query<{ id: string; conversation_id: string | null; created_at: Date; messages: ChatMessage[] }>(
+      `SELECT id, conversation_id, created_at, messages FROM chat_traces WHERE ${IN_RANGE} AND messages IS NOT NULL
        ORDER BY created_at DESC, id DESC LIMIT $4`,
-      [library.id, request.from ?? null, request.to ?? null, request.limit],
+      [...range, request.limit],
     );
-    const replayable = stored.filter((t) => t.messages !== null).reverse();
+    const [withoutMessages] = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM chat_traces WHERE ${IN_RANGE} AND messages IS NULL`, range);
+    const replayable = stored.reverse();
     const conversations = new Map<string, ReplayConversation>();
     const byEntry = new Map<string, { entry_id: string; added: number; removed: number; changed_version: number }>();
     const tally = (entryId: string, field: 'added' | 'removed' | 'changed_version') => {
@@ -132,7 +134,7 @@ export class Replay {
       byEntry.set(entryId, row);
     };
     for (const trace of replayable) {
-      const messages = trace.messages!;
+      const { messages } = trace;
       const query = await buildConversationQuery(messages, embedder);
       const [lexemes] = await this.db.query<{ lexemes: string[] }>(
         "SELECT array(SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', $1))) AS lexemes",
@@ -174,7 +176,7 @@ export class Replay {
       changed_turns: turns.filter((t) => t.changed).length,
       conversations: [...conversations.values()],
       changed_conversations: [...conversations.values()].filter((c) => c.changed).length,
-      turns_without_messages: stored.length - replayable.length,
+      turns_without_messages: withoutMessages!.n,
       by_entry: [...byEntry.values()].sort((x, y) => (x.entry_id < y.entry_id ? -1 : 1)),
     };
   }
