@@ -1,5 +1,4 @@
 import t from 'tap';
-import { seededRandom } from '../src/evaluation/stats.js';
 import { admin, testApp } from './helpers/app.js';
 import { STUDENT_MODEL, studentEnv } from './helpers/chat.js';
 import { FakeOpenAI } from './helpers/fake-openai.js';
@@ -39,20 +38,29 @@ const TEXT: Record<Kind, string> = {
 };
 const PER_KIND = 90;
 
-/**
- * Planted outcomes. The planted entry raises ratings by 2 and resolution, and lowers violations;
- * the null entry changes nothing; the hard-case entry changes nothing either, but is retrieved only
- * for hard conversations, which go badly with or without it.
- */
-function outcome(kind: Kind, shown: boolean, random: () => number) {
-  const noise = Math.floor(random() * 3) - 1;
-  const clamp = (r: number) => Math.min(5, Math.max(1, r));
-  if (kind === 'planted') {
-    return { rating: clamp((shown ? 4 : 2) + noise), resolved: random() < (shown ? 0.85 : 0.3), policy_violation: random() < (shown ? 0.05 : 0.5) };
-  }
-  if (kind === 'null') return { rating: clamp(4 + noise), resolved: random() < 0.7, policy_violation: random() < 0.1 };
-  return { rating: clamp(2 + noise), resolved: random() < 0.2, policy_violation: random() < 0.3 };
+interface Said {
+  rating: number;
+  resolved: boolean;
+  policy_violation: boolean;
 }
+const cycle = (ratings: number[], resolved: number[], violated: number[]): Said[] =>
+  ratings.map((rating, i) => ({ rating, resolved: resolved[i] === 1, policy_violation: violated[i] === 1 }));
+
+/**
+ * Planted feedback, taken in turn from a fixed cycle per entry and arm, so each arm's outcomes are
+ * what was planted whichever conversations the hash put in it. The planted entry raises ratings by
+ * 2 and resolution, and lowers violations. The null entry's arms get the same cycle: nothing
+ * changes. So do the hard-case entry's, but it is retrieved only for hard conversations, which go
+ * badly with or without it.
+ */
+const PLANTED: Record<Kind, { shown: Said[]; withheld: Said[] }> = {
+  planted: {
+    shown: cycle([4, 5, 4, 3, 5], [1, 1, 1, 0, 1], [0, 0, 0, 0, 1]),
+    withheld: cycle([2, 1, 2, 3, 2], [0, 1, 0, 0, 0], [1, 0, 1, 0, 1]),
+  },
+  null: { shown: cycle([3, 4, 5, 4, 4], [1, 0, 1, 1, 0], [0, 0, 1, 0, 0]), withheld: cycle([3, 4, 5, 4, 4], [1, 0, 1, 1, 0], [0, 0, 1, 0, 0]) },
+  'hard-case': { shown: cycle([2, 1, 3, 2, 2], [0, 0, 1, 0, 0], [1, 0, 0, 1, 0]), withheld: cycle([2, 1, 3, 2, 2], [0, 0, 1, 0, 0], [1, 0, 0, 1, 0]) },
+};
 
 const excludesZero = ([lo, hi]: [number, number]) => lo > 0 || hi < 0;
 
@@ -62,7 +70,14 @@ t.test('hold-out: a planted effect shows an uplift excluding 0, a null entry one
   const lib = await createLibrary(app, { holdout_rate: 0.5 });
   const ids = (await importEntries(app, lib.id, ENTRIES)).ids;
   const idOf: Record<Kind, string> = { planted: ids[0]!, null: ids[1]!, 'hard-case': ids[2]! };
-  const random = seededRandom(16);
+  const given = new Map<string, number>();
+  const outcome = (kind: Kind, shown: boolean) => {
+    const arm = `${kind}:${shown}`;
+    const n = given.get(arm) ?? 0;
+    given.set(arm, n + 1);
+    const said = PLANTED[kind][shown ? 'shown' : 'withheld'];
+    return said[n % said.length]!;
+  };
 
   for (let i = 0; i < PER_KIND; i++) {
     for (const kind of ['planted', 'null', 'hard-case'] as Kind[]) {
@@ -83,7 +98,7 @@ t.test('hold-out: a planted effect shows an uplift excluding 0, a null entry one
         t.same(next.withheld.map((g: { id: string }) => g.id), withheld ? [idOf[kind]] : [], `${conversation_id}: consistent within the conversation`);
         t.equal(next.holdout_rate, 0.5);
       }
-      const fb = await app.inject({ method: 'POST', url: '/v1/feedback', headers: admin, payload: { conversation_id, ...outcome(kind, shown, random) } });
+      const fb = await app.inject({ method: 'POST', url: '/v1/feedback', headers: admin, payload: { conversation_id, ...outcome(kind, shown) } });
       t.equal(fb.statusCode, 201, fb.body);
     }
   }
@@ -109,10 +124,10 @@ t.test('hold-out: a planted effect shows an uplift excluding 0, a null entry one
     t.ok(needed === null || needed > 0, `null ${metric}: the interval needs more conversations (${needed})`);
   }
 
-  // The correlation says the hard-case entry costs over a point of rating; the experiment says nothing of the kind.
+  // The correlation says the hard-case entry costs most of a point of rating; the experiment says nothing of the kind.
   const hard = of('hard-case');
   const correlational = hard.when_used.mean_rating - hard.when_not_used.mean_rating;
-  t.ok(correlational < -1, `correlationally the hard-case entry looks harmful (${correlational})`);
+  t.ok(correlational < -0.8, `correlationally the hard-case entry looks harmful (${correlational})`);
   t.ok(hard.when_used.resolution_rate < hard.when_not_used.resolution_rate, 'and resolves less');
   t.notOk(excludesZero(hard.causal.mean_rating.ci95), `causally its rating uplift covers 0 (${JSON.stringify(hard.causal.mean_rating)})`);
   t.ok(hard.causal.mean_rating.ci95[0] > correlational, 'and excludes the correlational estimate');
