@@ -1,5 +1,6 @@
 import t from 'tap';
 import { TraceStore } from '../src/chat/trace-store.js';
+import { loadConfig } from '../src/config.js';
 import { admin, bearer, createKey, testApp } from './helpers/app.js';
 import { STUDENT_MODEL, studentEnv } from './helpers/chat.js';
 import { FakeOpenAI } from './helpers/fake-openai.js';
@@ -75,7 +76,7 @@ t.test('trace messages: off switch, redaction off, custom patterns, and erased a
   const trace = await traced(raw.app, 'an old conversation');
   await raw.db.query("UPDATE chat_traces SET created_at = now() - interval '31 days' WHERE id = $1", [trace.id]);
   const fresh = await traced(raw.app, 'a new conversation');
-  t.equal(await new TraceStore(raw.db).eraseExpiredMessages(30), false, 'one batch was enough');
+  t.equal(await new TraceStore(raw.db, raw.app.config.traces).eraseExpiredMessages(), false, 'one batch was enough');
   const after = async (id: string) => (await raw.app.inject({ method: 'GET', url: `/v1/traces/${id}`, headers: admin })).json();
   t.match(await after(trace.id), { id: trace.id, messages: null, status: 'ok' }, 'messages past retention are erased, the trace stays');
   t.same((await after(fresh.id)).messages, messages('a new conversation'));
@@ -123,4 +124,18 @@ t.test('feedback and jobs: listed with filters and totals, only within the key',
   const bad = await app.inject({ method: 'GET', url: '/v1/jobs?status=finished', headers: bearer(teacher.key) });
   t.equal(bad.statusCode, 400);
   t.match(bad.json().error.message, 'query.status');
+});
+
+t.test('invalid trace configuration names the variable', async (t) => {
+  const cases: [Record<string, string>, string][] = [
+    [{ TRACE_MESSAGES: 'yes' }, 'TRACE_MESSAGES'],
+    [{ TRACE_RETENTION_DAYS: '0' }, 'TRACE_RETENTION_DAYS'],
+    [{ TRACE_REDACT: 'maybe' }, 'TRACE_REDACT'],
+    [{ TRACE_REDACT_PATTERNS: '["email"]' }, 'TRACE_REDACT_PATTERNS'],
+    [{ TRACE_REDACT_PATTERNS: '{"bad": "(unclosed"}' }, 'TRACE_REDACT_PATTERNS'],
+    [{ TRACE_REDACT_PATTERNS: '{"n": 5}' }, 'TRACE_REDACT_PATTERNS'],
+  ];
+  for (const [env, variable] of cases) t.throws(() => loadConfig(env), { name: 'ConfigError', variable }, JSON.stringify(env));
+  t.match(loadConfig({}).traces, { keepMessages: true, retentionDays: 30, redactions: [{ label: 'email' }, { label: 'card' }, { label: 'phone' }] });
+  t.same(loadConfig({ TRACE_REDACT: 'off' }).traces.redactions, []);
 });

@@ -10,7 +10,6 @@ import type { ModelRegistry } from '../models/model-registry.js';
 import type { RetrievedGuidance, Retriever } from '../retrieval/retriever.js';
 import { composePrompt, type Composition } from './composer.js';
 import { conversationKey, withheldByHoldout } from './holdout.js';
-import { redactMessages } from './redaction.js';
 import { namedTools, toolResultsGiven } from './tool-traces.js';
 import type { GuidanceRef } from './types.js';
 import type { Endpoint, RetrievalOutcome, TraceRecord, TraceStore } from './trace-store.js';
@@ -236,7 +235,7 @@ export class ChatService {
       toolCalls: [],
       withheld: prepared.withheld,
       holdoutRate: turn.library.holdout_rate,
-      messages: this.config.traceMessages.keep ? redactMessages(turn.messages, this.config.traceMessages.redactions) : null,
+      messages: turn.messages,
       modelMs: null,
       usage: null,
       finishReason: null,

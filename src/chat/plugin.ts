@@ -21,11 +21,10 @@ import { TraceStore } from './trace-store.js';
 export default fp(
   async (app) => {
     for (const schema of [...chatSchemas, CoachField, TraceView, Outcome, UpliftSchema, EntryStats]) app.addSchema(schema);
-    const traces = new TraceStore(app.db);
+    const traces = new TraceStore(app.db, app.config.traces);
     const unserved = async (library: Library) => (library.serve_needs_review ? new Set<string>() : app.policyFlags.flaggedEntryIds(library.id));
     const chat = new ChatService(app.retriever, app.models, traces, app.config.chat, app.log, unserved);
-    const { retentionDays } = app.config.chat.traceMessages;
-    const retention = new PollingLoop(() => traces.eraseExpiredMessages(retentionDays), app.log, { name: 'trace retention', idleMs: 3_600_000, errorBackoffMs: 60_000 });
+    const retention = new PollingLoop(() => traces.eraseExpiredMessages(), app.log, { name: 'trace retention', idleMs: 3_600_000, errorBackoffMs: 60_000 });
     app.addHook('onReady', async () => retention.start());
     app.addHook('onClose', () => retention.stop());
     await app.register(libraryScope, { routes: chatRoutes(chat) });

@@ -1,9 +1,9 @@
-import type { TraceMessagesConfig } from '../config/chat.js';
+import type { TraceConfig } from '../config/traces.js';
 import type { ChatMessage } from '../messages.js';
 
-type Redactions = TraceMessagesConfig['redactions'];
+type Redactions = TraceConfig['redactions'];
 
-export function redactText(text: string, redactions: Redactions): string {
+function redactText(text: string, redactions: Redactions): string {
   return redactions.reduce((out, { label, pattern }) => out.replace(pattern, `[${label}]`), text);
 }
 

@@ -1,9 +1,11 @@
 import type { Principal } from '../auth/principal.js';
+import type { TraceConfig } from '../config/traces.js';
 import type { Db } from '../db/db.js';
 import type { Paged } from '../db/paged.js';
 import { NotFoundError } from '../errors.js';
 import type { ChatMessage, ToolCall } from '../messages.js';
 import type { Usage } from '../models/chat-model.js';
+import { redactMessages } from './redaction.js';
 import { tracedToolCalls, type TracedToolResult } from './tool-traces.js';
 import type { GuidanceRef } from './types.js';
 
@@ -36,8 +38,8 @@ export interface TraceRecord {
   withheld: GuidanceRef[];
   /** The library's hold-out rate when the turn was served. */
   holdoutRate: number;
-  /** The conversation the turn answered, redacted; null when traces keep no messages. */
-  messages: ChatMessage[] | null;
+  /** The conversation the turn answered, as given: the store redacts it, or keeps none (TraceConfig). */
+  messages: ChatMessage[];
   modelMs: number | null;
   usage: Usage | null;
   finishReason: string | null;
@@ -46,7 +48,9 @@ export interface TraceRecord {
 }
 
 /** A recorded turn, read back. */
-export interface Trace extends Omit<TraceRecord, 'keyId'> {
+export interface Trace extends Omit<TraceRecord, 'keyId' | 'messages'> {
+  /** Redacted; null when not kept, or erased after the retention period. */
+  messages: ChatMessage[] | null;
   createdAt: Date;
 }
 
@@ -141,7 +145,10 @@ const LIST_WHERE = `WHERE ($1::uuid[] IS NULL OR t.library_id = ANY($1::uuid[]))
 const visible = (principal: Principal, libraryId: string) => principal.libraryIds === null || principal.libraryIds.includes(libraryId);
 
 export class TraceStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly config: TraceConfig,
+  ) {}
 
   async record(trace: TraceRecord): Promise<void> {
     await this.db.transaction(async (tx) => {
@@ -156,7 +163,7 @@ export class TraceStore {
           trace.usage?.prompt_tokens ?? null, trace.usage?.completion_tokens ?? null, trace.usage?.total_tokens ?? null,
           trace.finishReason, trace.status, trace.error?.code ?? null, trace.error?.message ?? null,
           trace.toolsOffered, JSON.stringify(tracedToolCalls(trace.toolCalls)), JSON.stringify(trace.toolResults),
-          trace.holdoutRate, trace.messages === null ? null : JSON.stringify(trace.messages),
+          trace.holdoutRate, this.config.keepMessages ? JSON.stringify(redactMessages(trace.messages, this.config.redactions)) : null,
         ],
       );
       if (trace.withheld.length > 0) {
@@ -191,12 +198,12 @@ export class TraceStore {
    * Erases the messages of traces older than `retentionDays`, a batch at a time (the rest of the
    * trace stays: stats and provenance need it). True when a full batch went, so there may be more.
    */
-  async eraseExpiredMessages(retentionDays: number, batch = 1000): Promise<boolean> {
+  async eraseExpiredMessages(batch = 1000): Promise<boolean> {
     const erased = await this.db.query<{ id: string }>(
       `UPDATE chat_traces SET messages = NULL WHERE id IN (
          SELECT id FROM chat_traces WHERE messages IS NOT NULL AND created_at < now() - make_interval(days => $1) LIMIT $2)
        RETURNING id`,
-      [retentionDays, batch],
+      [this.config.retentionDays, batch],
     );
     return erased.length === batch;
   }

@@ -1,15 +1,5 @@
 import { ConfigError, integer, text, type Env } from './env.js';
 
-/** What traces keep of the conversations they answered. */
-export interface TraceMessagesConfig {
-  /** Whether traces keep the messages at all (TRACE_MESSAGES). */
-  keep: boolean;
-  /** Messages older than this are erased from traces; the rest of the trace stays. */
-  retentionDays: number;
-  /** Applied to every message text before storage, each match replaced by `[label]`; empty: nothing is redacted. */
-  redactions: { label: string; pattern: RegExp }[];
-}
-
 export interface ChatConfig {
   /** fail: a retrieval error fails the turn (503); continue: answer with the policy alone, noted in the trace. */
   onRetrievalError: 'fail' | 'continue';
@@ -17,50 +7,6 @@ export interface ChatConfig {
   guidanceTokenBudget: number;
   /** Time from receiving a chat request to the end of its answer (the whole stream), retries included. */
   deadlineMs: number;
-  traceMessages: TraceMessagesConfig;
-}
-
-/**
- * E-mail addresses; card numbers (13–19 digits, spaces or dashes between groups); phone numbers
- * (an optional +country code, then 7 or more digits in groups). Cards go first: their digits
- * would otherwise read as a phone number.
- */
-const DEFAULT_REDACTIONS: Record<string, string> = {
-  email: '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}',
-  card: '\\b(?:\\d[ -]?){12,18}\\d\\b',
-  phone: '(?:\\+\\d{1,3}[ .-]?)?(?:\\(\\d{1,4}\\)[ .-]?)?\\d{2,4}(?:[ .-]?\\d{2,4}){2,4}\\b',
-};
-
-function onOff(env: Env, name: string, fallback: boolean): boolean {
-  const raw = text(env, name);
-  if (raw === undefined) return fallback;
-  if (raw === 'on') return true;
-  if (raw === 'off') return false;
-  throw new ConfigError(name, `must be "on" or "off", got "${raw}"`);
-}
-
-function redactions(env: Env): TraceMessagesConfig['redactions'] {
-  if (!onOff(env, 'TRACE_REDACT', true)) return [];
-  const raw = text(env, 'TRACE_REDACT_PATTERNS');
-  let patterns: unknown = DEFAULT_REDACTIONS;
-  if (raw !== undefined) {
-    try {
-      patterns = JSON.parse(raw);
-    } catch {
-      throw new ConfigError('TRACE_REDACT_PATTERNS', 'must be a JSON object of {"label": "regular expression"}');
-    }
-  }
-  if (typeof patterns !== 'object' || patterns === null || Array.isArray(patterns)) {
-    throw new ConfigError('TRACE_REDACT_PATTERNS', 'must be a JSON object of {"label": "regular expression"}');
-  }
-  return Object.entries(patterns).map(([label, source]) => {
-    if (typeof source !== 'string') throw new ConfigError('TRACE_REDACT_PATTERNS', `"${label}" must be a regular expression in a string`);
-    try {
-      return { label, pattern: new RegExp(source, 'g') };
-    } catch (err) {
-      throw new ConfigError('TRACE_REDACT_PATTERNS', `"${label}" is not a valid regular expression: ${(err as Error).message}`);
-    }
-  });
 }
 
 export function loadChatConfig(env: Env): ChatConfig {
@@ -72,10 +18,5 @@ export function loadChatConfig(env: Env): ChatConfig {
     onRetrievalError,
     guidanceTokenBudget: integer(env, 'CHAT_GUIDANCE_TOKEN_BUDGET', 2_000, 0, 1_000_000),
     deadlineMs: integer(env, 'CHAT_DEADLINE_MS', 120_000, 100, 3_600_000),
-    traceMessages: {
-      keep: onOff(env, 'TRACE_MESSAGES', true),
-      retentionDays: integer(env, 'TRACE_RETENTION_DAYS', 30, 1, 36_500),
-      redactions: redactions(env),
-    },
   };
 }
