@@ -15,9 +15,10 @@ import {
 import { loadServerConfig, type ServerConfig } from './config/server.js';
 import { loadTelemetryConfig, type TelemetryConfig } from './config/telemetry.js';
 import { loadTeacherConfig, type TeacherConfig } from './config/teacher.js';
+import { loadTraceConfig, type TraceConfig } from './config/traces.js';
 
 export { ConfigError } from './config/env.js';
-export type { ChatConfig, EmbedderConfig };
+export type { ChatConfig, EmbedderConfig, TraceConfig };
 export type { ModelEndpointConfig, ModelRole } from './config/models.js';
 export type { ModelPrice } from './config/teacher.js';
 
@@ -33,6 +34,7 @@ export interface Config {
   reembed: ReembedConfig;
   models: ModelsConfig;
   chat: ChatConfig;
+  traces: TraceConfig;
   teacher: TeacherConfig;
 }
 
@@ -48,6 +50,7 @@ export function loadConfig(env: Env = process.env): Config {
     reembed: loadReembedConfig(env),
     models: loadModelsConfig(env),
     chat: loadChatConfig(env),
+    traces: loadTraceConfig(env),
     teacher: loadTeacherConfig(env),
   };
 }

@@ -7,10 +7,11 @@ import type { Completion, CompletionParams, Logprobs, StreamPart, ToolCallDelta,
 import { Deadline } from '../models/deadline.js';
 import { ModelCallAbortedError } from '../models/model-errors.js';
 import type { ModelRegistry } from '../models/model-registry.js';
-import { recordGuidanceInPrompt } from '../ops/instruments.js';
+import { recordGuidanceInPrompt, recordWithheld } from '../ops/instruments.js';
 import { withSpan } from '../ops/tracing.js';
 import type { RetrievedGuidance, Retriever } from '../retrieval/retriever.js';
 import { composePrompt, type Composition } from './composer.js';
+import { conversationKey, withheldByHoldout } from './holdout.js';
 import { namedTools, toolResultsGiven } from './tool-traces.js';
 import type { GuidanceRef } from './types.js';
 import type { Endpoint, RetrievalOutcome, TraceRecord, TraceStore } from './trace-store.js';
@@ -36,7 +37,12 @@ export interface Prepared {
   retrieval: RetrievalOutcome;
   /** Per entry in the prompt, the offered tools its guidance names. */
   namedTools: Record<string, string[]>;
+  /** Entries that would have entered the prompt but the hold-out withheld. */
+  withheld: GuidanceRef[];
 }
+
+/** The entries of a library not to be served now: those flagged by a policy edit, when the library says so. */
+export type UnservedEntries = (library: Library) => Promise<Set<string>>;
 
 /** The student's completion, with what Coach put in front of it. */
 export interface ChatAnswer extends Omit<Completion, 'latencyMs'> {
@@ -83,6 +89,7 @@ export class ChatService {
     private readonly traces: TraceStore,
     private readonly config: ChatConfig,
     private readonly log: ErrorLog,
+    private readonly unserved: UnservedEntries,
   ) {}
 
   /** The prompt a frontend may send to its own model, traced so feedback can refer to it. */
@@ -176,25 +183,49 @@ export class ChatService {
     let guidance: RetrievedGuidance[] = [];
     let retrieval: RetrievalOutcome;
     try {
-      guidance = (await this.retriever.retrieve(turn.library, { messages: turn.messages, k: turn.k })).results;
+      guidance = await this.servable(turn);
       retrieval = { status: 'ok', error: null, ms: elapsed(started) };
     } catch (err) {
       retrieval = { status: 'failed', error: (err as Error).message, ms: elapsed(started) };
       if (this.config.onRetrievalError === 'fail') {
         const error = new RetrievalFailedError('guidance retrieval failed; the turn was not answered', { trace_id: traceId });
         const composition = { messages: [], used: [], dropped: [], guidanceTokens: 0 };
-        await this.traces.record(this.trace(turn, { traceId, composition, retrieval, namedTools: {} }, { status: 'error', model: null, error: failure(error).error }));
+        await this.traces.record(this.trace(turn, { traceId, composition, retrieval, namedTools: {}, withheld: [] }, { status: 'error', model: null, error: failure(error).error }));
         throw error;
       }
     }
-    const composition = await withSpan('compose', { 'coach.candidates': guidance.length }, async (span) => {
-      const composed = composePrompt({ policy: turn.library.policy, guidance, messages: turn.messages, guidanceTokenBudget: this.config.guidanceTokenBudget });
-      span.setAttributes({ 'coach.guidance_used': composed.used.length, 'coach.guidance_dropped': composed.dropped.length, 'coach.guidance_tokens': composed.guidanceTokens });
-      return composed;
+    const compose = (notes: RetrievedGuidance[]) =>
+      composePrompt({ policy: turn.library.policy, guidance: notes, messages: turn.messages, guidanceTokenBudget: this.config.guidanceTokenBudget });
+    // Withheld from what would have been in the prompt; the budget they free is left unused, so the
+    // two arms of an entry differ by that entry alone.
+    const conversation = conversationKey(turn.conversationId, traceId);
+    const { composition, withheld } = await withSpan('compose', { 'coach.candidates': guidance.length }, async (span) => {
+      const full = compose(guidance);
+      const held = full.used.filter((g) => withheldByHoldout(turn.library.holdout_rate, conversation, g.id));
+      const shown = new Set(full.used.filter((g) => !held.includes(g)).map((g) => g.id));
+      const composed = held.length === 0 ? full : { ...compose(guidance.filter((g) => shown.has(g.id))), dropped: full.dropped };
+      span.setAttributes({
+        'coach.guidance_used': composed.used.length,
+        'coach.guidance_dropped': composed.dropped.length,
+        'coach.guidance_withheld': held.length,
+        'coach.guidance_tokens': composed.guidanceTokens,
+      });
+      return { composition: composed, withheld: held };
     });
     recordGuidanceInPrompt(composition.used.length);
+    if (withheld.length > 0) recordWithheld(withheld.length);
     const kept = new Set(composition.used.map((g) => g.id));
-    return { traceId, composition, retrieval, namedTools: namedTools(guidance.filter((g) => kept.has(g.id)), turn.params?.tools ?? []) };
+    return { traceId, composition, retrieval, withheld, namedTools: namedTools(guidance.filter((g) => kept.has(g.id)), turn.params?.tools ?? []) };
+  }
+
+  /**
+   * Retrieved guidance without the entries the library does not serve now. Those are filtered
+   * after retrieval, so it asks for as many more as there are, to still fill k.
+   */
+  private async servable(turn: Turn): Promise<RetrievedGuidance[]> {
+    const unserved = await this.unserved(turn.library);
+    const { results } = await this.retriever.retrieve(turn.library, { messages: turn.messages, k: turn.k + unserved.size });
+    return results.filter((g) => !unserved.has(g.id)).slice(0, turn.k);
   }
 
   private async recordFailure(turn: Turn, prepared: Prepared, model: string, started: number, err: unknown): Promise<void> {
@@ -224,6 +255,9 @@ export class ChatService {
       toolsOffered: (turn.params?.tools ?? []).map((tool) => tool.function.name),
       toolResults: toolResultsGiven(turn.messages),
       toolCalls: [],
+      withheld: prepared.withheld,
+      holdoutRate: turn.library.holdout_rate,
+      messages: turn.messages,
       modelMs: null,
       usage: null,
       finishReason: null,

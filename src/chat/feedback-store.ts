@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.js';
 import type { Db, Queryable } from '../db/db.js';
+import type { Paged } from '../db/paged.js';
 import { NotFoundError } from '../errors.js';
 
 /** What a caller says about one turn, or about a conversation (recorded against its latest turn). */
@@ -21,6 +22,21 @@ export interface Feedback {
   comment: string | null;
   created_at: Date;
 }
+
+export interface FeedbackFilter {
+  libraryId?: string;
+  conversationId?: string;
+  traceId?: string;
+  /** created_at ≥ from and < to. */
+  from?: Date;
+  to?: Date;
+  limit: number;
+  offset: number;
+}
+
+const LIST_WHERE = `WHERE ($1::uuid[] IS NULL OR f.library_id = ANY($1::uuid[])) AND ($2::uuid IS NULL OR f.library_id = $2)
+  AND ($3::text IS NULL OR f.conversation_id = $3) AND ($4::uuid IS NULL OR f.trace_id = $4)
+  AND ($5::timestamptz IS NULL OR f.created_at >= $5) AND ($6::timestamptz IS NULL OR f.created_at < $6)`;
 
 interface Target {
   id: string;
@@ -55,6 +71,18 @@ export class FeedbackStore {
       await alsoStore?.(tx, row!.library_id, row!);
       return row!;
     });
+  }
+
+  /** Feedback in the libraries the caller may see, newest first. */
+  async list(principal: Principal, filter: FeedbackFilter): Promise<Paged<Feedback>> {
+    const params = [principal.libraryIds, filter.libraryId ?? null, filter.conversationId ?? null, filter.traceId ?? null, filter.from ?? null, filter.to ?? null];
+    const [count] = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM chat_feedback f ${LIST_WHERE}`, params);
+    const items = await this.db.query<Feedback>(
+      `SELECT f.id, f.library_id, f.trace_id, f.conversation_id, f.rating, f.resolved, f.policy_violation, f.comment, f.created_at
+       FROM chat_feedback f ${LIST_WHERE} ORDER BY f.created_at DESC, f.id DESC LIMIT $7 OFFSET $8`,
+      [...params, filter.limit, filter.offset],
+    );
+    return { items, total: count!.n };
   }
 
   private async target(principal: Principal, input: FeedbackInput): Promise<Target> {

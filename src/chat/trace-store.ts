@@ -1,8 +1,11 @@
 import type { Principal } from '../auth/principal.js';
+import type { TraceConfig } from '../config/traces.js';
 import type { Db } from '../db/db.js';
+import type { Paged } from '../db/paged.js';
 import { NotFoundError } from '../errors.js';
-import type { ToolCall } from '../messages.js';
+import type { ChatMessage, ToolCall } from '../messages.js';
 import type { Usage } from '../models/chat-model.js';
+import { redactMessages } from './redaction.js';
 import { tracedToolCalls, type TracedToolResult } from './tool-traces.js';
 import type { GuidanceRef } from './types.js';
 
@@ -31,6 +34,12 @@ export interface TraceRecord {
   toolResults: TracedToolResult[];
   /** The calls the student answered with; their arguments are cut as results are. */
   toolCalls: ToolCall[];
+  /** Entries the hold-out kept out of the prompt. */
+  withheld: GuidanceRef[];
+  /** The library's hold-out rate when the turn was served. */
+  holdoutRate: number;
+  /** The conversation the turn answered, as given: the store redacts it, or keeps none (TraceConfig). */
+  messages: ChatMessage[];
   modelMs: number | null;
   usage: Usage | null;
   finishReason: string | null;
@@ -39,7 +48,9 @@ export interface TraceRecord {
 }
 
 /** A recorded turn, read back. */
-export interface Trace extends Omit<TraceRecord, 'keyId'> {
+export interface Trace extends Omit<TraceRecord, 'keyId' | 'messages'> {
+  /** Redacted; null when not kept, or erased after the retention period. */
+  messages: ChatMessage[] | null;
   createdAt: Date;
 }
 
@@ -67,12 +78,17 @@ interface TraceRow {
   tool_calls: ToolCall[];
   tool_results: TracedToolResult[];
   named_tools: Record<string, string[]>;
+  withheld: GuidanceRef[];
+  holdout_rate: number;
+  messages: ChatMessage[] | null;
 }
 
 const SELECT = `
   SELECT t.id, t.library_id, t.conversation_id, t.endpoint, t.stream, t.model, t.retrieval_status, t.retrieval_error,
          t.retrieval_ms, t.model_ms, t.prompt_tokens, t.completion_tokens, t.total_tokens, t.finish_reason, t.status,
-         t.error_code, t.error_message, t.created_at, t.tools_offered, t.tool_calls, t.tool_results,
+         t.error_code, t.error_message, t.created_at, t.tools_offered, t.tool_calls, t.tool_results, t.holdout_rate, t.messages,
+         coalesce((SELECT json_agg(json_build_object('id', w.entry_id, 'version', w.version, 'score', w.score) ORDER BY w.score DESC, w.entry_id)
+                   FROM chat_trace_withheld w WHERE w.trace_id = t.id), '[]'::json) AS withheld,
          coalesce((SELECT json_agg(json_build_object('id', g.entry_id, 'version', g.version, 'score', g.score) ORDER BY g.rank)
                    FROM chat_trace_guidance g WHERE g.trace_id = t.id), '[]'::json) AS guidance,
          coalesce((SELECT json_object_agg(g.entry_id, g.named_tools)
@@ -93,6 +109,9 @@ function trace(row: TraceRow): Trace {
     toolsOffered: row.tools_offered,
     toolResults: row.tool_results,
     toolCalls: row.tool_calls,
+    withheld: row.withheld,
+    holdoutRate: row.holdout_rate,
+    messages: row.messages,
     modelMs: row.model_ms,
     usage:
       row.total_tokens === null
@@ -105,26 +124,55 @@ function trace(row: TraceRow): Trace {
   };
 }
 
+/** Filters of a trace listing; every one optional, all of them must hold. */
+export interface TraceFilter {
+  libraryId?: string;
+  conversationId?: string;
+  /** created_at ≥ from and < to. */
+  from?: Date;
+  to?: Date;
+  status?: TraceStatus;
+  model?: string;
+  newestFirst: boolean;
+  limit: number;
+  offset: number;
+}
+
+const LIST_WHERE = `WHERE ($1::uuid[] IS NULL OR t.library_id = ANY($1::uuid[])) AND ($2::uuid IS NULL OR t.library_id = $2)
+  AND ($3::text IS NULL OR t.conversation_id = $3) AND ($4::timestamptz IS NULL OR t.created_at >= $4)
+  AND ($5::timestamptz IS NULL OR t.created_at < $5) AND ($6::text IS NULL OR t.status = $6) AND ($7::text IS NULL OR t.model = $7)`;
+
 const visible = (principal: Principal, libraryId: string) => principal.libraryIds === null || principal.libraryIds.includes(libraryId);
 
 export class TraceStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly config: TraceConfig,
+  ) {}
 
   async record(trace: TraceRecord): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO chat_traces (id, library_id, conversation_id, key_id, endpoint, stream, model, retrieval_status, retrieval_error,
            retrieval_ms, model_ms, prompt_tokens, completion_tokens, total_tokens, finish_reason, status, error_code, error_message,
-           tools_offered, tool_calls, tool_results)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+           tools_offered, tool_calls, tool_results, holdout_rate, messages)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
         [
           trace.id, trace.libraryId, trace.conversationId, trace.keyId, trace.endpoint, trace.stream, trace.model,
           trace.retrieval.status, trace.retrieval.error, trace.retrieval.ms, trace.modelMs,
           trace.usage?.prompt_tokens ?? null, trace.usage?.completion_tokens ?? null, trace.usage?.total_tokens ?? null,
           trace.finishReason, trace.status, trace.error?.code ?? null, trace.error?.message ?? null,
           trace.toolsOffered, JSON.stringify(tracedToolCalls(trace.toolCalls)), JSON.stringify(trace.toolResults),
+          trace.holdoutRate, this.config.keepMessages ? JSON.stringify(redactMessages(trace.messages, this.config.redactions)) : null,
         ],
       );
+      if (trace.withheld.length > 0) {
+        await tx.query(
+          `INSERT INTO chat_trace_withheld (trace_id, entry_id, version, score)
+           SELECT $1, w.entry_id, w.version, w.score FROM unnest($2::uuid[], $3::int[], $4::float8[]) AS w(entry_id, version, score)`,
+          [trace.id, trace.withheld.map((g) => g.id), trace.withheld.map((g) => g.version), trace.withheld.map((g) => g.score)],
+        );
+      }
       if (trace.guidance.length === 0) return;
       // Each entry's named tools as JSON text: unnest cannot take an array of arrays of different lengths.
       await tx.query(
@@ -146,13 +194,32 @@ export class TraceStore {
     return trace(row);
   }
 
-  /** The turns of a conversation in the libraries the caller may see, oldest first. */
-  async listByConversation(principal: Principal, conversationId: string, limit: number): Promise<Trace[]> {
-    const rows = await this.db.query<TraceRow>(
-      `${SELECT} WHERE t.conversation_id = $1 AND ($2::uuid[] IS NULL OR t.library_id = ANY($2::uuid[]))
-       ORDER BY t.created_at, t.id LIMIT $3`,
-      [conversationId, principal.libraryIds, limit],
+  /**
+   * Erases the messages of traces older than `retentionDays`, a batch at a time (the rest of the
+   * trace stays: stats and provenance need it). True when a full batch went, so there may be more.
+   */
+  async eraseExpiredMessages(batch = 1000): Promise<boolean> {
+    const erased = await this.db.query<{ id: string }>(
+      `UPDATE chat_traces SET messages = NULL WHERE id IN (
+         SELECT id FROM chat_traces WHERE messages IS NOT NULL AND created_at < now() - make_interval(days => $1) LIMIT $2)
+       RETURNING id`,
+      [this.config.retentionDays, batch],
     );
-    return rows.map(trace);
+    return erased.length === batch;
+  }
+
+  /** Traces in the libraries the caller may see, by creation time. */
+  async list(principal: Principal, filter: TraceFilter): Promise<Paged<Trace>> {
+    const params = [
+      principal.libraryIds, filter.libraryId ?? null, filter.conversationId ?? null, filter.from ?? null, filter.to ?? null,
+      filter.status ?? null, filter.model ?? null,
+    ];
+    const direction = filter.newestFirst ? 'DESC' : 'ASC';
+    const [count] = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM chat_traces t ${LIST_WHERE}`, params);
+    const rows = await this.db.query<TraceRow>(
+      `${SELECT} ${LIST_WHERE} ORDER BY t.created_at ${direction}, t.id ${direction} LIMIT $8 OFFSET $9`,
+      [...params, filter.limit, filter.offset],
+    );
+    return { items: rows.map(trace), total: count!.n };
   }
 }

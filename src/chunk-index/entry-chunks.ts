@@ -23,7 +23,7 @@ export interface EmbeddedChunk {
 }
 
 /** The separately embedded search units of an entry. */
-function chunkTexts(content: SearchedContent): ChunkText[] {
+export function chunkTexts(content: SearchedContent): ChunkText[] {
   return [
     { kind: 'scenario', ordinal: 0, text: content.scenario },
     { kind: 'guidance', ordinal: 0, text: content.guidance },

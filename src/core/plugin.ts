@@ -5,6 +5,7 @@ import { defaultMigrationsDir, migrate } from '../db/migrate.js';
 import { openDb, openReadDb } from '../db/open-db.js';
 import { GuidanceStore } from '../library/guidance-store.js';
 import { Libraries } from '../library/libraries.js';
+import { PolicyFlags } from '../library/policy-flags.js';
 import { ModelRegistry } from '../models/model-registry.js';
 import { Embedders } from '../retrieval/embedders.js';
 import { Retriever } from '../retrieval/retriever.js';
@@ -17,6 +18,8 @@ declare module 'fastify' {
     readDb: Db;
     embedders: Embedders;
     libraries: Libraries;
+    /** Entries flagged by policy edits; `onFlagged` is where other features hear of new flags. */
+    policyFlags: PolicyFlags;
     guidance: GuidanceStore;
     retriever: Retriever;
     models: ModelRegistry;
@@ -49,7 +52,9 @@ export default fp<CoreOptions>(
     app.decorate('db', db);
     app.decorate('readDb', readDb);
     app.decorate('embedders', embedders);
-    app.decorate('libraries', new Libraries(db, embedders));
+    const policyFlags = new PolicyFlags(db);
+    app.decorate('policyFlags', policyFlags);
+    app.decorate('libraries', new Libraries(db, embedders, policyFlags));
     app.decorate('guidance', new GuidanceStore(db, embedders, config.retrieval.duplicateThreshold));
     app.decorate('retriever', new Retriever(readDb, embedders, config.retrieval));
     app.decorate('models', new ModelRegistry(config.models));

@@ -4,18 +4,27 @@ import type { Db } from '../db/db.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Embedders } from '../retrieval/embedders.js';
+import type { PolicyFlag, PolicyFlags } from './policy-flags.js';
 import type { Library } from './types.js';
 
-const COLUMNS = 'id, name, description, policy, embedder, embedding_dim, created_at, updated_at';
+const COLUMNS = 'id, name, description, policy, embedder, embedding_dim, holdout_rate, serve_needs_review, created_at, updated_at';
 
 export interface LibraryInput {
   name: string;
   description?: string;
   policy?: string;
   embedder?: string;
+  holdoutRate?: number;
+  serveNeedsReview?: boolean;
 }
 
 export type LibraryPatch = Partial<Omit<LibraryInput, 'embedder'>>;
+
+/** The library as changed, and the entries its policy edit flagged for review. */
+export interface LibraryUpdate {
+  library: Library;
+  flagged: PolicyFlag[];
+}
 
 function nameTaken(err: unknown, name: string | undefined): unknown {
   return isUniqueViolation(err, 'libraries_name_key') ? new ConflictError(`a library named "${name}" already exists`, { field: 'name' }) : err;
@@ -25,14 +34,16 @@ export class Libraries {
   constructor(
     private readonly db: Db,
     private readonly embedders: Embedders,
+    private readonly policyFlags: PolicyFlags,
   ) {}
 
   async create(input: LibraryInput): Promise<Library> {
     const embedder = this.embedders.get(input.embedder ?? this.embedders.defaultId);
     try {
       const [row] = await this.db.query<Library>(
-        `INSERT INTO libraries (name, description, policy, embedder, embedding_dim) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-        [input.name, input.description ?? '', input.policy ?? '', embedder.id, embedder.dimension],
+        `INSERT INTO libraries (name, description, policy, embedder, embedding_dim, holdout_rate, serve_needs_review)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+        [input.name, input.description ?? '', input.policy ?? '', embedder.id, embedder.dimension, input.holdoutRate ?? 0, input.serveNeedsReview ?? true],
       );
       return row!;
     } catch (err) {
@@ -55,15 +66,20 @@ export class Libraries {
     return row;
   }
 
-  async update(library: Library, patch: LibraryPatch): Promise<Library> {
+  /** A policy edit flags, in the same transaction, the entries quoting clauses it changed or removed. */
+  async update(library: Library, patch: LibraryPatch, keyId: string | null): Promise<LibraryUpdate> {
     try {
-      const [row] = await this.db.query<Library>(
-        `UPDATE libraries SET name = coalesce($2, name), description = coalesce($3, description), policy = coalesce($4, policy),
-                updated_at = now()
-         WHERE id = $1 RETURNING ${COLUMNS}`,
-        [library.id, patch.name ?? null, patch.description ?? null, patch.policy ?? null],
-      );
-      return row!;
+      return await this.db.transaction(async (tx) => {
+        const [before] = await tx.query<{ policy: string }>('SELECT policy FROM libraries WHERE id = $1 FOR UPDATE', [library.id]);
+        const [row] = await tx.query<Library>(
+          `UPDATE libraries SET name = coalesce($2, name), description = coalesce($3, description), policy = coalesce($4, policy),
+                  holdout_rate = coalesce($5, holdout_rate), serve_needs_review = coalesce($6, serve_needs_review), updated_at = now()
+           WHERE id = $1 RETURNING ${COLUMNS}`,
+          [library.id, patch.name ?? null, patch.description ?? null, patch.policy ?? null, patch.holdoutRate ?? null, patch.serveNeedsReview ?? null],
+        );
+        const flagged = before === undefined ? [] : await this.policyFlags.flagPolicyEdit(tx, library.id, before.policy, row!.policy, keyId);
+        return { library: row!, flagged };
+      });
     } catch (err) {
       throw nameTaken(err, patch.name);
     }

@@ -8,6 +8,10 @@ export interface Library {
   policy: string;
   embedder: string;
   embedding_dim: number;
+  /** Probability that an entry about to enter a prompt is withheld, per conversation and entry (see holdout.ts). */
+  holdout_rate: number;
+  /** Whether entries flagged by a policy edit are served until someone reviews them. */
+  serve_needs_review: boolean;
   created_at: Date;
   updated_at: Date;
 }

@@ -41,7 +41,7 @@ interface ToolStateExplanation {
  * customer's words, cannot tell the two apart. A tenth of the score range: enough to lift such a
  * note over an otherwise close match, not over a clearly better one.
  */
-const TOOL_STATE_BONUS = 0.1;
+export const TOOL_STATE_BONUS = 0.1;
 
 export interface RetrievedGuidance
   extends Pick<GuidanceEntry, 'id' | 'external_id' | 'version' | 'scenario' | 'guidance' | 'tags' | 'policy_refs' | 'applies_when' | 'status'> {

@@ -6,6 +6,8 @@ import { LiftRecords } from './lift-records.js';
 import { loadPrompts } from './prompts.js';
 import { liftRoutes } from './routes/lift.js';
 import { reviewRoutes } from './routes/review.js';
+import { JobListing } from './job-listing.js';
+import { jobListRoutes } from './routes/job-list.js';
 import { jobRoutes, teachRoutes } from './routes/teach.js';
 import { TeacherJobView } from './routes/teach-schemas.js';
 import { SimilarEntries } from './similar-entries.js';
@@ -36,6 +38,7 @@ export default fp(
       cancelled: (jobId) => worker.cancelled(jobId),
     });
     await app.register(libraryScope, { routes: teachRoutes(jobs) });
+    await app.register(jobListRoutes(new JobListing(db)));
     await app.register(jobRoutes(jobs));
     await app.register(libraryScope, { routes: reviewRoutes(app.guidance, jobs) });
     await app.register(libraryScope, { routes: liftRoutes(new LiftRecords(db)) });

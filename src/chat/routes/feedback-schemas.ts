@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { Page, PageQueryFields } from '../../http/paging.js';
 import { Nullable, Timestamp, Uuid } from '../../http/schemas.js';
 import { ConversationId } from './chat-schemas.js';
 
@@ -27,3 +28,19 @@ export const FeedbackView = Type.Object({
   created_at: Timestamp,
 });
 export type FeedbackView = Static<typeof FeedbackView>;
+
+export const FeedbackPage = Page(FeedbackView);
+export type FeedbackPage = Static<typeof FeedbackPage>;
+
+export const FeedbackListQuery = Type.Object(
+  {
+    library_id: Type.Optional(Uuid),
+    conversation_id: Type.Optional(ConversationId),
+    trace_id: Type.Optional(Uuid),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Feedback given at or after this time' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Feedback given before this time' })),
+    ...PageQueryFields,
+  },
+  { additionalProperties: false },
+);
+export type FeedbackListQuery = Static<typeof FeedbackListQuery>;

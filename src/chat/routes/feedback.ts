@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ValidationError } from '../../errors.js';
 import { IdempotencyHeaders, type IdempotencyKeys } from '../../http/idempotency.js';
+import { page } from '../../http/paging.js';
 import { errorResponses, json } from '../../http/schemas.js';
 import type { FeedbackInput, FeedbackStore } from '../feedback-store.js';
-import { FeedbackBody, FeedbackView } from './feedback-schemas.js';
+import { FeedbackBody, FeedbackListQuery, FeedbackPage, FeedbackView } from './feedback-schemas.js';
 
 /** The body's target (exactly one of trace and conversation) and at least one thing said about it. */
 function feedbackInput({ trace_id, conversation_id, rating, resolved, policy_violation, comment }: FeedbackBody): FeedbackInput {
@@ -39,6 +40,26 @@ export const feedbackRoutes = (feedback: FeedbackStore, idempotency: Idempotency
     async (request, reply) => {
       const input = feedbackInput(request.body);
       return idempotency.run(request, reply, 201, (alsoStore) => feedback.add(request.principal, input, alsoStore));
+    },
+  );
+
+  app.get(
+    '/v1/feedback',
+    {
+      schema: {
+        operationId: 'listFeedback',
+        tags: ['traces'],
+        summary: 'Feedback by library, conversation, trace and time range, newest first, paged with the total',
+        description: 'Only feedback on the libraries the key may use; a library_id outside them lists nothing.',
+        querystring: FeedbackListQuery,
+        response: { 200: json('A page of feedback and how many match', FeedbackPage), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { library_id, conversation_id, trace_id, from, to, limit, offset } = request.query;
+      const when = (at: string | undefined) => (at === undefined ? undefined : new Date(at));
+      const filter = { libraryId: library_id, conversationId: conversation_id, traceId: trace_id, from: when(from), to: when(to), limit, offset };
+      return page(await feedback.list(request.principal, filter), offset, (item) => item);
     },
   );
 };

@@ -1,7 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { ToolCallRef } from '../../http/message-schema.js';
+import { Page, PageQueryFields } from '../../http/paging.js';
 import { Nullable, ref, Timestamp, Uuid } from '../../http/schemas.js';
-import { ConversationId, GuidanceRefSchema, UsageRef } from './chat-schemas.js';
+import { ConversationId, ConversationMessage, GuidanceRefSchema, UsageRef } from './chat-schemas.js';
 
 export const TraceView = Type.Object(
   {
@@ -12,6 +13,15 @@ export const TraceView = Type.Object(
     stream: Type.Boolean(),
     model: Nullable(Type.String({ description: 'The student model that answered; null for compose' })),
     guidance: Type.Array(ref(GuidanceRefSchema), { description: 'Entry versions in the prompt, by descending score' }),
+    withheld: Type.Array(ref(GuidanceRefSchema), {
+      description: "Entry versions that would have been in the prompt but the library's hold-out withheld, by descending score",
+    }),
+    holdout_rate: Type.Number({ description: "The library's hold-out rate when the turn was served" }),
+    messages: Nullable(
+      Type.Array(ref(ConversationMessage), {
+        description: 'The conversation the turn answered, redacted (TRACE_REDACT); null when not kept (TRACE_MESSAGES=off) or past TRACE_RETENTION_DAYS',
+      }),
+    ),
     tools: Type.Object(
       {
         offered: Type.Array(Type.String(), { description: 'Names of the tools the turn offered the student' }),
@@ -24,7 +34,7 @@ export const TraceView = Type.Object(
           description: 'Per entry in the prompt that names any, the offered tools its guidance names (what stats.tool_cues counts)',
         }),
       },
-      { description: 'Unlike message texts, tool arguments and results are kept (cut): they can hold customer data' },
+      { description: 'Tool arguments and results as the turn had them (cut, not redacted): they can hold customer data' },
     ),
     retrieval: Type.Object({
       status: Type.Union([Type.Literal('ok'), Type.Literal('failed')]),
@@ -43,11 +53,20 @@ export const TraceView = Type.Object(
 export type TraceView = Static<typeof TraceView>;
 export const TraceRef = ref(TraceView);
 
-export const TraceList = Type.Object({ items: Type.Array(TraceRef) });
+export const TraceList = Page(TraceRef);
 export type TraceList = Static<typeof TraceList>;
 
 export const TraceListQuery = Type.Object(
-  { conversation_id: ConversationId, limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) },
+  {
+    library_id: Type.Optional(Uuid),
+    conversation_id: Type.Optional(ConversationId),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Traces created at or after this time' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Traces created before this time' })),
+    status: Type.Optional(Type.Union([Type.Literal('ok'), Type.Literal('error'), Type.Literal('aborted')])),
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The student model that answered' })),
+    newest_first: Type.Boolean({ default: false, description: 'By creation time, newest first (default oldest first)' }),
+    ...PageQueryFields,
+  },
   { additionalProperties: false },
 );
 export type TraceListQuery = Static<typeof TraceListQuery>;

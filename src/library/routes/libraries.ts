@@ -4,7 +4,7 @@ import { ForbiddenError } from '../../errors.js';
 import { errorResponses, json } from '../../http/schemas.js';
 import type { Libraries } from '../libraries.js';
 import { libraryScope } from './library-scope.js';
-import { LibraryBody, LibraryList, LibraryPatchBody, LibraryRef } from './library-schemas.js';
+import { LibraryBody, LibraryList, LibraryPatchBody, LibraryRef, LibraryUpdateResult } from './library-schemas.js';
 
 /** The library itself, under /v1/libraries/:id. */
 const libraryItemRoutes = (libraries: Libraries): FastifyPluginAsyncTypebox => async (app) => {
@@ -21,12 +21,17 @@ const libraryItemRoutes = (libraries: Libraries): FastifyPluginAsyncTypebox => a
       schema: {
         operationId: 'updateLibrary',
         tags: ['libraries'],
-        summary: 'Change name, description or policy (admin, teacher)',
+        summary: 'Change name, description, policy or settings (admin, teacher)',
+        description: 'A policy edit flags the entries whose policy_refs quote clauses it changed or removed (needs_review), in the same transaction.',
         body: LibraryPatchBody,
-        response: { 200: json('The library as changed', LibraryRef), ...errorResponses({ 409: 'Another library has this name' }) },
+        response: { 200: json('The library as changed, and the entries the edit flagged', LibraryUpdateResult), ...errorResponses({ 409: 'Another library has this name' }) },
       },
     },
-    async (request) => libraries.update(request.library, request.body),
+    async (request) => {
+      const { holdout_rate, serve_needs_review, ...texts } = request.body;
+      const { library, flagged } = await libraries.update(request.library, { ...texts, holdoutRate: holdout_rate, serveNeedsReview: serve_needs_review }, request.principal.keyId);
+      return { ...library, policy_flags: flagged };
+    },
   );
 
   app.delete(
@@ -66,7 +71,8 @@ export const libraryRoutes = (libraries: Libraries): FastifyPluginAsyncTypebox =
     async (request, reply) => {
       if (request.principal.libraryIds !== null) throw new ForbiddenError('a key limited to some libraries cannot create libraries');
       reply.code(201);
-      return libraries.create(request.body);
+      const { holdout_rate, serve_needs_review, ...rest } = request.body;
+      return libraries.create({ ...rest, holdoutRate: holdout_rate, serveNeedsReview: serve_needs_review });
     },
   );
 

@@ -1,5 +1,12 @@
 import { Type, type Static } from 'typebox';
 import { ref, Timestamp, Uuid } from '../../http/schemas.js';
+import { PolicyFlagRef } from './policy-flag-schemas.js';
+
+const HOLDOUT_DOC =
+  'Probability (0 to 0.5) that an entry about to enter a prompt is withheld instead, decided once per conversation and entry, ' +
+  'so guidance stats can measure its causal uplift; 0: never';
+const SERVE_NEEDS_REVIEW_DOC = 'Whether entries a policy edit flagged as needs_review are still served until someone reviews them';
+const HoldoutRate = Type.Number({ minimum: 0, maximum: 0.5, description: HOLDOUT_DOC });
 
 export const LibraryView = Type.Object(
   {
@@ -9,6 +16,8 @@ export const LibraryView = Type.Object(
     policy: Type.String({ description: "The firm's policy; authoritative over any guidance" }),
     embedder: Type.String({ description: 'Embedder of the searchable vectors, e.g. local:hash-v1-512' }),
     embedding_dim: Type.Integer(),
+    holdout_rate: Type.Number({ description: HOLDOUT_DOC }),
+    serve_needs_review: Type.Boolean({ description: SERVE_NEEDS_REVIEW_DOC }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -28,6 +37,8 @@ export const LibraryBody = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 10_000 })),
     policy: Type.Optional(Type.String({ maxLength: 1_000_000 })),
     embedder: Type.Optional(Type.String({ description: 'Defaults to the service embedder (EMBEDDER)' })),
+    holdout_rate: Type.Optional(HoldoutRate),
+    serve_needs_review: Type.Optional(Type.Boolean({ description: SERVE_NEEDS_REVIEW_DOC })),
   },
   {
     additionalProperties: false,
@@ -46,8 +57,16 @@ export const LibraryPatchBody = Type.Object(
   {
     name: Type.Optional(Name),
     description: Type.Optional(Type.String({ maxLength: 10_000 })),
-    policy: Type.Optional(Type.String({ maxLength: 1_000_000 })),
+    policy: Type.Optional(Type.String({ maxLength: 1_000_000, description: 'A new policy flags the entries quoting clauses it changes or removes' })),
+    holdout_rate: Type.Optional(HoldoutRate),
+    serve_needs_review: Type.Optional(Type.Boolean({ description: SERVE_NEEDS_REVIEW_DOC })),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, examples: [{ policy: 'Refunds within 14 days of delivery, with proof of purchase.' }, { holdout_rate: 0.05 }] },
 );
 export type LibraryPatchBody = Static<typeof LibraryPatchBody>;
+
+export const LibraryUpdateResult = Type.Object({
+  ...LibraryView.properties,
+  policy_flags: Type.Array(PolicyFlagRef, { description: 'The entries this edit flagged as needs_review: their quotes lie in clauses it changed or removed' }),
+});
+export type LibraryUpdateResult = Static<typeof LibraryUpdateResult>;

@@ -1,0 +1,247 @@
+import { chunkTexts, type ChunkKind } from '../chunk-index/entry-chunks.js';
+import type { Db } from '../db/db.js';
+import type { ChatMessage } from '../messages.js';
+import { buildConversationQuery } from '../retrieval/conversation-query.js';
+import type { Embedder } from '../retrieval/embedder.js';
+import type { Embedders } from '../retrieval/embedders.js';
+import { fuseHits, type TextHit, type VectorHit } from '../retrieval/fusion.js';
+import { TOOL_STATE_BONUS } from '../retrieval/retriever.js';
+import { toolsRun } from '../retrieval/tool-state.js';
+import type { Releases } from './releases.js';
+import type { Library } from './types.js';
+
+/** A set of entry versions to retrieve from: a release, the approved entries now, or those and the drafts. */
+export type ReplaySide = string | 'current' | 'drafts';
+
+export interface ReplayRequest {
+  a: ReplaySide;
+  b: ReplaySide;
+  from?: Date;
+  to?: Date;
+  /** Most recent stored turns replayed. */
+  limit: number;
+  k: number;
+}
+
+export interface EntryVersion {
+  entry_id: string;
+  version: number;
+}
+
+export interface ReplayTurn {
+  trace_id: string;
+  created_at: Date;
+  a: EntryVersion[];
+  b: EntryVersion[];
+  /** Retrieved under b only. */
+  added: EntryVersion[];
+  /** Retrieved under a only. */
+  removed: EntryVersion[];
+  /** Retrieved under both, at other versions. */
+  changed_version: { entry_id: string; a_version: number; b_version: number }[];
+  changed: boolean;
+}
+
+export interface ReplayConversation {
+  conversation_id: string;
+  changed: boolean;
+  turns: ReplayTurn[];
+}
+
+export interface ReplayReport {
+  a: ReplaySide;
+  b: ReplaySide;
+  k: number;
+  turns: number;
+  changed_turns: number;
+  conversations: ReplayConversation[];
+  changed_conversations: number;
+  /** Stored turns in the range whose messages were not kept (TRACE_MESSAGES=off, or past retention). */
+  turns_without_messages: number;
+  /** Per entry, the turns it entered (added), left (removed) or changed version in. */
+  by_entry: { entry_id: string; added: number; removed: number; changed_version: number }[];
+}
+
+interface Doc {
+  id: string;
+  version: number;
+  scenario: string;
+  guidance: string;
+  examples: string[];
+  after_tools: string[];
+  before_tools: string[];
+  lexemes: string[];
+}
+
+interface Side {
+  docs: Doc[];
+  chunks: { entryId: string; kind: ChunkKind; vector: number[] }[];
+  /** IDF of each lexeme in the side, as the search computes it (BM25's, lexemes in over half the docs left out). */
+  idf: Map<string, number>;
+}
+
+const docColumns = (t: string) => `${t}.scenario, ${t}.guidance, ${t}.examples, ${t}.after_tools, ${t}.before_tools,
+  array(SELECT DISTINCT lexeme FROM unnest(coach_guidance_tsv(${t}.scenario, ${t}.examples, ${t}.guidance))) AS lexemes`;
+
+function cosine(a: number[], b: number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
+
+const key = (e: EntryVersion) => `${e.entry_id}:${e.version}`;
+
+/**
+ * Replays stored conversations against two sets of entry versions and reports which guidance each
+ * turn would have been given under either; no model is called. Both sides are retrieved the same
+ * way, in process, from the versions' own texts: exact vector scan of their chunks (embedded with
+ * the library's embedder, so an OpenAI-compatible one is called for versions' chunks), IDF text
+ * rank over the side's entries, the same fusion and tool-state rules as live retrieval. A
+ * difference is therefore the library change's, not the index's.
+ */
+export class Replay {
+  constructor(
+    private readonly db: Db,
+    private readonly embedders: Embedders,
+    private readonly releases: Releases,
+    private readonly candidates: number,
+  ) {}
+
+  async run(library: Library, request: ReplayRequest): Promise<ReplayReport> {
+    const embedder = this.embedders.get(library.embedder);
+    const vectors = new Map<string, number[][]>();
+    const [a, b] = [await this.side(library, request.a, embedder, vectors), await this.side(library, request.b, embedder, vectors)];
+    const range = [library.id, request.from ?? null, request.to ?? null];
+    const IN_RANGE = 'library_id = $1 AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)';
+    const stored = await this.db.query<{ id: string; conversation_id: string | null; created_at: Date; messages: ChatMessage[] }>(
+      `SELECT id, conversation_id, created_at, messages FROM chat_traces WHERE ${IN_RANGE} AND messages IS NOT NULL
+       ORDER BY created_at DESC, id DESC LIMIT $4`,
+      [...range, request.limit],
+    );
+    const [withoutMessages] = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM chat_traces WHERE ${IN_RANGE} AND messages IS NULL`, range);
+    const replayable = stored.reverse();
+    const conversations = new Map<string, ReplayConversation>();
+    const byEntry = new Map<string, { entry_id: string; added: number; removed: number; changed_version: number }>();
+    const tally = (entryId: string, field: 'added' | 'removed' | 'changed_version') => {
+      const row = byEntry.get(entryId) ?? { entry_id: entryId, added: 0, removed: 0, changed_version: 0 };
+      row[field]++;
+      byEntry.set(entryId, row);
+    };
+    for (const trace of replayable) {
+      const { messages } = trace;
+      const query = await buildConversationQuery(messages, embedder);
+      const [lexemes] = await this.db.query<{ lexemes: string[] }>(
+        "SELECT array(SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', $1))) AS lexemes",
+        [query.terms.join(' ')],
+      );
+      const ran = toolsRun(messages);
+      const underA = this.retrieve(a, query.vector, lexemes!.lexemes, ran, request.k);
+      const underB = this.retrieve(b, query.vector, lexemes!.lexemes, ran, request.k);
+      const versionInA = new Map(underA.map((e) => [e.entry_id, e.version]));
+      const versionInB = new Map(underB.map((e) => [e.entry_id, e.version]));
+      const turn: ReplayTurn = {
+        trace_id: trace.id,
+        created_at: trace.created_at,
+        a: underA,
+        b: underB,
+        added: underB.filter((e) => !versionInA.has(e.entry_id)),
+        removed: underA.filter((e) => !versionInB.has(e.entry_id)),
+        changed_version: underA
+          .filter((e) => versionInB.has(e.entry_id) && versionInB.get(e.entry_id) !== e.version)
+          .map((e) => ({ entry_id: e.entry_id, a_version: e.version, b_version: versionInB.get(e.entry_id)! })),
+        changed: false,
+      };
+      turn.changed = turn.added.length + turn.removed.length + turn.changed_version.length > 0;
+      turn.added.forEach((e) => tally(e.entry_id, 'added'));
+      turn.removed.forEach((e) => tally(e.entry_id, 'removed'));
+      turn.changed_version.forEach((e) => tally(e.entry_id, 'changed_version'));
+      const id = trace.conversation_id ?? `trace:${trace.id}`;
+      const conversation = conversations.get(id) ?? { conversation_id: id, changed: false, turns: [] };
+      conversation.turns.push(turn);
+      conversation.changed ||= turn.changed;
+      conversations.set(id, conversation);
+    }
+    const turns = [...conversations.values()].flatMap((c) => c.turns);
+    return {
+      a: request.a,
+      b: request.b,
+      k: request.k,
+      turns: turns.length,
+      changed_turns: turns.filter((t) => t.changed).length,
+      conversations: [...conversations.values()],
+      changed_conversations: [...conversations.values()].filter((c) => c.changed).length,
+      turns_without_messages: withoutMessages!.n,
+      by_entry: [...byEntry.values()].sort((x, y) => (x.entry_id < y.entry_id ? -1 : 1)),
+    };
+  }
+
+  private async side(library: Library, side: ReplaySide, embedder: Embedder, vectors: Map<string, number[][]>): Promise<Side> {
+    let docs: Doc[];
+    if (side === 'current' || side === 'drafts') {
+      docs = await this.db.query<Doc>(
+        `SELECT e.id, e.version, ${docColumns('e')} FROM guidance_entries e WHERE e.library_id = $1 AND e.status = ANY($2::text[])`,
+        [library.id, side === 'drafts' ? ['approved', 'draft'] : ['approved']],
+      );
+    } else {
+      await this.releases.get(library.id, side);
+      docs = await this.db.query<Doc>(
+        `SELECT v.entry_id AS id, v.version, ${docColumns('v')}
+         FROM library_release_entries r JOIN guidance_versions v ON v.entry_id = r.entry_id AND v.version = r.version
+         WHERE r.release_id = $1`,
+        [side],
+      );
+    }
+    const missing = docs.filter((d) => !vectors.has(key({ entry_id: d.id, version: d.version })));
+    const texts = missing.map((d) => chunkTexts(d));
+    const embedded = await embedder.embed(texts.flat().map((c) => c.text));
+    let next = 0;
+    missing.forEach((d, i) => {
+      vectors.set(key({ entry_id: d.id, version: d.version }), texts[i]!.map(() => embedded[next++]!));
+    });
+    const chunks = docs.flatMap((d) => {
+      const texts = chunkTexts(d);
+      return vectors.get(key({ entry_id: d.id, version: d.version }))!.map((vector, i) => ({ entryId: d.id, kind: texts[i]!.kind, vector }));
+    });
+    const df = new Map<string, number>();
+    for (const d of docs) for (const lexeme of d.lexemes) df.set(lexeme, (df.get(lexeme) ?? 0) + 1);
+    const idf = new Map<string, number>();
+    for (const [lexeme, n] of df) if (n * 2 <= docs.length) idf.set(lexeme, Math.log(1 + (docs.length - n + 0.5) / (n + 0.5)));
+    return { docs, chunks, idf };
+  }
+
+  private retrieve(side: Side, vector: number[], lexemes: string[], ran: string[], k: number): EntryVersion[] {
+    const done = new Set(ran);
+    const fits = new Map(
+      side.docs
+        .filter((d) => d.after_tools.every((t) => done.has(t)) && !d.before_tools.some((t) => done.has(t)))
+        .map((d) => [d.id, d]),
+    );
+    const hasVector = vector.some((x) => x !== 0);
+    const vectorHits: VectorHit[] = hasVector
+      ? side.chunks
+          .filter((c) => fits.has(c.entryId))
+          .map((c) => ({ entryId: c.entryId, chunkKind: c.kind, similarity: cosine(vector, c.vector) }))
+          .sort((x, y) => y.similarity - x.similarity)
+          .slice(0, this.candidates)
+      : [];
+    const textHits: TextHit[] = [...fits.values()]
+      .map((d) => {
+        const own = new Set(d.lexemes);
+        return { entryId: d.id, textRank: lexemes.reduce((sum, l) => sum + (own.has(l) ? (side.idf.get(l) ?? 0) : 0), 0) };
+      })
+      .filter((hit) => hit.textRank > 0)
+      .sort((x, y) => y.textRank - x.textRank)
+      .slice(0, this.candidates);
+    return fuseHits(vectorHits, textHits)
+      .map((fused) => ({ id: fused.entryId, score: fused.score + (fits.get(fused.entryId)!.after_tools.length > 0 ? TOOL_STATE_BONUS : 0) }))
+      .sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : 1))
+      .slice(0, k)
+      .map((r) => ({ entry_id: r.id, version: fits.get(r.id)!.version }));
+  }
+}
