@@ -1,9 +1,13 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import t from 'tap';
 import { admin, createKey } from './helpers/app.js';
 import { launchBrowser, missingBrowser, openTab, screenshot } from './helpers/browser.js';
 import { ENTRIES, SKIPPING_REPLY, VERIFIED_REPLY, VERIFY_CLAUSE } from './helpers/fake-llm.js';
+import { SAMPLE_ENTRIES } from './helpers/library.js';
 import { ADDRESS, CANCEL, teacherSetup } from './helpers/teacher.js';
 
 t.test('the console pages carry a strict CSP and security headers, and serve their modules from Coach', async (t) => {
@@ -107,6 +111,7 @@ if (browserMissing !== null && process.env.CI === 'true') {
       await page.type(`.queue-item[data-entry-id="${cancel.id}"] textarea`, 'matches the verification clause');
       await page.click(`.queue-item[data-entry-id="${cancel.id}"] button.approve`);
       await gone(page, cancel.id);
+      t.ok(await page.waitForFunction(() => document.activeElement?.closest('.queue-item, #queue-title')), 'focus stays in the queue, not lost to the page');
       t.equal((await entry(cancel.id)).status, 'approved');
       t.equal((await history(cancel.id))[0].reason, 'approve: matches the verification clause');
     });
@@ -138,6 +143,42 @@ if (browserMissing !== null && process.env.CI === 'true') {
       await gone(page, address.id);
       t.equal((await entry(address.id)).status, 'retired');
       t.equal((await history(address.id))[0].reason, 'reject: changes an order before verification');
+    });
+
+    await t.test('the library: import a JSONL file, search it, edit an entry, diff its versions and restore the first', async (t) => {
+      const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'coach-console-')), 'sample.jsonl');
+      await writeFile(file, SAMPLE_ENTRIES.map((e) => JSON.stringify(e)).join('\n') + '\n');
+      await page.goto(`${base}/console#/library`);
+      const input = await page.waitForSelector('.import-export input[type=file]');
+      await input!.uploadFile(file);
+      await page.click('.import-export form button[type=submit]');
+      await page.waitForFunction(() => /Imported sample\.jsonl: 3 created/.test(document.querySelector('.import-export')?.textContent ?? ''));
+
+      await page.type('.filters input[name=q]', 'forgotten password');
+      await page.click('.filters button[type=submit]');
+      await page.waitForFunction(() => document.querySelectorAll('table.entries tbody tr').length === 1);
+      await page.click('table.entries tbody tr a');
+      await page.waitForSelector('#entry-title');
+      t.match(await page.$eval('.entry', (el) => (el as HTMLElement).innerText), /Examples[\s\S]*I forgot my password and cannot sign in/, 'the detail shows the examples');
+
+      await page.click('.entry .actions button');
+      await page.waitForSelector('form.edit');
+      await page.$eval('form.edit textarea[name=guidance]', (el) => ((el as HTMLTextAreaElement).value = ''));
+      await page.type('form.edit textarea[name=guidance]', 'Verify identity with two factors, then send a reset link.');
+      await page.type('form.edit input[name=reason]', 'shorter');
+      await page.click('form.edit button[type=submit]');
+      await page.waitForFunction(() => /version 2/.test(document.querySelector('.entry .meta')?.textContent ?? ''));
+      await page.waitForSelector('.compare ins');
+      const marked = await page.$eval('.compare', (el) => ({
+        added: [...el.querySelectorAll('ins')].map((e) => e.textContent).join(' '),
+        removed: [...el.querySelectorAll('del')].map((e) => e.textContent).join(' '),
+      }));
+      t.match(marked, { added: /factors/, removed: /email, phone, zip code/ }, 'the diff marks the words added and removed');
+      await screenshot(page, 'entry-history');
+
+      await page.click('.history button');
+      await page.waitForFunction(() => /version 3/.test(document.querySelector('.entry .meta')?.textContent ?? ''));
+      t.equal(await page.$eval('.entry .guidance', (el) => el.textContent), SAMPLE_ENTRIES[1]!.guidance, 'version 1 is back');
     });
 
     await t.test('the other pages render for the teacher', async (t) => {

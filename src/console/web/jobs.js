@@ -47,7 +47,9 @@ function Reembed({ libraryId }) {
     (j) => j && RUNNING.includes(j.status));
   if (error) return html`<${ErrorNote} error=${error} />`;
   if (!data) return html`<p class="muted">No re-embed job for this library.</p>`;
-  return html`<p>Re-embed to ${data.embedder ?? data.target_embedder ?? '?'}: ${data.status}${data.progress ? ` · ${data.progress.done ?? 0}/${data.progress.total ?? '?'}` : ''}</p>`;
+  return html`<p>Re-embed from ${data.source_embedder} to ${data.target_embedder}: ${data.status}
+    <label class="sr-only" for="reembed-progress">Re-embed progress</label> <progress id="reembed-progress" max=${data.total || 1} value=${data.done}></progress> ${data.done}/${data.total} entries
+    ${data.error ? html`<span class="error"> ${data.error}</span>` : null}</p>`;
 }
 
 function TraceView({ traceId }) {

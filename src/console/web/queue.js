@@ -10,7 +10,7 @@ const typing = (target) => ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagNa
 function QueueItem({ item, selected, can, reason, error, onReason, onSelect, decide, reasonRef }) {
   const { entry } = item;
   const id = `q-${entry.id}`;
-  return html`<article class=${`queue-item${selected ? ' selected' : ''}`} aria-labelledby=${`${id}-title`} aria-current=${selected ? 'true' : undefined}
+  return html`<article tabindex="-1" class=${`queue-item${selected ? ' selected' : ''}`} aria-labelledby=${`${id}-title`} aria-current=${selected ? 'true' : undefined}
       data-entry-id=${entry.id} onClick=${onSelect} onFocusCapture=${onSelect}>
     <header>
       <h3 id=${`${id}-title`}><a href=${`#/library/${entry.id}`}>${entry.scenario}</a></h3>
@@ -63,7 +63,10 @@ export function QueuePage({ libraryId, can }) {
     }
     try {
       await review(libraryId, entry.id, decision, reason);
+      // The decided item leaves the page: focus moves to the one that takes its place, not to <body>.
+      const next = items[items.findIndex((item) => item.entry.id === entry.id) + 1] ?? items.find((item) => item.entry.id !== entry.id);
       setDone((d) => new Set([...d, entry.id]));
+      setTimeout(() => (next ? document.querySelector(`.queue-item[data-entry-id="${next.entry.id}"]`) : document.getElementById('queue-title'))?.focus());
       setAnnouncement(`${decision === 'approve' ? 'Approved' : 'Rejected'}: ${entry.scenario}`);
     } catch (err) {
       fail(entry.id, err.message);
@@ -95,7 +98,7 @@ export function QueuePage({ libraryId, can }) {
   }, [selected]);
 
   return html`<section aria-labelledby="queue-title">
-    <h2 id="queue-title">Review queue</h2>
+    <h2 id="queue-title" tabindex="-1">Review queue</h2>
     <p class="help">Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous${can.review ? html`, <kbd>e</kbd> write the reason, <kbd>Esc</kbd> leave the field, <kbd>a</kbd> approve, <kbd>r</kbd> reject` : null}.
       <button type="button" class="link" onClick=${() => { setDone(new Set()); reload(); }}>Refresh</button></p>
     <p class="sr-only" aria-live="polite">${announcement}</p>
