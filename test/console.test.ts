@@ -128,6 +128,7 @@ if (browserMissing !== null && process.env.CI === 'true') {
       await screenshot(page, 'playground');
       await page.click(`.result[data-entry-id="${cancel.id}"] h4 a`);
       await page.waitForFunction((text: string) => document.querySelector('#entry-title')?.textContent === text, {}, cancel.scenario);
+      await page.waitForSelector('table.history');
       t.match(await page.$eval('.entry', (el) => (el as HTMLElement).innerText), /History[\s\S]*approve: matches the verification clause/);
       await screenshot(page, 'entry');
     });
@@ -158,7 +159,7 @@ if (browserMissing !== null && process.env.CI === 'true') {
       await page.click('.filters button[type=submit]');
       await page.waitForFunction(() => document.querySelectorAll('table.entries tbody tr').length === 1);
       await page.click('table.entries tbody tr a');
-      await page.waitForSelector('#entry-title');
+      await page.waitForSelector('table.history');
       t.match(await page.$eval('.entry', (el) => (el as HTMLElement).innerText), /Examples[\s\S]*I forgot my password and cannot sign in/, 'the detail shows the examples');
 
       await page.click('.entry .actions button');

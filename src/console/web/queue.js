@@ -50,12 +50,18 @@ export function QueuePage({ libraryId, can }) {
   const items = (data?.items ?? []).filter((item) => !done.has(item.entry.id));
 
   const [reasons, setReasons] = useState({});
+  // Read at decision time: a shortcut pressed right after typing can come before the re-render.
+  const latestReasons = useRef(reasons);
+  const setReason = (entryId, text) => {
+    latestReasons.current = { ...latestReasons.current, [entryId]: text };
+    setReasons(latestReasons.current);
+  };
   const [errors, setErrors] = useState({});
   const current = Math.min(selected, Math.max(0, items.length - 1));
   const fail = (entryId, message) => setErrors((all) => ({ ...all, [entryId]: message === null ? null : new Error(message) }));
 
   const decide = async (entry, decision) => {
-    const reason = (reasons[entry.id] ?? '').trim();
+    const reason = (latestReasons.current[entry.id] ?? '').trim();
     if (!reason) {
       fail(entry.id, `write the reason for the ${decision === 'approve' ? 'approval' : 'rejection'} first`);
       document.getElementById(`q-${entry.id}-reason`)?.focus();
@@ -105,7 +111,7 @@ export function QueuePage({ libraryId, can }) {
     <${ErrorNote} error=${error} />
     ${loading ? html`<${Loading} what="the queue" />` : items.length === 0 ? html`<p class="empty">Nothing to review on this page.</p>` : null}
     ${items.map((item, i) => html`<${QueueItem} key=${item.entry.id} item=${item} selected=${i === current} can=${can}
-      reason=${reasons[item.entry.id] ?? ''} error=${errors[item.entry.id]} onReason=${(text) => setReasons((all) => ({ ...all, [item.entry.id]: text }))}
+      reason=${reasons[item.entry.id] ?? ''} error=${errors[item.entry.id]} onReason=${(text) => setReason(item.entry.id, text)}
       onSelect=${() => setSelected(i)} decide=${(decision) => decide(item.entry, decision)} reasonRef=${reasonRef} />`)}
     <${Pager} pages=${pages} nextCursor=${data?.nextCursor} />
   </section>`;
