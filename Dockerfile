@@ -24,6 +24,8 @@ COPY migrations ./migrations
 COPY src/teacher/prompts ./src/teacher/prompts
 COPY src/evaluation/prompts ./src/evaluation/prompts
 COPY src/evaluation/tau/prompts ./src/evaluation/tau/prompts
+# The operator console's browser modules, served as they are from /console (no build step).
+COPY src/console/web ./src/console/web
 COPY bin ./bin
 # Embedded PGlite keeps its data in /data when DATABASE_URL is not set; mount a volume on it.
 # eval:dialogue writes to eval-runs/ by default; mount a volume there to keep its results.

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import auth from './auth/plugin.js';
 import chat from './chat/plugin.js';
 import type { Config } from './config.js';
+import consolePages from './console/plugin.js';
 import core from './core/plugin.js';
 import type { Db } from './db/db.js';
 import http from './http/plugin.js';
@@ -25,7 +26,7 @@ export interface AppOptions {
  * onClose. Their order is the order of the API reference; closing runs it backwards, so workers
  * stop before the core closes the database.
  */
-const FEATURES = [http, ops, auth, library, retrieval, chat, teacher];
+const FEATURES = [http, ops, auth, library, retrieval, chat, teacher, consolePages];
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(config.server, options.logStream));

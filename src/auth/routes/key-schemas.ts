@@ -17,6 +17,18 @@ export const KeyView = Type.Object({
 });
 export type KeyView = Static<typeof KeyView>;
 
+/** The calling key as it authenticated: what a client (the console) needs to offer only what the key may do. */
+export const CurrentKey = Type.Object(
+  {
+    id: Uuid,
+    role: Role,
+    library_ids: Type.Union([Type.Array(Uuid), Type.Null()], { description: 'null: every library' }),
+    expires_at: Type.Union([Timestamp, Type.Null()], { description: 'null: never' }),
+  },
+  { examples: [{ id: '5d0e2a8b-7c41-4e3f-8b2a-9f1c6d3e4b58', role: 'teacher', library_ids: null, expires_at: null }] },
+);
+export type CurrentKey = Static<typeof CurrentKey>;
+
 export const CreatedKey = Type.Intersect([KeyView, Type.Object({ key: Type.String() })]);
 export type CreatedKey = Static<typeof CreatedKey>;
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses, IdParams, json } from '../../http/schemas.js';
 import type { ApiKeys } from '../api-keys.js';
-import { CreatedKey, CreateKeyBody, KeyList, KeyView } from './key-schemas.js';
+import { CreatedKey, CreateKeyBody, CurrentKey, KeyList, KeyView } from './key-schemas.js';
 
 const admins = { roles: ['admin'], action: 'manage API keys' } as const;
 
@@ -41,6 +41,22 @@ export const keyRoutes = (keys: ApiKeys): FastifyPluginAsyncTypebox => async (ap
       },
     },
     async (request) => ({ items: await keys.list(request.principal) }),
+  );
+
+  app.get(
+    '/v1/keys/current',
+    {
+      schema: {
+        operationId: 'getCurrentKey',
+        tags: ['keys'],
+        summary: 'The calling key: its role, libraries and expiry (any key)',
+        response: { 200: json('The key this request authenticated with', CurrentKey), ...errorResponses() },
+      },
+    },
+    async (request): Promise<CurrentKey> => {
+      const { keyId, role, libraryIds, expiresAt } = request.principal;
+      return { id: keyId, role, library_ids: libraryIds, expires_at: expiresAt };
+    },
   );
 
   app.delete(
