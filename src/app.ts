@@ -11,6 +11,7 @@ import library from './library/plugin.js';
 import ops from './ops/plugin.js';
 import retrieval from './retrieval/plugin.js';
 import teacher from './teacher/plugin.js';
+import webhooks from './webhooks/plugin.js';
 
 export interface AppOptions {
   /** A database the caller owns (tests); otherwise the app opens one from config and closes it. */
@@ -26,7 +27,7 @@ export interface AppOptions {
  * onClose. Their order is the order of the API reference; closing runs it backwards, so workers
  * stop before the core closes the database.
  */
-const FEATURES = [http, ops, auth, library, retrieval, chat, teacher, consolePages];
+const FEATURES = [http, ops, auth, library, retrieval, chat, teacher, webhooks, consolePages];
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(config.server, options.logStream));

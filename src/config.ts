@@ -14,6 +14,7 @@ import {
 } from './config/retrieval.js';
 import { loadServerConfig, type ServerConfig } from './config/server.js';
 import { loadTelemetryConfig, type TelemetryConfig } from './config/telemetry.js';
+import { loadWebhooksConfig, type WebhooksConfig } from './config/webhooks.js';
 import { loadTeacherConfig, type TeacherConfig } from './config/teacher.js';
 import { loadTraceConfig, type TraceConfig } from './config/traces.js';
 
@@ -27,6 +28,7 @@ export interface Config {
   server: ServerConfig;
   limits: LimitsConfig;
   telemetry: TelemetryConfig;
+  webhooks: WebhooksConfig;
   database: DatabaseConfig;
   auth: AuthConfig;
   embedder: EmbedderConfig;
@@ -43,6 +45,7 @@ export function loadConfig(env: Env = process.env): Config {
     server: loadServerConfig(env),
     limits: loadLimitsConfig(env),
     telemetry: loadTelemetryConfig(env),
+    webhooks: loadWebhooksConfig(env),
     database: loadDatabaseConfig(env),
     auth: loadAuthConfig(env),
     embedder: loadEmbedderConfig(env),

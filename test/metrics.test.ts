@@ -1,4 +1,5 @@
 import t from 'tap';
+import { defaultMigrationsDir, migrate } from '../src/db/migrate.js';
 import { recordWithheld } from '../src/ops/instruments.js';
 import { chunksAwaitingIndex, workerLag } from '../src/ops/worker-lag.js';
 import { bearer, createKey, testApp } from './helpers/app.js';
@@ -79,6 +80,7 @@ t.test('withheld guidance has a counter the hold-out increments', async (t) => {
 
 t.test('worker lag is the age of the oldest work waiting, per worker; 0 when none waits', async (t) => {
   const db = await openTestDb(t);
+  await migrate(db, defaultMigrationsDir());
   t.same(await workerLag(db), [
     { worker: 'teacher', seconds: 0 },
     { worker: 'reembed', seconds: 0 },

@@ -32,6 +32,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'retrieval', description: 'LLM-free retrieval of guidance for a conversation' },
         { name: 'chat', description: 'Student chat: compose, chat, OpenAI-compatible completions' },
         { name: 'traces', description: 'Chat traces, feedback and guidance effectiveness' },
+        { name: 'webhooks', description: 'Signed, retried notifications of entry status changes, finished jobs and policy-impact flags' },
       ],
     },
     refResolver: {
