@@ -38,6 +38,10 @@ function summary(job: JobView): string {
     `steps: ${job.progress.done}/${job.progress.total} finished, ${job.progress.failed} failed`,
     `entries created: ${job.produced_entry_ids.length}${job.produced_entry_ids.map((id) => `\n  ${id}`).join('')}`,
     `entries given a new version (near-duplicates): ${job.merged_entry_ids.length}${job.merged_entry_ids.map((id) => `\n  ${id}`).join('')}`,
+    `approved entries given a pending revision: ${job.revised_entry_ids.length}${job.revised_entry_ids.map((id) => `\n  ${id}`).join('')}`,
+    `judged by: ${job.judge.model}${job.judge.separate ? '' : ' (the teacher itself)'}`,
+    ...job.report.curve.map((p) => `round ${p.round}: validation failure rate ${p.failure_rate} (n ${p.n}), ${p.accepted} accepted, ${p.rejected} rejected, ${p.tokens} tokens`),
+    ...(job.report.stop_reason === null ? [] : [`stopped: ${job.report.stop_reason}`]),
     'usage:',
     ...Object.entries(job.usage).map(
       ([role, u]) => `  ${role.padEnd(8)} ${u.model}: ${u.calls} calls, ${u.prompt_tokens} prompt + ${u.completion_tokens} completion tokens, ${dollars(u.estimated_cost_usd)}`,
@@ -45,6 +49,7 @@ function summary(job: JobView): string {
     `estimated cost: ${dollars(job.estimated_cost_usd)}`,
   ];
   if (job.errors.length > 0) lines.push('errors:', ...job.errors.map((e) => `  step ${e.step}${e.source_id === null ? '' : ` (${e.source_id})`}: ${e.error}`));
+  if (job.failed_decisions.length > 0) lines.push('decisions that failed alone:', ...job.failed_decisions.map((f) => `  step ${f.step} ${f.key}: ${f.error}`));
   return lines.join('\n');
 }
 

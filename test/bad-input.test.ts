@@ -133,7 +133,7 @@ const ROWS: Row[] = [
     message: /must be one of system, developer, user, assistant, tool$/,
   }),
   row('review decision outside the enum', 'POST', `${entryUrl}/review`, { decision: 'maybe', reason: 'r' }, 'body.decision', { message: /must be one of approve, reject$/ }),
-  row('teach kind outside the enum', 'POST', `${libUrl}/teach`, { kind: 'lectures' }, 'body.kind', { message: /must be one of scenarios, transcripts$/ }),
+  row('teach kind outside the enum', 'POST', `${libUrl}/teach`, { kind: 'lectures' }, 'body.kind', { message: /must be one of scenarios, transcripts, validate$/ }),
   row('external_id neither a string nor null', 'POST', `${libUrl}/guidance`, { ...entry, external_id: 7 }, 'body.external_id', { message: /^body\.external_id must be string or null$/ }),
   // Unknown query parameters
   row('unknown query parameter on GET /v1/libraries', 'GET', '/v1/libraries?include=all', undefined, 'query.include', { message: /unknown field/ }),

@@ -35,7 +35,10 @@ t.test('npm run teach submits a job from a file, follows it, and prints the summ
   t.match(ok.stdout, /job [0-9a-f-]{36}: done/);
   t.match(ok.stdout, /steps: 1\/1 finished, 0 failed/);
   t.match(ok.stdout, /entries created: 1\n {2}[0-9a-f-]{36}/);
-  t.match(ok.stdout, /teacher +teacher-model: 4 calls/);
+  // A move per rollout (3), the note and the policy check; the judge compares and marks the samples.
+  t.match(ok.stdout, /teacher +teacher-model: 5 calls/);
+  t.match(ok.stdout, /judge +teacher-model: 33 calls/);
+  t.match(ok.stdout, /approved entries given a pending revision: 0\njudged by: teacher-model \(the teacher itself\)/);
 
   const missing = await runCli(['--file', file, '--url', url, '--key', ADMIN_KEY]);
   t.equal(missing.code, 2);

@@ -37,7 +37,8 @@ export interface Evidence {
   entry_id: string;
   source_id: string;
   decision_key: string;
-  evidence: { state?: unknown; teacher_reply?: unknown; [field: string]: unknown };
+  /** `states` and `siblings` (each with its state and teacher_reply); evidence from before groups has one `state` and `teacher_reply`. */
+  evidence: { states?: unknown; siblings?: unknown; state?: unknown; teacher_reply?: unknown; [field: string]: unknown };
 }
 
 /**

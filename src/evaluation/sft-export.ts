@@ -71,6 +71,20 @@ function collect(result: ExportResult, source: string, example: SftExample): voi
  * fell short), so this is the teacher's judgement where the library has guidance, not whole
  * conversations. One example per decision point, ordered by job and decision key.
  */
+/**
+ * The states of one evidence item with the teacher's move at each: a group's states and held-out
+ * siblings (each its own decision point; rollouts that reached the same state and move count once),
+ * or the one state of evidence written before groups.
+ */
+function decisionStates(item: Evidence): { source: string; state: unknown; teacher_reply: unknown }[] {
+  const source = `job ${item.job_id} ${item.decision_key}`;
+  const { states, siblings } = item.evidence;
+  if (!Array.isArray(states)) return [{ source, state: item.evidence.state, teacher_reply: item.evidence.teacher_reply }];
+  const points = [...states, ...(Array.isArray(siblings) ? siblings : [])] as { key?: unknown; state?: unknown; teacher_reply?: unknown }[];
+  const distinct = new Map(points.map((point) => [JSON.stringify([point.state, point.teacher_reply]), point]));
+  return [...distinct.values()].map((point) => ({ source: `${source} ${String(point.key)}`, state: point.state, teacher_reply: point.teacher_reply }));
+}
+
 export async function fromEvidence(coach: CoachClient, libraryId: string, jobs: string[] | undefined): Promise<ExportResult> {
   const library = await coach.library(libraryId);
   const seen = new Map<string, Evidence>();
@@ -83,14 +97,14 @@ export async function fromEvidence(coach: CoachClient, libraryId: string, jobs: 
   const result: ExportResult = { examples: [], skipped: [], filtered: 0 };
   const items = [...seen.values()].sort((a, b) => a.job_id.localeCompare(b.job_id) || a.decision_key.localeCompare(b.decision_key));
   for (const item of items) {
-    const { state, teacher_reply } = item.evidence;
-    const source = `job ${item.job_id} ${item.decision_key}`;
-    if (!Array.isArray(state) || typeof teacher_reply !== 'string') {
-      result.skipped.push({ source, problem: 'the evidence has no state and teacher reply' });
-      continue;
+    for (const { source, state, teacher_reply } of decisionStates(item)) {
+      if (!Array.isArray(state) || typeof teacher_reply !== 'string') {
+        result.skipped.push({ source, problem: 'the evidence has no state and teacher reply' });
+        continue;
+      }
+      const composed = policySystem(library.policy, state as ChatMessage[]);
+      collect(result, source, { messages: [...asSftMessages(composed, 0), { role: 'assistant', content: teacher_reply }] });
     }
-    const composed = policySystem(library.policy, state as ChatMessage[]);
-    collect(result, source, { messages: [...asSftMessages(composed, 0), { role: 'assistant', content: teacher_reply }] });
   }
   if (jobs !== undefined) {
     const found = new Set(items.map((i) => i.job_id));

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { conversationMessage, ToolDefinitionSchema } from '../../http/message-schema.js';
-import { Nullable, oneOf, OpenObject, ref, Timestamp, Uuid } from '../../http/schemas.js';
+import { MAX_INT32, Nullable, oneOf, OpenObject, ref, Timestamp, Uuid } from '../../http/schemas.js';
 import { JOB_KINDS, JOB_STATUSES } from '../types.js';
 
 const SourceId = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', description: 'Unique within the job' });
@@ -75,7 +75,7 @@ export const TeachBody = Type.Object(
           min_gain: Type.Optional(
             Type.Number({ minimum: 0, maximum: 1, description: 'Stop when the validation failure rate fell by less than this in a round (default 0.05)' }),
           ),
-          max_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 1, description: 'Stop the job once it has used this many tokens (default null: no limit)' }))),
+          max_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: MAX_INT32, description: 'Stop the job once it has used this many tokens (default null: no limit)' }))),
           max_cost_usd: Type.Optional(
             Nullable(Type.Number({ exclusiveMinimum: 0, description: 'Stop the job once its cost (MODEL_PRICES) reaches this (default null: no limit)' })),
           ),
