@@ -62,29 +62,33 @@ t.test('end to end: the teacher job that built the library, what each arm costs,
   const d = await taughtDesk(t);
   const file = await d.scenarios(TEST_SCENARIOS);
   const { report, files } = await run(d, file, ['--arms', 'student,coach,teacher', '--seeds', '1', '--no-pairwise']);
-  // The job: contrast, write, re-test verdict and policy check by the teacher (4 calls); the simulated turn and the
-  // re-test by the student (2); the customer's goodbye (1). The fake counts 100 prompt + 10 completion tokens a call.
-  t.same(report.cost.library_build, {
+  // The job, as the fake counts it (100 prompt + 10 completion tokens a call): the teacher 5 calls, the student 33
+  // (rollouts, and the lift's samples with and without the note), the customer 3, the judge 33 (the contrast and
+  // each sample's verdict).
+  const { cost_usd: buildUsd, ...build } = report.cost.library_build as { cost_usd: number };
+  t.same(build, {
     jobs: [d.jobId],
     by_role: {
-      teacher: { models: ['teacher-model'], prompt_tokens: 400, completion_tokens: 40, cost_usd: (400 * 10 + 40 * 30) / 1e6 },
-      student: { models: ['student-model'], prompt_tokens: 200, completion_tokens: 20, cost_usd: (200 * 1 + 20 * 2) / 1e6 },
-      customer: { models: ['customer-model'], prompt_tokens: 100, completion_tokens: 10, cost_usd: (100 * 1 + 10 * 2) / 1e6 },
+      teacher: { models: ['teacher-model'], prompt_tokens: 500, completion_tokens: 50, cost_usd: (500 * 10 + 50 * 30) / 1e6 },
+      student: { models: ['student-model'], prompt_tokens: 3300, completion_tokens: 330, cost_usd: (3300 * 1 + 330 * 2) / 1e6 },
+      customer: { models: ['customer-model'], prompt_tokens: 300, completion_tokens: 30, cost_usd: (300 * 1 + 30 * 2) / 1e6 },
+      judge: { models: ['judge-model'], prompt_tokens: 3300, completion_tokens: 330, cost_usd: (3300 * 1 + 330 * 2) / 1e6 },
     },
-    teacher_tokens: 440,
-    tokens: 770,
-    cost_usd: 0.0052 + 0.00024 + 0.00012,
+    teacher_tokens: 550,
+    tokens: 8140,
   });
+  t.ok(Math.abs(buildUsd - (0.0065 + 0.00396 + 0.00036 + 0.00396)) < 1e-12, 'the build costs $0.01478');
   // Per conversation, one agent call: coach (the student) (100 + 20) / 1e6 = 0.00012; teacher (1000 + 300) / 1e6 = 0.0013.
   t.equal(report.cost.arms.coach!.cost_usd_per_conversation, 0.00012);
   t.equal(report.cost.arms.teacher!.cost_usd_per_conversation, 0.0013);
-  // 0.00556 / (0.0013 − 0.00012) = 4.71…: after 5 conversations coach is cheaper (0.00616 < 0.0065; at 4, 0.00604 > 0.0052).
-  t.match(report.cost.break_even, { conversations: 5, build_cost_usd: 0.00556, coach_cost_usd_per_conversation: 0.00012, teacher_cost_usd_per_conversation: 0.0013 });
+  // 0.01478 / (0.0013 − 0.00012) = 12.5…: after 13 conversations coach is cheaper (0.01634 < 0.0169; at 12, 0.01622 > 0.0156).
+  t.match(report.cost.break_even, { conversations: 13, coach_cost_usd_per_conversation: 0.00012, teacher_cost_usd_per_conversation: 0.0013 });
+  t.ok(Math.abs((report.cost.break_even as { build_cost_usd: number }).build_cost_usd - 0.01478) < 1e-12);
   t.same(report.cost.arms.coach!.cost_usd_per_resolved, 0.00012, 'both coach conversations resolved (resolution 6)');
   t.equal(report.cost.arms.student!.resolved, 0);
   const summary = await readFile(files.summary, 'utf8');
-  t.match(summary, '1 teacher job(s): 770 tokens, of which 440 the teacher\'s; cost $0.00556.');
-  t.match(summary, 'Break-even: after **5 conversations** serving coach');
+  t.match(summary, '1 teacher job(s): 8140 tokens, of which 550 the teacher\'s; cost $0.01478.');
+  t.match(summary, 'Break-even: after **13 conversations** serving coach');
   t.match(summary, '| teacher | teacher-model | 2 | 100 + 10 | $0.00130 | 2 | $0.00130 |');
 });
 

@@ -187,8 +187,13 @@ export const lines = async <T>(file: string): Promise<T[]> =>
 
 // ---- A library built by a real teacher job, for the build cost, break-even and the SFT export ----
 
-/** Per million tokens: the teacher dear, the student and the customer cheap; the judge unpriced. */
-export const TAUGHT_PRICES = { 'teacher-model': { input: 10, output: 30 }, 'student-model': { input: 1, output: 2 }, 'customer-model': { input: 1, output: 2 } };
+/** Per million tokens: the teacher dear, the student, the customer and the judge cheap. */
+export const TAUGHT_PRICES = {
+  'teacher-model': { input: 10, output: 30 },
+  'student-model': { input: 1, output: 2 },
+  'customer-model': { input: 1, output: 2 },
+  'judge-model': { input: 1, output: 2 },
+};
 export const TAUGHT_SCENARIO = { id: 'train-cancel-1', description: 'Wants an order cancelled', customer_goal: 'have the order cancelled', opening: 'Hi, please cancel my order 1234.' };
 
 /**
