@@ -113,6 +113,27 @@ t.test('enqueueWebhookEvent delivers what its transaction commits, and nothing o
   t.match(JSON.parse(hook.received[0]!.body), { type: 'entry.needs_review', data: { entry_id: ids[1], new_clause: 'Refunds within 14 days.' } });
 });
 
+t.test('a policy edit that flags an entry sends entry.needs_review with the old and the new clause', async (t) => {
+  const hook = await receiver(t);
+  const { app } = await testApp(t, { env: FAST });
+  const lib = await createLibrary(app, { policy: 'Refunds within 30 days of delivery.\nVerify the customer first.' });
+  const { ids } = await importEntries(app, lib.id, [
+    { scenario: 'A late refund request', guidance: 'Check the delivery date first.', policy_refs: ['Refunds within 30 days'] },
+    { scenario: 'An address change', guidance: 'Verify, then change it.', policy_refs: ['Verify the customer first.'] },
+  ]);
+  const res = await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/webhooks`, headers: admin, payload: { url: hook.url, events: ['entry.needs_review'] } });
+  t.equal(res.statusCode, 201, res.body);
+  const edit = await app.inject({ method: 'PATCH', url: `/v1/libraries/${lib.id}`, headers: admin, payload: { policy: 'Refunds within 14 days of delivery.\nVerify the customer first.' } });
+  t.equal(edit.statusCode, 200, edit.body);
+  const deliveries = async () => (await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/webhooks/${res.json().id}/deliveries`, headers: admin })).json().deliveries;
+  await waitFor(async () => (await deliveries())[0]?.status === 'delivered', { timeout: 20_000, message: 'entry.needs_review not delivered' });
+  t.equal(hook.received.length, 1, 'one flag, one event: the entry quoting the unchanged clause is not reported');
+  t.match(JSON.parse(hook.received[0]!.body), {
+    type: 'entry.needs_review',
+    data: { entry_id: ids[0], policy_ref: 'Refunds within 30 days', old_clause: 'Refunds within 30 days of delivery.', new_clause: 'Refunds within 14 days of delivery.' },
+  });
+});
+
 t.test('webhooks are admin-only, per library, and bad input names the field', async (t) => {
   const { app, lib, subscribe } = await setup(t);
   const other = await createLibrary(app);
