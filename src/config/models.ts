@@ -60,6 +60,18 @@ export function teacherModel(env: Env): ModelEndpointConfig | undefined {
   });
 }
 
+/** The judge of teacher jobs and of the evaluations (JUDGE_*); unset: undefined, and the caller decides. */
+export function judgeModel(env: Env, teacher: ModelEndpointConfig | undefined): ModelEndpointConfig | undefined {
+  return modelEndpoint({
+    prefix: 'JUDGE',
+    baseUrl: text(env, 'JUDGE_BASE_URL'),
+    model: text(env, 'JUDGE_MODEL'),
+    apiKey: text(env, 'JUDGE_API_KEY'),
+    timeoutMs: integer(env, 'JUDGE_TIMEOUT_MS', teacher?.timeoutMs ?? 120_000, 100, 600_000),
+    maxRetries: integer(env, 'JUDGE_MAX_RETRIES', teacher?.maxRetries ?? 3, 0, 10),
+  });
+}
+
 /** The customer simulator is the teacher model unless configured on its own. */
 function customerModel(env: Env, teacher: ModelEndpointConfig | undefined): ModelEndpointConfig | undefined {
   const own = modelEndpoint({

@@ -1,5 +1,5 @@
 import { ConfigError, integer, text, type Env } from './env.js';
-import { modelEndpoint, teacherModel, type ModelEndpointConfig } from './models.js';
+import { judgeModel, teacherModel, type ModelEndpointConfig } from './models.js';
 
 export interface TeacherConfig {
   /** Steps (scenarios, transcripts) one instance works on at once. */
@@ -36,13 +36,6 @@ function modelPrices(env: Env): Record<string, ModelPrice> {
 
 export function loadTeacherConfig(env: Env): TeacherConfig {
   const teacher = teacherModel(env);
-  const judge = modelEndpoint({
-    prefix: 'JUDGE',
-    baseUrl: text(env, 'JUDGE_BASE_URL'),
-    model: text(env, 'JUDGE_MODEL'),
-    apiKey: text(env, 'JUDGE_API_KEY'),
-    timeoutMs: integer(env, 'JUDGE_TIMEOUT_MS', teacher?.timeoutMs ?? 120_000, 100, 600_000),
-    maxRetries: integer(env, 'JUDGE_MAX_RETRIES', teacher?.maxRetries ?? 3, 0, 10),
-  });
+  const judge = judgeModel(env, teacher);
   return { concurrency: integer(env, 'TEACHER_CONCURRENCY', 2, 1, 64), prices: modelPrices(env), judge };
 }

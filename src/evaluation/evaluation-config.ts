@@ -1,5 +1,5 @@
 import { integer, text, url, type Env } from '../config/env.js';
-import { modelEndpoint, teacherModel, type ModelEndpointConfig } from '../config/models.js';
+import { judgeModel, modelEndpoint, teacherModel, type ModelEndpointConfig } from '../config/models.js';
 
 /** Read only by scripts/eval-dialogue.ts, never by the service. */
 export interface EvaluationConfig {
@@ -14,14 +14,7 @@ export interface EvaluationConfig {
 
 export function loadEvaluationConfig(env: Env = process.env): EvaluationConfig {
   const teacher = teacherModel(env);
-  const judge = modelEndpoint({
-    prefix: 'JUDGE',
-    baseUrl: text(env, 'JUDGE_BASE_URL'),
-    model: text(env, 'JUDGE_MODEL'),
-    apiKey: text(env, 'JUDGE_API_KEY'),
-    timeoutMs: integer(env, 'JUDGE_TIMEOUT_MS', teacher?.timeoutMs ?? 120_000, 100, 600_000),
-    maxRetries: integer(env, 'JUDGE_MAX_RETRIES', teacher?.maxRetries ?? 3, 0, 10),
-  });
+  const judge = judgeModel(env, teacher);
   const sft = modelEndpoint({
     prefix: 'SFT',
     baseUrl: text(env, 'SFT_BASE_URL'),
