@@ -11,10 +11,8 @@ import type { CoachClient, Evidence } from './coach-client.js';
 import { runPool } from './pool.js';
 import { toSimulatorScenario, type EvalScenario } from './scenarios.js';
 import { sftProblems, type SftExample, type SftMessage, type SftTool } from './sft-format.js';
-import type { AgentModel } from './tau/agent-model.js';
-import type { DomainData, TauTask } from './tau/domain-data.js';
 import { servedPrompt } from './tau/arm-agents.js';
-import { runTrials } from './tau/run-trials.js';
+import { runTrials, type RunTrialsOptions } from './tau/run-trials.js';
 import { UsageTally } from './usage-tally.js';
 
 /**
@@ -162,19 +160,10 @@ function inOrder(sources: string[], done: Map<string, SftExample | { problem: st
   return result;
 }
 
-export interface TauExportOptions {
-  data: DomainData;
-  tasks: TauTask[];
-  trials: number;
-  /** The teacher as the τ-bench agent, with the domain's tools. */
-  agent: AgentModel;
-  userModel: (seed: number) => ChatModel;
-  userPrompt: Prompt;
-  maxSteps: number;
-  concurrency: number;
+/** The trials to run, with the teacher as the τ-bench agent (the domain's tools offered). */
+export interface TauExportOptions extends Required<Pick<RunTrialsOptions, 'data' | 'tasks' | 'trials' | 'agent' | 'userModel' | 'userPrompt' | 'maxSteps' | 'concurrency' | 'signal'>> {
   /** Only trials that earned reward 1. */
   passedOnly: boolean;
-  signal: AbortSignal;
 }
 
 /**

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import type { ChatCompletionMessageFunctionToolCall, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionMessageFunctionToolCall, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ModelEndpointConfig } from '../../config.js';
 import type { Usage } from '../../models/chat-model.js';
 import { toModelError } from '../../models/model-errors.js';
@@ -32,6 +32,17 @@ export interface AgentModel {
  * An agent behind an OpenAI-compatible chat endpoint with function calling: a model server, or a
  * Coach serving a library at its own /v1/chat/completions. Upstream runs the agent at temperature 0.
  */
+/** The agent's move from an OpenAI-compatible answer: its text, its function calls, its tokens. */
+export function agentReply(response: ChatCompletion): AgentReply {
+  const message = response.choices[0]?.message;
+  const usage = response.usage;
+  return {
+    content: message?.content ?? null,
+    toolCalls: (message?.tool_calls ?? []).filter((call): call is ToolCall => call.type === 'function'),
+    usage: usage == null ? null : { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, total_tokens: usage.total_tokens },
+  };
+}
+
 export class OpenAIAgent implements AgentModel {
   readonly model: string;
   private readonly client: OpenAI;
@@ -51,13 +62,7 @@ export class OpenAIAgent implements AgentModel {
         // A per-call signal: the SDK never removes the listener it adds (see ChatModel).
         { signal: signal === undefined ? undefined : AbortSignal.any([signal]) },
       );
-      const message = response.choices[0]?.message;
-      const usage = response.usage;
-      return {
-        content: message?.content ?? null,
-        toolCalls: (message?.tool_calls ?? []).filter((call): call is ToolCall => call.type === 'function'),
-        usage: usage == null ? null : { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, total_tokens: usage.total_tokens },
-      };
+      return agentReply(response);
     } catch (err) {
       throw toModelError(err, 'student', this.model);
     }

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { CoachField } from '../../chat/routes/openai-schemas.js';
 import { toModelError } from '../../models/model-errors.js';
-import type { AgentModel, AgentReply, ToolCall } from './agent-model.js';
+import { agentReply, type AgentModel, type AgentReply } from './agent-model.js';
 import type { ToolSchema } from './domain-data.js';
 
 export interface CoachAgentOptions {
@@ -47,12 +47,8 @@ export class CoachAgent implements AgentModel {
           signal: signal === undefined ? undefined : AbortSignal.any([signal]),
         },
       )) as ChatCompletion & { coach?: CoachField };
-      const message = response.choices[0]?.message;
-      const usage = response.usage;
       return {
-        content: message?.content ?? null,
-        toolCalls: (message?.tool_calls ?? []).filter((call): call is ToolCall => call.type === 'function'),
-        usage: usage == null ? null : { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, total_tokens: usage.total_tokens },
+        ...agentReply(response),
         guidance: (response.coach?.guidance ?? []).map((g) => `${g.id}:${g.version}`),
       };
     } catch (err) {
