@@ -102,7 +102,17 @@ if (browserMissing !== null && process.env.CI === 'true') {
       t.ok(text.includes(VERIFIED_REPLY), "the teacher's reply");
       t.ok(text.includes(CANCEL.opening), 'the state the decision was made in');
       t.match(text, /Shortfall: missed_step/, "the judge's verdict");
-      t.match(text, /Re-test\s+Passed/);
+      t.ok(text.includes(`Judge (${job.models.judge})`), 'which model judged');
+      const [measured] = (await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance/${cancel.id}/lift`, headers: admin })).json().items;
+      t.match(measured, { student_model: job.models.student, accepted: true }, 'the teacher measured the lift on the student model');
+      const signed = (x: number) => `${x > 0 ? '+' : ''}${(x * 100).toFixed(0)} %`;
+      const shown = `${signed(measured.lift)} [${signed(measured.interval[0])}, ${signed(measured.interval[1])}] (with the note ${measured.passed_with}/${measured.n_with}, without ${measured.passed_without}/${measured.n_without})`;
+      const liftRow = await page.$eval(`.queue-item[data-entry-id="${cancel.id}"] > table.lift tbody tr`, (el) => (el as HTMLElement).innerText);
+      t.ok(liftRow.startsWith(measured.student_model), 'the lift row names the student model');
+      t.ok(liftRow.includes(shown), `the lift with its interval and n: ${shown}`);
+      t.ok(liftRow.includes(`best ${measured.best_rank}`), 'the retrieval rank');
+      t.ok(liftRow.includes(measured.judge_model), 'and the model that judged the measurement');
+      t.match(text, new RegExp(`Lift shown after \\d+ rounds? on ${measured.student_model}, judged by ${measured.judge_model}`));
       t.match(text, /Consistent with the policy/);
       t.ok(text.includes(VERIFY_CLAUSE), 'the policy clause quoted');
       await screenshot(page, 'queue');
