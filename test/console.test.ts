@@ -7,7 +7,7 @@ import t from 'tap';
 import { admin, createKey } from './helpers/app.js';
 import { launchBrowser, missingBrowser, openTab, screenshot } from './helpers/browser.js';
 import { ENTRIES, SKIPPING_REPLY, VERIFIED_REPLY, VERIFY_CLAUSE } from './helpers/fake-llm.js';
-import { SAMPLE_ENTRIES } from './helpers/library.js';
+import { importEntries, SAMPLE_ENTRIES } from './helpers/library.js';
 import { ADDRESS, CANCEL, teacherSetup } from './helpers/teacher.js';
 
 t.test('the console pages carry a strict CSP and security headers, and serve their modules from Coach', async (t) => {
@@ -216,5 +216,38 @@ if (browserMissing !== null && process.env.CI === 'true') {
       await screenshot(tab.page, 'queue-student');
       t.same(tab.problems, []);
     });
+  });
+
+  t.test('in a real browser: a pending revision shows its diff against the served version and its lift, and is approved through the revision routes', async (t) => {
+    const { app, lib, run, entry } = await teacherSetup(t);
+    const { ids: [cancel] } = await importEntries(app, lib.id, [{ external_id: 'cancel', scenario: ENTRIES.cancel.scenario, guidance: 'Be polite.' }]);
+    const job = await run({ kind: 'scenarios', scenarios: [CANCEL] });
+    t.match(job, { status: 'done', revised_entry_ids: [cancel] });
+    const [revision] = (await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance/${cancel}/revisions`, headers: admin })).json().items;
+    const teacher = await createKey(app, { role: 'teacher', library_ids: [lib.id] });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const browser = await launchBrowser(t);
+    const { page, problems } = await openTab(browser);
+    await page.goto(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/console`);
+    await page.waitForSelector('#api-key');
+    await page.type('#api-key', teacher.key);
+    await page.click('.sign-in button[type=submit]');
+    const item = `.queue-item[data-kind="pending_revision"][data-entry-id="${cancel}"]`;
+    await page.waitForSelector(`${item} .revision ins`);
+    const text = await page.$eval(item, (el) => (el as HTMLElement).innerText);
+    t.match(text, /Pending revision/);
+    t.match(text, /Changes against the served version 1/);
+    const added = await page.$eval(`${item} .revision`, (el) => [...el.querySelectorAll('ins')].map((e) => e.textContent).join(' '));
+    t.ok(ENTRIES.cancel.guidance.split(/\s+/).slice(0, 3).every((word) => added.includes(word)), "the diff marks the revision's new words");
+    const [measured] = (await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance/${cancel}/lift`, headers: admin })).json().items;
+    t.equal(measured.revision_id, revision.id, "the lift measured is the revision's");
+    t.ok((await page.$eval(`${item} > table.lift tbody tr`, (el) => (el as HTMLElement).innerText)).startsWith(measured.student_model), 'its lift per student model');
+    t.ok(text.includes(SKIPPING_REPLY), "the evidence of the job that proposed it");
+
+    await page.type(`${item} textarea`, 'reads better');
+    await page.click(`${item} button.approve`);
+    await page.waitForFunction((sel: string) => !document.querySelector(sel), {}, item);
+    t.match(await entry(cancel!), { version: 2, guidance: revision.guidance, pending_revision: null }, 'approved: the revision is the served version');
+    t.same(problems, []);
   });
 }
