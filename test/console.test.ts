@@ -4,10 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import t from 'tap';
-import { admin, createKey } from './helpers/app.js';
+import { admin, createKey, testApp } from './helpers/app.js';
+import { studentEnv } from './helpers/chat.js';
+import { FakeOpenAI } from './helpers/fake-openai.js';
 import { launchBrowser, missingBrowser, openTab, screenshot } from './helpers/browser.js';
 import { ENTRIES, SKIPPING_REPLY, VERIFIED_REPLY, VERIFY_CLAUSE } from './helpers/fake-llm.js';
-import { importEntries, SAMPLE_ENTRIES } from './helpers/library.js';
+import { createLibrary, importEntries, SAMPLE_ENTRIES } from './helpers/library.js';
 import { ADDRESS, CANCEL, teacherSetup } from './helpers/teacher.js';
 
 t.test('the console pages carry a strict CSP and security headers, and serve their modules from Coach', async (t) => {
@@ -248,6 +250,45 @@ if (browserMissing !== null && process.env.CI === 'true') {
     await page.click(`${item} button.approve`);
     await page.waitForFunction((sel: string) => !document.querySelector(sel), {}, item);
     t.match(await entry(cancel!), { version: 2, guidance: revision.guidance, pending_revision: null }, 'approved: the revision is the served version');
+    t.same(problems, []);
+  });
+
+  t.test('in a real browser: the stats page shows the hold-out uplift with its interval and the n of each arm', async (t) => {
+    const fake = await FakeOpenAI.start(t);
+    const { app } = await testApp(t, { env: studentEnv(fake) });
+    const lib = await createLibrary(app, { holdout_rate: 0.5 });
+    const { ids: [id] } = await importEntries(app, lib.id, [{ external_id: 'jacket', scenario: 'Customer asks for a refund of a jacket', guidance: 'Verify the order date, explain the return window.' }]);
+    // Planted: resolved when the entry was shown, not when it was withheld.
+    for (let i = 0; i < 16; i++) {
+      const conversation_id = `c-${i}`;
+      const composed = await app.inject({
+        method: 'POST', url: `/v1/libraries/${lib.id}/compose`, headers: admin,
+        payload: { messages: [{ role: 'user', content: 'I want a refund for my jacket' }], conversation_id, k: 1 },
+      });
+      t.equal(composed.statusCode, 200, composed.body);
+      const trace = (await app.inject({ method: 'GET', url: `/v1/traces/${composed.json().trace_id}`, headers: admin })).json();
+      const shown = trace.guidance.some((g: { id: string }) => g.id === id);
+      t.equal((await app.inject({ method: 'POST', url: '/v1/feedback', headers: admin, payload: { conversation_id, resolved: shown, rating: shown ? 5 : 2 } })).statusCode, 201);
+    }
+    const [stats] = (await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance/stats`, headers: admin })).json().items;
+    const r = stats.causal.resolution_rate;
+    t.ok(r.n_shown > 0 && r.n_withheld > 0 && r.uplift === 1, `both arms filled, the planted uplift measured: ${JSON.stringify(r)}`);
+
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const browser = await launchBrowser(t);
+    const { page, problems } = await openTab(browser);
+    await page.goto(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/console`);
+    await page.waitForSelector('#api-key');
+    await page.type('#api-key', String(admin.authorization).replace(/^Bearer /, ''));
+    await page.click('.sign-in button[type=submit]');
+    await page.waitForSelector('nav.pages');
+    await page.goto(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/console#/stats`);
+    const row = await page.waitForSelector('table.causal tbody tr');
+    const text = await row!.evaluate((el) => (el as HTMLElement).innerText);
+    const signed = (x: number) => `${x > 0 ? '+' : ''}${(x * 100).toFixed(0)} %`;
+    t.ok(text.startsWith('jacket'), 'the entry');
+    t.ok(text.includes(`${signed(r.uplift)} [${signed(r.ci95[0])}, ${signed(r.ci95[1])}]`), `the uplift with its interval: ${text}`);
+    t.ok(text.includes(`of ${r.n_shown} shown`) && text.includes(`of ${r.n_withheld} withheld`), 'and the n of each arm');
     t.same(problems, []);
   });
 }
