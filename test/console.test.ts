@@ -205,6 +205,8 @@ if (browserMissing !== null && process.env.CI === 'true') {
         await screenshot(page, name);
       }
       t.match(await page.$eval('.job', (el) => (el as HTMLElement).innerText), new RegExp(`${job.progress.done}/${job.progress.total} steps`));
+      await page.waitForSelector(`table.jobs tr[data-job-id="${job.id}"]`);
+      t.match(await page.$eval(`table.jobs tr[data-job-id="${job.id}"]`, (el) => (el as HTMLElement).innerText), new RegExp(`scenarios\\s+done\\s+${job.progress.done}/${job.progress.total}`), 'the job in the list of the library\'s jobs');
       t.same(problems, [], 'no script error or CSP violation on any page');
     });
 
