@@ -255,6 +255,31 @@ if (browserMissing !== null && process.env.CI === 'true') {
     t.same(problems, []);
   });
 
+  t.test('in a real browser: an entry flagged by a policy edit shows the old and the new clause, and is kept with a reason', async (t) => {
+    const { app } = await testApp(t);
+    const lib = await createLibrary(app, { policy: 'Refunds within 30 days of delivery, with proof of purchase.' });
+    const { ids: [id] } = await importEntries(app, lib.id, [{ external_id: 'refund', scenario: 'Customer wants a refund', guidance: 'Check the delivery date.', policy_refs: ['Refunds within 30 days of delivery'] }]);
+    const edit = await app.inject({ method: 'PATCH', url: `/v1/libraries/${lib.id}`, headers: admin, payload: { policy: 'Refunds within 14 days of delivery, with proof of purchase.' } });
+    t.equal(edit.statusCode, 200, edit.body);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const browser = await launchBrowser(t);
+    const { page, problems } = await openTab(browser);
+    await page.goto(`${base}/console`);
+    await page.waitForSelector('#api-key');
+    await page.type('#api-key', String(admin.authorization).replace(/^Bearer /, ''));
+    await page.click('.sign-in button[type=submit]');
+    const item = `.queue-item[data-kind="needs_review"][data-entry-id="${id}"]`;
+    await page.waitForSelector(`${item} .flags`);
+    const flag = await page.$eval(`${item} .flags`, (el) => ({ old: el.querySelector('del')?.textContent ?? '', now: el.querySelector('ins')?.textContent ?? '' }));
+    t.match(flag, { old: /30 days/, now: /14 days/ }, 'the old and the new clause');
+    await page.type(`${item} textarea`, 'still true under the new window');
+    await page.click(`${item} button.approve`);
+    await page.waitForFunction((sel: string) => !document.querySelector(sel), {}, item);
+    t.same((await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance/${id}/policy-flags`, headers: admin })).json().items, [], 'kept: its flags are closed');
+    t.same(problems, []);
+  });
+
   t.test('in a real browser: the stats page shows the hold-out uplift with its interval and the n of each arm', async (t) => {
     const fake = await FakeOpenAI.start(t);
     const { app } = await testApp(t, { env: studentEnv(fake) });
