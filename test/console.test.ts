@@ -4,10 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import t from 'tap';
-import { admin, createKey } from './helpers/app.js';
+import { admin, createKey, testApp } from './helpers/app.js';
+import { studentEnv } from './helpers/chat.js';
+import { FakeOpenAI } from './helpers/fake-openai.js';
 import { launchBrowser, missingBrowser, openTab, screenshot } from './helpers/browser.js';
 import { ENTRIES, SKIPPING_REPLY, VERIFIED_REPLY, VERIFY_CLAUSE } from './helpers/fake-llm.js';
-import { SAMPLE_ENTRIES } from './helpers/library.js';
+import { createLibrary, importEntries, SAMPLE_ENTRIES } from './helpers/library.js';
 import { ADDRESS, CANCEL, teacherSetup } from './helpers/teacher.js';
 
 t.test('the console pages carry a strict CSP and security headers, and serve their modules from Coach', async (t) => {
@@ -102,7 +104,17 @@ if (browserMissing !== null && process.env.CI === 'true') {
       t.ok(text.includes(VERIFIED_REPLY), "the teacher's reply");
       t.ok(text.includes(CANCEL.opening), 'the state the decision was made in');
       t.match(text, /Shortfall: missed_step/, "the judge's verdict");
-      t.match(text, /Re-test\s+Passed/);
+      t.ok(text.includes(`Judge (${job.models.judge})`), 'which model judged');
+      const [measured] = (await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance/${cancel.id}/lift`, headers: admin })).json().items;
+      t.match(measured, { student_model: job.models.student, accepted: true }, 'the teacher measured the lift on the student model');
+      const signed = (x: number) => `${x > 0 ? '+' : ''}${(x * 100).toFixed(0)} %`;
+      const shown = `${signed(measured.lift)} [${signed(measured.interval[0])}, ${signed(measured.interval[1])}] (with the note ${measured.passed_with}/${measured.n_with}, without ${measured.passed_without}/${measured.n_without})`;
+      const liftRow = await page.$eval(`.queue-item[data-entry-id="${cancel.id}"] > table.lift tbody tr`, (el) => (el as HTMLElement).innerText);
+      t.ok(liftRow.startsWith(measured.student_model), 'the lift row names the student model');
+      t.ok(liftRow.includes(shown), `the lift with its interval and n: ${shown}`);
+      t.ok(liftRow.includes(`best ${measured.best_rank}`), 'the retrieval rank');
+      t.ok(liftRow.includes(measured.judge_model), 'and the model that judged the measurement');
+      t.match(text, new RegExp(`Lift shown after \\d+ rounds? on ${measured.student_model}, judged by ${measured.judge_model}`));
       t.match(text, /Consistent with the policy/);
       t.ok(text.includes(VERIFY_CLAUSE), 'the policy clause quoted');
       await screenshot(page, 'queue');
@@ -193,6 +205,8 @@ if (browserMissing !== null && process.env.CI === 'true') {
         await screenshot(page, name);
       }
       t.match(await page.$eval('.job', (el) => (el as HTMLElement).innerText), new RegExp(`${job.progress.done}/${job.progress.total} steps`));
+      await page.waitForSelector(`table.jobs tr[data-job-id="${job.id}"]`);
+      t.match(await page.$eval(`table.jobs tr[data-job-id="${job.id}"]`, (el) => (el as HTMLElement).innerText), new RegExp(`scenarios\\s+done\\s+${job.progress.done}/${job.progress.total}`), 'the job in the list of the library\'s jobs');
       t.same(problems, [], 'no script error or CSP violation on any page');
     });
 
@@ -206,5 +220,102 @@ if (browserMissing !== null && process.env.CI === 'true') {
       await screenshot(tab.page, 'queue-student');
       t.same(tab.problems, []);
     });
+  });
+
+  t.test('in a real browser: a pending revision shows its diff against the served version and its lift, and is approved through the revision routes', async (t) => {
+    const { app, lib, run, entry } = await teacherSetup(t);
+    const { ids: [cancel] } = await importEntries(app, lib.id, [{ external_id: 'cancel', scenario: ENTRIES.cancel.scenario, guidance: 'Be polite.' }]);
+    const job = await run({ kind: 'scenarios', scenarios: [CANCEL] });
+    t.match(job, { status: 'done', revised_entry_ids: [cancel] });
+    const [revision] = (await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance/${cancel}/revisions`, headers: admin })).json().items;
+    const teacher = await createKey(app, { role: 'teacher', library_ids: [lib.id] });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const browser = await launchBrowser(t);
+    const { page, problems } = await openTab(browser);
+    await page.goto(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/console`);
+    await page.waitForSelector('#api-key');
+    await page.type('#api-key', teacher.key);
+    await page.click('.sign-in button[type=submit]');
+    const item = `.queue-item[data-kind="pending_revision"][data-entry-id="${cancel}"]`;
+    await page.waitForSelector(`${item} .revision ins`);
+    const text = await page.$eval(item, (el) => (el as HTMLElement).innerText);
+    t.match(text, /Pending revision/);
+    t.match(text, /Changes against the served version 1/);
+    const added = await page.$eval(`${item} .revision`, (el) => [...el.querySelectorAll('ins')].map((e) => e.textContent).join(' '));
+    t.ok(ENTRIES.cancel.guidance.split(/\s+/).slice(0, 3).every((word) => added.includes(word)), "the diff marks the revision's new words");
+    const [measured] = (await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance/${cancel}/lift`, headers: admin })).json().items;
+    t.equal(measured.revision_id, revision.id, "the lift measured is the revision's");
+    t.ok((await page.$eval(`${item} > table.lift tbody tr`, (el) => (el as HTMLElement).innerText)).startsWith(measured.student_model), 'its lift per student model');
+    t.ok(text.includes(SKIPPING_REPLY), "the evidence of the job that proposed it");
+
+    await page.type(`${item} textarea`, 'reads better');
+    await page.click(`${item} button.approve`);
+    await page.waitForFunction((sel: string) => !document.querySelector(sel), {}, item);
+    t.match(await entry(cancel!), { version: 2, guidance: revision.guidance, pending_revision: null }, 'approved: the revision is the served version');
+    t.same(problems, []);
+  });
+
+  t.test('in a real browser: an entry flagged by a policy edit shows the old and the new clause, and is kept with a reason', async (t) => {
+    const { app } = await testApp(t);
+    const lib = await createLibrary(app, { policy: 'Refunds within 30 days of delivery, with proof of purchase.' });
+    const { ids: [id] } = await importEntries(app, lib.id, [{ external_id: 'refund', scenario: 'Customer wants a refund', guidance: 'Check the delivery date.', policy_refs: ['Refunds within 30 days of delivery'] }]);
+    const edit = await app.inject({ method: 'PATCH', url: `/v1/libraries/${lib.id}`, headers: admin, payload: { policy: 'Refunds within 14 days of delivery, with proof of purchase.' } });
+    t.equal(edit.statusCode, 200, edit.body);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const browser = await launchBrowser(t);
+    const { page, problems } = await openTab(browser);
+    await page.goto(`${base}/console`);
+    await page.waitForSelector('#api-key');
+    await page.type('#api-key', String(admin.authorization).replace(/^Bearer /, ''));
+    await page.click('.sign-in button[type=submit]');
+    const item = `.queue-item[data-kind="needs_review"][data-entry-id="${id}"]`;
+    await page.waitForSelector(`${item} .flags`);
+    const flag = await page.$eval(`${item} .flags`, (el) => ({ old: el.querySelector('del')?.textContent ?? '', now: el.querySelector('ins')?.textContent ?? '' }));
+    t.match(flag, { old: /30 days/, now: /14 days/ }, 'the old and the new clause');
+    await page.type(`${item} textarea`, 'still true under the new window');
+    await page.click(`${item} button.approve`);
+    await page.waitForFunction((sel: string) => !document.querySelector(sel), {}, item);
+    t.same((await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance/${id}/policy-flags`, headers: admin })).json().items, [], 'kept: its flags are closed');
+    t.same(problems, []);
+  });
+
+  t.test('in a real browser: the stats page shows the hold-out uplift with its interval and the n of each arm', async (t) => {
+    const fake = await FakeOpenAI.start(t);
+    const { app } = await testApp(t, { env: studentEnv(fake) });
+    const lib = await createLibrary(app, { holdout_rate: 0.5 });
+    const { ids: [id] } = await importEntries(app, lib.id, [{ external_id: 'jacket', scenario: 'Customer asks for a refund of a jacket', guidance: 'Verify the order date, explain the return window.' }]);
+    // Planted: resolved when the entry was shown, not when it was withheld.
+    for (let i = 0; i < 16; i++) {
+      const conversation_id = `c-${i}`;
+      const composed = await app.inject({
+        method: 'POST', url: `/v1/libraries/${lib.id}/compose`, headers: admin,
+        payload: { messages: [{ role: 'user', content: 'I want a refund for my jacket' }], conversation_id, k: 1 },
+      });
+      t.equal(composed.statusCode, 200, composed.body);
+      const trace = (await app.inject({ method: 'GET', url: `/v1/traces/${composed.json().trace_id}`, headers: admin })).json();
+      const shown = trace.guidance.some((g: { id: string }) => g.id === id);
+      t.equal((await app.inject({ method: 'POST', url: '/v1/feedback', headers: admin, payload: { conversation_id, resolved: shown, rating: shown ? 5 : 2 } })).statusCode, 201);
+    }
+    const [stats] = (await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance/stats`, headers: admin })).json().items;
+    const r = stats.causal.resolution_rate;
+    t.ok(r.n_shown > 0 && r.n_withheld > 0 && r.uplift === 1, `both arms filled, the planted uplift measured: ${JSON.stringify(r)}`);
+
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const browser = await launchBrowser(t);
+    const { page, problems } = await openTab(browser);
+    await page.goto(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/console`);
+    await page.waitForSelector('#api-key');
+    await page.type('#api-key', String(admin.authorization).replace(/^Bearer /, ''));
+    await page.click('.sign-in button[type=submit]');
+    await page.waitForSelector('nav.pages');
+    await page.goto(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/console#/stats`);
+    const row = await page.waitForSelector('table.causal tbody tr');
+    const text = await row!.evaluate((el) => (el as HTMLElement).innerText);
+    const signed = (x: number) => `${x > 0 ? '+' : ''}${(x * 100).toFixed(0)} %`;
+    t.ok(text.startsWith('jacket'), 'the entry');
+    t.ok(text.includes(`${signed(r.uplift)} [${signed(r.ci95[0])}, ${signed(r.ci95[1])}]`), `the uplift with its interval: ${text}`);
+    t.ok(text.includes(`of ${r.n_shown} shown`) && text.includes(`of ${r.n_withheld} withheld`), 'and the n of each arm');
+    t.same(problems, []);
   });
 }

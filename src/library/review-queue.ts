@@ -5,9 +5,9 @@ import type { GuidanceStatus } from './types.js';
 
 /**
  * Why an entry waits for a person. Each kind is one SQL source below and one variant of the wire
- * union; a new kind (a pending revision of an approved entry, say) is one more of each.
+ * union; a new kind is one more of each.
  */
-export const REVIEW_KINDS = ['draft', 'needs_review'] as const;
+export const REVIEW_KINDS = ['draft', 'needs_review', 'pending_revision'] as const;
 export type ReviewKind = (typeof REVIEW_KINDS)[number];
 
 /** What a reviewer weighs an entry by, without opening its evidence. */
@@ -24,7 +24,7 @@ export interface EvidenceSummary {
 
 export interface ReviewItem {
   kind: ReviewKind;
-  /** Since when the entry waits: its last change (draft) or its first open flag (needs_review). */
+  /** Since when the entry waits: its last change (draft), its first open flag (needs_review), the revision's proposal (pending_revision). */
   since: Date;
   entry: {
     id: string;
@@ -38,13 +38,16 @@ export interface ReviewItem {
   evidence: EvidenceSummary;
   /** needs_review: the open flags, with the old and the new clause. Empty for other kinds. */
   policy_flags: PolicyFlag[];
+  /** pending_revision: the revision waiting (the entry is served as it is until it is approved); null for other kinds. */
+  revision_id: string | null;
 }
 
-/** Each kind's entries and since when they wait; $1 is the library. */
+/** Each kind's entries, since when they wait and the revision waiting (if that is why); $1 is the library. */
 const SOURCES: Record<ReviewKind, string> = {
-  draft: `SELECT 'draft' AS kind, e.id AS entry_id, e.updated_at AS since FROM guidance_entries e WHERE e.library_id = $1 AND e.status = 'draft'`,
-  needs_review: `SELECT 'needs_review', e.id, min(f.created_at) FROM guidance_policy_flags f JOIN guidance_entries e ON e.id = f.entry_id
+  draft: `SELECT 'draft' AS kind, e.id AS entry_id, e.updated_at AS since, NULL::uuid AS revision_id FROM guidance_entries e WHERE e.library_id = $1 AND e.status = 'draft'`,
+  needs_review: `SELECT 'needs_review', e.id, min(f.created_at), NULL::uuid FROM guidance_policy_flags f JOIN guidance_entries e ON e.id = f.entry_id
     WHERE f.library_id = $1 AND ${OPEN_FLAG} GROUP BY e.id`,
+  pending_revision: `SELECT 'pending_revision', r.entry_id, r.created_at, r.id FROM guidance_revisions r WHERE r.library_id = $1 AND r.status = 'pending'`,
 };
 
 const QUEUE = `WITH queue AS (${REVIEW_KINDS.map((kind) => SOURCES[kind]).join('\n  UNION ALL\n  ')})`;
@@ -65,6 +68,7 @@ interface Row {
   exposures: number;
   conversations: number;
   policy_flags: PolicyFlag[];
+  revision_id: string | null;
 }
 
 export class ReviewQueue {
@@ -75,7 +79,7 @@ export class ReviewQueue {
     const [count] = await this.db.query<{ n: number }>(`${QUEUE} SELECT count(*)::int AS n FROM queue WHERE kind = ANY($2::text[])`, [libraryId, kinds]);
     const rows = await this.db.query<Row>(
       `${QUEUE}
-       SELECT q.kind, q.since, e.id, e.external_id, e.version, e.status, e.scenario, e.guidance, e.policy_refs,
+       SELECT q.kind, q.since, q.revision_id, e.id, e.external_id, e.version, e.status, e.scenario, e.guidance, e.policy_refs,
               (SELECT count(*)::int FROM teacher_evidence x WHERE x.entry_id = e.id) AS teacher_evidence,
               latest.retest_passed AS latest_retest_passed, latest.policy_conflict AS latest_policy_conflict,
               (SELECT count(*)::int FROM chat_trace_guidance g JOIN chat_traces t ON t.id = g.trace_id WHERE g.entry_id = e.id AND t.status <> 'error') AS exposures,
@@ -108,6 +112,7 @@ export class ReviewQueue {
         },
         // Timestamps inside JSON arrive as text.
         policy_flags: r.policy_flags.map((f) => ({ ...f, created_at: new Date(f.created_at) })),
+        revision_id: r.revision_id,
       })),
     };
   }

@@ -77,16 +77,28 @@ function Lookup({ label, name, onGo }) {
     <label>${label} <input name=${name} required /></label> <button type="submit">Show</button></form>`;
 }
 
+const RECENT_JOBS = 20;
+
+/** The library's teacher jobs, newest first (GET /v1/jobs). */
+function JobList({ libraryId }) {
+  const { data, error } = useLoad(() => api(`/v1/jobs${query({ library_id: libraryId, limit: RECENT_JOBS })}`), [libraryId]);
+  if (error) return html`<${ErrorNote} error=${error} />`;
+  if (!data) return html`<${Loading} what="the jobs" />`;
+  if (data.items.length === 0) return html`<p class="empty">No teacher job for this library yet.</p>`;
+  return html`<table class="jobs"><caption>Teacher jobs, newest ${data.items.length} of ${data.total}</caption>
+    <thead><tr><th scope="col">Job</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Steps</th><th scope="col">Student model</th><th scope="col">Created</th></tr></thead>
+    <tbody>${data.items.map((job) => html`<tr data-job-id=${job.id}><td><a href=${`#/jobs/${job.id}`}>${short(job.id)}</a></td><td>${job.kind}</td><td>${job.status}</td>
+      <td>${job.progress.done}/${job.progress.total}${job.progress.failed ? `, ${job.progress.failed} failed` : ''}</td><td>${job.models.student}</td><td>${when(job.created_at)}</td></tr>`)}</tbody></table>`;
+}
+
 export function JobsPage({ libraryId, can, route }) {
   const [conversation, setConversation] = useState(null);
-  const teacherEntries = useLoad(() => api(libraryPath(libraryId, `/guidance${query({ tags: 'teacher', limit: 50 })}`)), [libraryId]);
-  const jobIds = [...new Set((teacherEntries.data?.items ?? []).map((e) => e.provenance?.job_id).filter(Boolean))];
   const go = (hash) => (location.hash = hash);
   return html`<section aria-labelledby="jobs-title">
     <h2 id="jobs-title">Jobs and traces</h2>
     <h3>Teacher jobs</h3>
     <${Lookup} label="Job id" name="job" onGo=${(id) => go(`#/jobs/${id}`)} />
-    ${jobIds.length ? html`<p>Jobs behind recent teacher entries: ${jobIds.map((id) => html` <a href=${`#/jobs/${id}`}>${short(id)}</a>`)}</p>` : null}
+    ${can.teach ? html`<${JobList} libraryId=${libraryId} />` : null}
     ${route.job ? html`<${JobView} jobId=${route.job} can=${can} />` : null}
     <h3>Re-embedding</h3>
     <${Reembed} libraryId=${libraryId} />

@@ -3,40 +3,64 @@ import { api, libraryPath, query } from './api.js';
 const PAGE_SIZE = 10;
 
 /**
- * Where the review queue comes from. Today: the library's drafts (the guidance listing) with each
- * entry's evidence. A dedicated queue endpoint (drafts, pending revisions, flagged entries) slots in
- * by returning items of the same shape from `fetchPage`; `normalise` already reads their fields.
+ * Where the review queue comes from. A key that may review reads the queue endpoint (drafts, entries
+ * flagged by a policy change, pending revisions of approved entries); a key that may not reads the
+ * library's drafts, which is all of the queue it may see.
  */
-async function fetchPage(libraryId, cursor) {
-  return api(libraryPath(libraryId, `/guidance${query({ status: 'draft', limit: PAGE_SIZE, cursor })}`));
+async function fetchPage(libraryId, offset, { readEvidence }) {
+  if (!readEvidence) {
+    const page = await api(libraryPath(libraryId, `/guidance${query({ status: 'draft', limit: PAGE_SIZE, cursor: offset })}`));
+    return { items: page.items.map((entry) => ({ kind: 'draft', entry, policy_flags: [], revision_id: null })), next: page.next_cursor ?? null };
+  }
+  const page = await api(libraryPath(libraryId, `/review-queue${query({ limit: PAGE_SIZE, offset: offset ?? 0 })}`));
+  return { items: page.items, next: page.next_offset ?? null };
 }
 
-/** An item of either source: a bare entry (a draft), or `{ kind, entry, evidence?, served?, lift? }`. */
-export function normalise(item) {
-  const entry = item.entry ?? item;
+/** The latest measurement per student model of the entry itself, or of the revision when one is given. */
+function latestLift(measurements, revisionId) {
+  const latest = new Map();
+  for (const m of measurements) {
+    if ((m.revision_id ?? null) === (revisionId ?? null) && !latest.has(m.student_model)) latest.set(m.student_model, m);
+  }
+  return [...latest.values()];
+}
+
+async function withEvidence(libraryId, raw) {
+  const gid = raw.entry.id;
+  const [evidence, lift, revisions] = await Promise.all([
+    api(libraryPath(libraryId, `/guidance/${gid}/evidence`)),
+    api(libraryPath(libraryId, `/guidance/${gid}/lift`)),
+    raw.revision_id ? api(libraryPath(libraryId, `/guidance/${gid}/revisions`)) : null,
+  ]);
+  const revision = revisions?.items.find((r) => r.id === raw.revision_id) ?? null;
   return {
-    kind: item.kind ?? (entry.status === 'draft' ? 'draft' : 'needs_review'),
-    entry,
-    served: item.served ?? item.served_version ?? null,
-    lift: item.lift ?? null,
-    reasons: item.reasons ?? (item.reason ? [item.reason] : []),
-    evidence: Array.isArray(item.evidence) ? item.evidence : null,
+    evidence: evidence.items.filter((record) => (record.revision_id ?? null) === (raw.revision_id ?? null)),
+    lift: latestLift(lift.items, raw.revision_id),
+    revision,
   };
 }
 
-export async function loadQueuePage(libraryId, cursor, { readEvidence }) {
-  const page = await fetchPage(libraryId, cursor);
+export async function loadQueuePage(libraryId, offset, { readEvidence }) {
+  const page = await fetchPage(libraryId, offset, { readEvidence });
   const items = await Promise.all(
-    page.items.map(async (raw) => {
-      const item = normalise(raw);
-      if (item.evidence === null && readEvidence) {
-        item.evidence = (await api(libraryPath(libraryId, `/guidance/${item.entry.id}/evidence`))).items;
-      }
-      return item;
-    }),
+    page.items.map(async (raw) => ({
+      kind: raw.kind,
+      entry: raw.entry,
+      policyFlags: raw.policy_flags ?? [],
+      revisionId: raw.revision_id ?? null,
+      ...(readEvidence ? await withEvidence(libraryId, raw) : { evidence: null, lift: [], revision: null }),
+    })),
   );
-  return { items, nextCursor: page.next_cursor ?? null };
+  return { items, nextCursor: page.next };
 }
 
-export const review = (libraryId, entryId, decision, reason) =>
-  api(libraryPath(libraryId, `/guidance/${entryId}/review`), { method: 'POST', body: { decision, reason } });
+/**
+ * A pending revision is decided through its own routes; an entry flagged by a policy change is kept
+ * (its flags closed) or retired; a draft is approved or retired.
+ */
+export function review(libraryId, item, decision, reason) {
+  const entryPath = (rest) => libraryPath(libraryId, `/guidance/${item.entry.id}${rest}`);
+  if (item.kind === 'pending_revision') return api(entryPath(`/revisions/${item.revisionId}/${decision}`), { method: 'POST', body: { reason } });
+  if (item.kind === 'needs_review' && decision === 'approve') return api(entryPath('/policy-flags/resolve'), { method: 'POST', body: { reason } });
+  return api(entryPath('/review'), { method: 'POST', body: { decision, reason } });
+}

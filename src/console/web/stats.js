@@ -26,6 +26,21 @@ function BarChart({ title, rows, format = String }) {
   </figure>`;
 }
 
+const signed = (x) => (x === null || x === undefined ? '—' : `${x > 0 ? '+' : ''}${pct(x)}`);
+
+/** Shown − withheld with its 95 % interval and the conversations behind each arm. */
+const UpliftCell = ({ uplift }) => html`<td>${signed(uplift.uplift)}${uplift.ci95 ? ` [${signed(uplift.ci95[0])}, ${signed(uplift.ci95[1])}]` : ''}
+  (${pct(uplift.shown)} of ${uplift.n_shown} shown, ${pct(uplift.withheld)} of ${uplift.n_withheld} withheld)</td>`;
+
+/** The hold-out's randomised comparison, for entries where both arms have an outcome. */
+function CausalTable({ items }) {
+  const measured = items.filter((s) => s.causal && (s.causal.resolution_rate.uplift !== null || s.causal.policy_violation_rate.uplift !== null));
+  if (measured.length === 0) return html`<p class="muted">Causal uplift needs hold-out traffic (the library's <code>holdout_rate</code>); no entry has conversations with feedback in both arms yet.</p>`;
+  return html`<table class="causal"><caption>Causal uplift from the hold-out: shown − withheld (95 % interval, n conversations with that outcome)</caption>
+    <thead><tr><th scope="col">Entry</th><th scope="col">Resolution rate</th><th scope="col">Policy violation rate</th></tr></thead>
+    <tbody>${measured.map((s) => html`<tr><th scope="row">${entryLabel(s)}</th><${UpliftCell} uplift=${s.causal.resolution_rate} /><${UpliftCell} uplift=${s.causal.policy_violation_rate} /></tr>`)}</tbody></table>`;
+}
+
 export function StatsPage({ libraryId }) {
   const { loading, data, error } = useLoad(() => api(libraryPath(libraryId, '/guidance/stats')), [libraryId]);
   const [sort, setSort] = useState('exposures');
@@ -45,6 +60,6 @@ export function StatsPage({ libraryId }) {
     ${items.length === 0 ? html`<p class="empty">No entries yet.</p>` : html`
       <${BarChart} title=${`Exposures, top ${items.length}`} rows=${items.map((s) => ({ label: entryLabel(s), value: s.exposures }))} />
       <${BarChart} title="Resolution rate when used and when not used (correlational; n conversations with feedback)" rows=${outcomeRows} format=${pct} />`}
-    <p class="muted">Causal uplift needs hold-out traffic; where the API reports it, it appears here with its interval.</p>
+    <${CausalTable} items=${data.items} />
   </section>`;
 }

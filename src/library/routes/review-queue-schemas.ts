@@ -26,12 +26,15 @@ const EvidenceSummary = Type.Object({
 export const ReviewItemView = Type.Object(
   {
     kind: oneOf(REVIEW_KINDS, {
-      description: 'draft: a draft waiting for approval; needs_review: an entry quoting policy clauses an edit changed or removed',
+      description:
+        'draft: a draft waiting for approval; needs_review: an entry quoting policy clauses an edit changed or removed; ' +
+        'pending_revision: a revision of an entry waiting for approval (the entry is served unchanged until then)',
     }),
-    since: { ...Timestamp, description: "Since when it waits: the draft's last change, the first open flag" },
+    since: { ...Timestamp, description: "Since when it waits: the draft's last change, the first open flag, the revision's proposal" },
     entry: EntrySummary,
     evidence: EvidenceSummary,
     policy_flags: Type.Array(PolicyFlagRef, { description: 'needs_review: the open flags, with quoted text, old and new clause; empty for other kinds' }),
+    revision_id: Nullable({ ...Uuid, description: 'pending_revision: the revision (GET …/guidance/{gid}/revisions; decide it with …/revisions/{rid}/approve or reject); null for other kinds' }),
   },
   { $id: 'ReviewItem', description: 'One reason an entry waits for a person; each kind adds its own details beside the common fields' },
 );

@@ -21,7 +21,8 @@ export const reviewQueueRoutes = (queue: ReviewQueue, flags: PolicyFlags): Fasti
         summary: 'Entries waiting for review, each with its kind and an evidence summary, oldest first (admin, teacher)',
         description:
           'kind draft: a draft waiting for approval (POST …/review); needs_review: an entry quoting policy clauses an edit changed or removed ' +
-          '(edit its policy_refs, retire it, or POST …/policy-flags/resolve). An entry that is both appears once per kind.',
+          '(edit its policy_refs, retire it, or POST …/policy-flags/resolve); pending_revision: a revision of an entry waiting for approval ' +
+          '(POST …/guidance/{gid}/revisions/{rid}/approve or reject). An entry that is more than one appears once per kind.',
         querystring: ReviewQueueQuery,
         response: { 200: json('A page of the queue and its total', ReviewQueuePage), ...errorResponses() },
       },
