@@ -41,9 +41,9 @@ t.test('unknown paths are limited before they answer 404', async (t) => {
   t.same(statuses, [404, 404, 429]);
 });
 
-t.test('health, readiness and metrics are never limited; 0 means unlimited', async (t) => {
+t.test('health, readiness, metrics and the console page are never limited; 0 means unlimited', async (t) => {
   const { app } = await testApp(t, { env: { RATE_LIMIT_ANONYMOUS: '1', RATE_LIMIT_ADMIN: '0' } });
-  for (const url of ['/healthz', '/readyz', '/metrics']) {
+  for (const url of ['/healthz', '/readyz', '/metrics', '/console/']) {
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await app.inject({ method: 'GET', url })).statusCode);
     t.same(statuses, [200, 200, 200], url);

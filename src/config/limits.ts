@@ -32,11 +32,11 @@ export function loadLimitsConfig(env: Env): LimitsConfig {
   return {
     windowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1_000, 86_400_000),
     perRole: {
-      admin: integer(env, 'RATE_LIMIT_ADMIN', 600, 0, 1_000_000),
-      teacher: integer(env, 'RATE_LIMIT_TEACHER', 600, 0, 1_000_000),
-      student: integer(env, 'RATE_LIMIT_STUDENT', 600, 0, 1_000_000),
+      admin: integer(env, 'RATE_LIMIT_ADMIN', 6000, 0, 1_000_000),
+      teacher: integer(env, 'RATE_LIMIT_TEACHER', 6000, 0, 1_000_000),
+      student: integer(env, 'RATE_LIMIT_STUDENT', 6000, 0, 1_000_000),
     },
-    perAddress: integer(env, 'RATE_LIMIT_ANONYMOUS', 120, 0, 1_000_000),
+    perAddress: integer(env, 'RATE_LIMIT_ANONYMOUS', 300, 0, 1_000_000),
     corsOrigins: origins(env),
   };
 }

@@ -15,7 +15,9 @@ export default fp(
     const headers = securityHeaders(assets.importMapHash);
     const send = (reply: FastifyReply, asset: Asset, cache: string) =>
       reply.headers({ ...headers, 'content-type': asset.type, 'cache-control': cache }).send(asset.body);
-    const route = { schema: { hide: true }, config: { public: true } } as const;
+    // Static files the browser fetches without a key (it sends the key on API calls only, which are
+    // limited per key): an address budget would lock out an office behind one NAT for loading a page.
+    const route = { schema: { hide: true }, config: { public: true, rateLimit: false } } as const;
 
     // The page is never cached, so a new deployment's asset list and CSP arrive together.
     for (const url of [CONSOLE_PREFIX, `${CONSOLE_PREFIX}/`]) app.get(url, route, async (_request, reply) => send(reply, assets.index, 'no-store'));
