@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatConfig } from '../config.js';
 import { AppError, RetrievalFailedError } from '../errors.js';
+import { retrievalFor, type RetrievalChoice } from '../library/retrieval-settings.js';
 import type { Library } from '../library/types.js';
 import type { ChatMessage, ToolCall } from '../messages.js';
 import type { Completion, CompletionParams, Logprobs, StreamPart, ToolCallDelta, Usage } from '../models/chat-model.js';
@@ -22,7 +23,8 @@ export interface Turn {
   endpoint: Endpoint;
   messages: ChatMessage[];
   conversationId: string | null;
-  k: number;
+  /** The request's own k and min_score; what it leaves out comes from the library's settings. */
+  retrieval: RetrievalChoice;
   /** Whether the answer is streamed (recorded in the trace; `stream()` is what streams). */
   stream: boolean;
   /** Passed to the student unchanged, tools included. */
@@ -220,12 +222,14 @@ export class ChatService {
 
   /**
    * Retrieved guidance without the entries the library does not serve now. Those are filtered
-   * after retrieval, so it asks for as many more as there are, to still fill k.
+   * after retrieval, so it asks for as many more as there are, to still fill k. k and min_score
+   * depend on the student model in force, which compose reports too although it calls none.
    */
   private async servable(turn: Turn): Promise<RetrievedGuidance[]> {
+    const { k, minScore } = retrievalFor(turn.library.retrieval, this.models.modelName('student'), turn.retrieval);
     const unserved = await this.unserved(turn.library);
-    const { results } = await this.retriever.retrieve(turn.library, { messages: turn.messages, k: turn.k + unserved.size });
-    return results.filter((g) => !unserved.has(g.id)).slice(0, turn.k);
+    const { results } = await this.retriever.retrieve(turn.library, { messages: turn.messages, k: k + unserved.size, minScore });
+    return results.filter((g) => !unserved.has(g.id)).slice(0, k);
   }
 
   private async recordFailure(turn: Turn, prepared: Prepared, model: string, started: number, err: unknown): Promise<void> {

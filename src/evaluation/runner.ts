@@ -69,7 +69,7 @@ export interface EvaluationResult {
 /** The library as the teacher's simulator wants it; only the policy matters to the arms. */
 function asLibrary(snapshot: LibrarySnapshot): Library {
   const epoch = new Date(0);
-  return { id: snapshot.id, name: snapshot.name, description: '', policy: snapshot.policy, embedder: '', embedding_dim: 0, holdout_rate: 0, serve_needs_review: true, created_at: epoch, updated_at: epoch };
+  return { id: snapshot.id, name: snapshot.name, description: '', policy: snapshot.policy, embedder: '', embedding_dim: 0, holdout_rate: 0, serve_needs_review: true, retrieval: {}, created_at: epoch, updated_at: epoch };
 }
 
 const failureOf = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));

@@ -131,7 +131,7 @@ export interface ScenarioExportOptions {
  */
 export async function fromScenarios(options: ScenarioExportOptions): Promise<ExportResult> {
   const epoch = new Date(0);
-  const library: Library = { id: 'export', name: 'export', description: '', policy: options.policy, embedder: '', embedding_dim: 0, holdout_rate: 0, serve_needs_review: true, created_at: epoch, updated_at: epoch };
+  const library: Library = { id: 'export', name: 'export', description: '', policy: options.policy, embedder: '', embedding_dim: 0, holdout_rate: 0, serve_needs_review: true, retrieval: {}, created_at: epoch, updated_at: epoch };
   const units = options.scenarios.flatMap((scenario) => Array.from({ length: options.seeds }, (_, seed) => ({ scenario, seed })));
   const done = new Map<string, SftExample | { problem: string }>();
   await runPool(units, options.concurrency, async ({ scenario, seed }) => {

@@ -5,9 +5,10 @@ import { isUniqueViolation } from '../db/errors.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Embedders } from '../retrieval/embedders.js';
 import type { PolicyFlag, PolicyFlags } from './policy-flags.js';
+import type { RetrievalSettings } from './retrieval-settings.js';
 import type { Library } from './types.js';
 
-const COLUMNS = 'id, name, description, policy, embedder, embedding_dim, holdout_rate, serve_needs_review, created_at, updated_at';
+const COLUMNS = 'id, name, description, policy, embedder, embedding_dim, holdout_rate, serve_needs_review, retrieval, created_at, updated_at';
 
 export interface LibraryInput {
   name: string;
@@ -16,6 +17,7 @@ export interface LibraryInput {
   embedder?: string;
   holdoutRate?: number;
   serveNeedsReview?: boolean;
+  retrieval?: RetrievalSettings;
 }
 
 export type LibraryPatch = Partial<Omit<LibraryInput, 'embedder'>>;
@@ -41,9 +43,9 @@ export class Libraries {
     const embedder = this.embedders.get(input.embedder ?? this.embedders.defaultId);
     try {
       const [row] = await this.db.query<Library>(
-        `INSERT INTO libraries (name, description, policy, embedder, embedding_dim, holdout_rate, serve_needs_review)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-        [input.name, input.description ?? '', input.policy ?? '', embedder.id, embedder.dimension, input.holdoutRate ?? 0, input.serveNeedsReview ?? true],
+        `INSERT INTO libraries (name, description, policy, embedder, embedding_dim, holdout_rate, serve_needs_review, retrieval)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+        [input.name, input.description ?? '', input.policy ?? '', embedder.id, embedder.dimension, input.holdoutRate ?? 0, input.serveNeedsReview ?? true, JSON.stringify(input.retrieval ?? {})],
       );
       return row!;
     } catch (err) {
@@ -73,9 +75,10 @@ export class Libraries {
         const [before] = await tx.query<{ policy: string }>('SELECT policy FROM libraries WHERE id = $1 FOR UPDATE', [library.id]);
         const [row] = await tx.query<Library>(
           `UPDATE libraries SET name = coalesce($2, name), description = coalesce($3, description), policy = coalesce($4, policy),
-                  holdout_rate = coalesce($5, holdout_rate), serve_needs_review = coalesce($6, serve_needs_review), updated_at = now()
+                  holdout_rate = coalesce($5, holdout_rate), serve_needs_review = coalesce($6, serve_needs_review),
+                  retrieval = coalesce($7::jsonb, retrieval), updated_at = now()
            WHERE id = $1 RETURNING ${COLUMNS}`,
-          [library.id, patch.name ?? null, patch.description ?? null, patch.policy ?? null, patch.holdoutRate ?? null, patch.serveNeedsReview ?? null],
+          [library.id, patch.name ?? null, patch.description ?? null, patch.policy ?? null, patch.holdoutRate ?? null, patch.serveNeedsReview ?? null, patch.retrieval === undefined ? null : JSON.stringify(patch.retrieval)],
         );
         const flagged = before === undefined ? [] : await this.policyFlags.flagPolicyEdit(tx, library.id, before.policy, row!.policy, keyId);
         return { library: row!, flagged };

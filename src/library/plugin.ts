@@ -8,7 +8,7 @@ import { ReembedWorker } from './reembed-worker.js';
 import { guidanceRoutes } from './routes/guidance.js';
 import { GuidanceEntryView, GuidanceInputBody } from './routes/guidance-schemas.js';
 import { libraryRoutes } from './routes/libraries.js';
-import { LibraryView } from './routes/library-schemas.js';
+import { LibraryView, RetrievalSettingsSchema } from './routes/library-schemas.js';
 import { PolicyFlagView } from './routes/policy-flag-schemas.js';
 import { libraryScope } from './routes/library-scope.js';
 import { reembedRoutes } from './routes/reembed.js';
@@ -30,7 +30,7 @@ declare module 'fastify' {
 /** Libraries and their guidance entries, and moving a library to another embedder in the background. */
 export default fp(
   async (app) => {
-    for (const schema of [LibraryView, PolicyFlagView, GuidanceEntryView, GuidanceInputBody, ReembedJobView, ReviewItemView, ReleaseView]) app.addSchema(schema);
+    for (const schema of [RetrievalSettingsSchema, LibraryView, PolicyFlagView, GuidanceEntryView, GuidanceInputBody, ReembedJobView, ReviewItemView, ReleaseView]) app.addSchema(schema);
     app.addContentTypeParser(NDJSON, { parseAs: 'string' }, parseNdjson);
     const worker = new ReembedWorker(app.db, app.embedders, app.log, app.config.reembed);
     const jobs = new ReembedJobs(app.db, app.embedders, () => worker.wake());

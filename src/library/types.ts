@@ -1,3 +1,5 @@
+import type { RetrievalSettings } from './retrieval-settings.js';
+
 export const STATUSES = ['draft', 'approved', 'retired'] as const;
 export type GuidanceStatus = (typeof STATUSES)[number];
 
@@ -12,6 +14,8 @@ export interface Library {
   holdout_rate: number;
   /** Whether entries flagged by a policy edit are served until someone reviews them. */
   serve_needs_review: boolean;
+  /** k and min_score for chat and compose, per library and per student model (see retrieval-settings.ts). */
+  retrieval: RetrievalSettings;
   created_at: Date;
   updated_at: Date;
 }

@@ -11,7 +11,12 @@ export const ConversationId = Type.String({
   description: 'Chosen by the caller; groups the turns of one conversation for traces and feedback',
 });
 
-export const K = Type.Integer({ minimum: 1, maximum: 50, default: 5, description: 'Guidance entries to retrieve before the token budget' });
+export const K = Type.Optional(
+  Type.Integer({ minimum: 1, maximum: 50, description: "Guidance entries to retrieve before the token budget; default: the library's retrieval settings, else 5" }),
+);
+export const MinScore = Type.Optional(
+  Type.Number({ minimum: 0, maximum: 1, description: "Retrieved entries scoring below this stay out of the prompt; default: the library's retrieval settings, else 0" }),
+);
 
 export const GuidanceRefSchema = Type.Object(
   { id: Uuid, version: Type.Integer(), score: Type.Number() },
@@ -65,7 +70,7 @@ const GuidanceRefs = Type.Array(ref(GuidanceRefSchema));
 export const UsageRef = ref(UsageSchema);
 
 export const ComposeBody = Type.Object(
-  { messages: Messages, conversation_id: Type.Optional(ConversationId), k: K, ...toolRequestFields },
+  { messages: Messages, conversation_id: Type.Optional(ConversationId), k: K, min_score: MinScore, ...toolRequestFields },
   { additionalProperties: false, examples: [{ messages: ORDER_LOOKUP, tools: [ORDER_TOOL], conversation_id: 'ticket-4712' }] },
 );
 export type ComposeBody = Static<typeof ComposeBody>;
@@ -88,6 +93,7 @@ export const ChatBody = Type.Object(
     conversation_id: Type.Optional(ConversationId),
     stream: Type.Optional(Type.Boolean({ description: 'Answer as server-sent events: `delta` events, then `done` (or `error`)' })),
     k: K,
+    min_score: MinScore,
     ...toolRequestFields,
   },
   { additionalProperties: false, examples: [{ messages: REFUND_CONVERSATION, conversation_id: 'ticket-4711', k: 5 }] },

@@ -40,7 +40,7 @@ export const chatRoutes = (chat: ChatService): FastifyPluginAsyncTypebox => asyn
       },
     },
     async (request) => {
-      const { messages, conversation_id, k, tool_choice, parallel_tool_calls } = request.body;
+      const { messages, conversation_id, k, min_score, tool_choice, parallel_tool_calls } = request.body;
       const tools = checkedTools(request.body);
       const { traceId, composition, retrieval } = await chat.compose({
         library: request.library,
@@ -48,7 +48,7 @@ export const chatRoutes = (chat: ChatService): FastifyPluginAsyncTypebox => asyn
         endpoint: 'compose',
         messages: checkedConversation(messages, 'body.messages'),
         conversationId: conversation_id ?? null,
-        k,
+        retrieval: { k, min_score },
         stream: false,
         params: { tools, tool_choice, parallel_tool_calls },
       });
@@ -85,7 +85,7 @@ export const chatRoutes = (chat: ChatService): FastifyPluginAsyncTypebox => asyn
       },
     },
     async (request, reply) => {
-      const { messages, conversation_id, k, stream, tool_choice, parallel_tool_calls } = request.body;
+      const { messages, conversation_id, k, min_score, stream, tool_choice, parallel_tool_calls } = request.body;
       const tools = checkedTools(request.body);
       const turn = {
         library: request.library,
@@ -93,7 +93,7 @@ export const chatRoutes = (chat: ChatService): FastifyPluginAsyncTypebox => asyn
         endpoint: 'chat' as const,
         messages: checkedConversation(messages, 'body.messages'),
         conversationId: conversation_id ?? null,
-        k,
+        retrieval: { k, min_score },
         stream: stream === true,
         params: { tools, tool_choice, parallel_tool_calls },
         signal: clientSignal(reply),

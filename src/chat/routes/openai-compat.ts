@@ -147,7 +147,7 @@ export const openaiCompatRoutes = ({ libraries, resolver, models, chat }: OpenAI
         endpoint: 'chat.completions' as const,
         messages: conversation(body.messages),
         conversationId: headers['x-coach-conversation-id'] ?? body.conversation_id ?? null,
-        k: body.k,
+        retrieval: { k: body.k, min_score: body.min_score },
         stream: body.stream === true,
         params: completionParams(body),
         signal: clientSignal(reply),

@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import { messageSchema, ToolCallRef, toolRequestFields } from '../../http/message-schema.js';
 import { MAX_INT32, Nullable, oneOf, OpenObject, ref, Uuid } from '../../http/schemas.js';
 import type { Logprobs as ModelLogprobs } from '../../models/chat-model.js';
-import { ConversationId, GuidanceRefSchema, K, ORDER_LOOKUP, ORDER_TOOL, RetrievalStatus, UsageRef } from './chat-schemas.js';
+import { ConversationId, GuidanceRefSchema, K, MinScore, ORDER_LOOKUP, ORDER_TOOL, RetrievalStatus, UsageRef } from './chat-schemas.js';
 
 /** Any part is read, so that an image, audio or file part is refused naming it rather than as an unknown shape. */
 const ContentPart = Type.Object(
@@ -77,6 +77,7 @@ export const CompletionsBody = Type.Object(
     audio: Type.Optional(OpenObject({ description: REFUSED })),
     conversation_id: Type.Optional(ConversationId),
     k: K,
+    min_score: MinScore,
   },
   {
     additionalProperties: false,

@@ -28,8 +28,8 @@ const libraryItemRoutes = (libraries: Libraries): FastifyPluginAsyncTypebox => a
       },
     },
     async (request) => {
-      const { holdout_rate, serve_needs_review, ...texts } = request.body;
-      const { library, flagged } = await libraries.update(request.library, { ...texts, holdoutRate: holdout_rate, serveNeedsReview: serve_needs_review }, request.principal.keyId);
+      const { holdout_rate, serve_needs_review, retrieval, ...texts } = request.body;
+      const { library, flagged } = await libraries.update(request.library, { ...texts, holdoutRate: holdout_rate, serveNeedsReview: serve_needs_review, retrieval }, request.principal.keyId);
       return { ...library, policy_flags: flagged };
     },
   );
@@ -71,8 +71,8 @@ export const libraryRoutes = (libraries: Libraries): FastifyPluginAsyncTypebox =
     async (request, reply) => {
       if (request.principal.libraryIds !== null) throw new ForbiddenError('a key limited to some libraries cannot create libraries');
       reply.code(201);
-      const { holdout_rate, serve_needs_review, ...rest } = request.body;
-      return libraries.create({ ...rest, holdoutRate: holdout_rate, serveNeedsReview: serve_needs_review });
+      const { holdout_rate, serve_needs_review, retrieval, ...rest } = request.body;
+      return libraries.create({ ...rest, holdoutRate: holdout_rate, serveNeedsReview: serve_needs_review, retrieval });
     },
   );
 

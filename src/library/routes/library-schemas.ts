@@ -8,6 +8,31 @@ const HOLDOUT_DOC =
 const SERVE_NEEDS_REVIEW_DOC = 'Whether entries a policy edit flagged as needs_review are still served until someone reviews them';
 const HoldoutRate = Type.Number({ minimum: 0, maximum: 0.5, description: HOLDOUT_DOC });
 
+const RetrievalChoice = {
+  k: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'Guidance entries a chat or compose turn retrieves before the token budget' })),
+  min_score: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Retrieved entries scoring below this stay out of the prompt' })),
+};
+export const RetrievalSettingsSchema = Type.Object(
+  {
+    ...RetrievalChoice,
+    by_model: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.Object(RetrievalChoice, { additionalProperties: false }), {
+        maxProperties: 50,
+        description: 'Per student model (its STUDENT_MODEL name): k and min_score that override the library\'s when that model answers',
+      }),
+    ),
+  },
+  {
+    $id: 'RetrievalSettings',
+    additionalProperties: false,
+    description:
+      "Defaults for chat and compose turns that give no k or min_score themselves; the student model's override wins over the library's, " +
+      'and the request over both. Unset: k 5, min_score 0. A PATCH replaces the whole object',
+    examples: [{ k: 5, min_score: 0.2, by_model: { 'gpt-4o-mini': { k: 3, min_score: 0.3 } } }],
+  },
+);
+const RetrievalSettingsRef = ref(RetrievalSettingsSchema);
+
 export const LibraryView = Type.Object(
   {
     id: Uuid,
@@ -18,6 +43,7 @@ export const LibraryView = Type.Object(
     embedding_dim: Type.Integer(),
     holdout_rate: Type.Number({ description: HOLDOUT_DOC }),
     serve_needs_review: Type.Boolean({ description: SERVE_NEEDS_REVIEW_DOC }),
+    retrieval: RetrievalSettingsRef,
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -39,6 +65,7 @@ export const LibraryBody = Type.Object(
     embedder: Type.Optional(Type.String({ description: 'Defaults to the service embedder (EMBEDDER)' })),
     holdout_rate: Type.Optional(HoldoutRate),
     serve_needs_review: Type.Optional(Type.Boolean({ description: SERVE_NEEDS_REVIEW_DOC })),
+    retrieval: Type.Optional(RetrievalSettingsRef),
   },
   {
     additionalProperties: false,
@@ -60,8 +87,9 @@ export const LibraryPatchBody = Type.Object(
     policy: Type.Optional(Type.String({ maxLength: 1_000_000, description: 'A new policy flags the entries quoting clauses it changes or removes' })),
     holdout_rate: Type.Optional(HoldoutRate),
     serve_needs_review: Type.Optional(Type.Boolean({ description: SERVE_NEEDS_REVIEW_DOC })),
+    retrieval: Type.Optional(RetrievalSettingsRef),
   },
-  { additionalProperties: false, minProperties: 1, examples: [{ policy: 'Refunds within 14 days of delivery, with proof of purchase.' }, { holdout_rate: 0.05 }] },
+  { additionalProperties: false, minProperties: 1, examples: [{ policy: 'Refunds within 14 days of delivery, with proof of purchase.' }, { holdout_rate: 0.05 }, { retrieval: { k: 8, by_model: { 'gpt-4o-mini': { k: 3, min_score: 0.3 } } } }] },
 );
 export type LibraryPatchBody = Static<typeof LibraryPatchBody>;
 
