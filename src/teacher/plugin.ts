@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { libraryScope } from '../library/routes/library-scope.js';
+import { Retriever } from '../retrieval/retriever.js';
 import { Judges, servedEndpoints } from './job-models.js';
 import { TeacherJobs } from './jobs.js';
 import { LiftRecords } from './lift-records.js';
@@ -27,7 +28,9 @@ export default fp(
       judges,
       prices: config.teacher.prices,
       prompts: loadPrompts(),
-      student: new StudentServer(app.retriever, config.chat.guidanceTokenBudget),
+      // The lift of a note is measured right after writing it: that read must see the write, so it
+      // goes to the primary, never to a replica that may lag (DATABASE_READ_URL).
+      student: new StudentServer(new Retriever(db, app.embedders, config.retrieval), config.chat.guidanceTokenBudget),
       similar: new SimilarEntries(db, app.embedders, config.retrieval.duplicateThreshold),
       store: app.guidance,
       revisions: app.revisions,
@@ -48,6 +51,6 @@ export default fp(
   {
     name: 'teacher',
     dependencies: ['core', 'auth', 'library'],
-    decorators: { fastify: ['db', 'config', 'embedders', 'retriever', 'guidance', 'revisions', 'models'] },
+    decorators: { fastify: ['db', 'config', 'embedders', 'guidance', 'revisions', 'models'] },
   },
 );
