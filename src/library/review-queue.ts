@@ -52,24 +52,8 @@ const SOURCES: Record<ReviewKind, string> = {
 
 const QUEUE = `WITH queue AS (${REVIEW_KINDS.map((kind) => SOURCES[kind]).join('\n  UNION ALL\n  ')})`;
 
-interface Row {
-  kind: ReviewKind;
-  since: Date;
-  id: string;
-  external_id: string | null;
-  version: number;
-  status: GuidanceStatus;
-  scenario: string;
-  guidance: string;
-  policy_refs: string[];
-  teacher_evidence: number;
-  latest_retest_passed: boolean | null;
-  latest_policy_conflict: boolean | null;
-  exposures: number;
-  conversations: number;
-  policy_flags: PolicyFlag[];
-  revision_id: string | null;
-}
+/** One queue row as the SQL returns it: the item's entry and evidence flattened into columns. */
+type Row = ReviewItem['entry'] & EvidenceSummary & Pick<ReviewItem, 'kind' | 'since' | 'policy_flags' | 'revision_id'>;
 
 export class ReviewQueue {
   constructor(private readonly db: Db) {}
