@@ -2,29 +2,34 @@
 -- Vector dimension 512.
 
 -- retrieval: nearest chunks and full-text candidates (src/retrieval/search-sql.ts)
-WITH vector_hits AS (
-  SELECT entry_id, 1 - distance AS value, after_tools_met
+WITH vector_hits AS MATERIALIZED (
+  SELECT e.id AS entry_id, 1 - nearest.distance AS value, e.search_tsv, cardinality(e.after_tools) > 0 AS after_tools_met
   FROM (
-    (SELECT c.entry_id, cardinality(e.after_tools) > 0 AS after_tools_met, c.embedding::vector(512) <=> $2::vector(512) AS distance
-      FROM guidance_chunks c JOIN guidance_entries e ON e.id = c.entry_id
+    (SELECT c.entry_id, c.embedding::vector(512) <=> $2::vector(512) AS distance
+      FROM guidance_chunks c
       WHERE c.library_id = $1 AND c.embedder = $3 AND c.dim = 512
-        AND $2::text IS NOT NULL AND c.kind = 'centroid' AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])
+        AND $2::text IS NOT NULL AND c.kind = 'centroid'
+        AND coalesce((SELECT e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[]) FROM guidance_entries e WHERE e.id = c.entry_id), false)
       ORDER BY c.embedding::vector(512) <=> $2::vector(512)
       LIMIT $8)
     UNION ALL
-    (SELECT c.entry_id, cardinality(e.after_tools) > 0 AS after_tools_met, c.embedding::vector(512) <=> $2::vector(512) AS distance
-      FROM guidance_chunks_pending c JOIN guidance_entries e ON e.id = c.entry_id
-      WHERE c.library_id = $1 AND c.embedder = $3 AND c.dim = 512
-        AND $2::text IS NOT NULL AND c.kind = 'centroid' AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])
-      ORDER BY c.embedding::vector(512) <=> $2::vector(512)
+    (SELECT sorted.entry_id, sorted.distance
+      FROM (SELECT c.entry_id, c.embedding::vector(512) <=> $2::vector(512) AS distance
+        FROM guidance_chunks_pending c
+        WHERE c.library_id = $1 AND c.embedder = $3 AND c.dim = 512
+          AND $2::text IS NOT NULL AND c.kind = 'centroid'
+        ORDER BY c.embedding::vector(512) <=> $2::vector(512)
+        OFFSET 0) sorted
+      WHERE coalesce((SELECT e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[]) FROM guidance_entries e WHERE e.id = sorted.entry_id), false)
       LIMIT $8)
   ) nearest
-  ORDER BY distance
+  JOIN guidance_entries e ON e.id = nearest.entry_id
+  ORDER BY nearest.distance
   LIMIT $8
 ),
 -- BM25's IDF of the query's lexemes in this library; lexemes past half the entries (IDF under
 -- ln 2) say little. The conversation gives at most MAX_FULL_TEXT_TERMS words.
-query_terms AS (
+query_terms AS MATERIALIZED (
   SELECT q.lexeme, quote_literal(q.lexeme)::tsquery AS match, s.df,
          ln(1 + (docs.df - s.df + 0.5) / (s.df + 0.5)) AS idf,
          sum(s.df) OVER (ORDER BY s.df, q.lexeme) AS postings_so_far
@@ -33,19 +38,24 @@ query_terms AS (
   JOIN guidance_term_stats s ON s.library_id = $1 AND s.term = q.lexeme
   WHERE s.df > 0 AND s.df * 2 <= docs.df
 ),
--- Entries found by full-text search alone, through the GIN index. Only lexemes within a budget of
--- postings (rarest first) open candidates, so a query of common words costs no more than a rare one.
+-- Entries found by full-text search alone: one GIN scan for the OR of the lexemes within a budget
+-- of postings (rarest first), so a query of common words costs no more than a rare one.
 text_candidates AS (
-  SELECT DISTINCT e.id
-  FROM query_terms t JOIN guidance_entries e ON e.search_tsv @@ t.match
-  WHERE t.postings_so_far <= 2000 AND e.library_id = $1 AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])
+  SELECT e.id AS entry_id, e.search_tsv, cardinality(e.after_tools) > 0 AS after_tools_met
+  FROM guidance_entries e
+  WHERE e.library_id = $1 AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])
+    AND e.search_tsv @@ (SELECT coach_tsquery_or(t.match) FROM query_terms t WHERE t.postings_so_far <= 2000)
 ),
 -- Every candidate from either side ranked by the summed IDF of the query lexemes it contains.
 text_hits AS (
-  SELECT e.id AS entry_id, ranked.value, cardinality(e.after_tools) > 0 AS after_tools_met
-  FROM guidance_entries e
-  CROSS JOIN LATERAL (SELECT sum(t.idf) AS value FROM query_terms t WHERE e.search_tsv @@ t.match) ranked
-  WHERE e.id IN (SELECT entry_id FROM vector_hits UNION SELECT id FROM text_candidates) AND ranked.value > 0
+  SELECT candidate.entry_id, ranked.value, candidate.after_tools_met
+  FROM (
+    SELECT entry_id, search_tsv, after_tools_met FROM vector_hits
+    UNION ALL
+    SELECT entry_id, search_tsv, after_tools_met FROM text_candidates WHERE entry_id NOT IN (SELECT entry_id FROM vector_hits)
+  ) candidate
+  CROSS JOIN LATERAL (SELECT sum(t.idf) AS value FROM query_terms t WHERE candidate.search_tsv @@ t.match) ranked
+  WHERE ranked.value > 0
   ORDER BY ranked.value DESC
   LIMIT $8
 )
@@ -61,48 +71,58 @@ WITH mine AS (
     SELECT embedding FROM guidance_chunks_pending WHERE entry_id = $2 AND embedder = $3 AND kind = 'scenario' AND dim = 512
   ) own LIMIT 1
 )
-SELECT id, external_id, 1 - distance AS similarity
+SELECT e.id, e.external_id, 1 - nearest.distance AS similarity
 FROM (
-  (SELECT e.id, e.external_id, c.embedding::vector(512) <=> mine.v AS distance
-    FROM mine, guidance_chunks c JOIN guidance_entries e ON e.id = c.entry_id
+  (SELECT c.entry_id, c.embedding::vector(512) <=> mine.v AS distance
+    FROM mine, guidance_chunks c
     WHERE c.library_id = $1 AND c.embedder = $3 AND c.dim = 512
-      AND c.kind = 'scenario' AND c.entry_id <> $2 AND e.status <> 'retired'
+      AND c.kind = 'scenario' AND c.entry_id <> $2
+      AND coalesce((SELECT e.status <> 'retired' FROM guidance_entries e WHERE e.id = c.entry_id), false)
     ORDER BY c.embedding::vector(512) <=> mine.v
     LIMIT 5)
   UNION ALL
-  (SELECT e.id, e.external_id, c.embedding::vector(512) <=> mine.v AS distance
-    FROM mine, guidance_chunks_pending c JOIN guidance_entries e ON e.id = c.entry_id
-    WHERE c.library_id = $1 AND c.embedder = $3 AND c.dim = 512
-      AND c.kind = 'scenario' AND c.entry_id <> $2 AND e.status <> 'retired'
-    ORDER BY c.embedding::vector(512) <=> mine.v
+  (SELECT sorted.entry_id, sorted.distance
+    FROM (SELECT c.entry_id, c.embedding::vector(512) <=> mine.v AS distance
+      FROM mine, guidance_chunks_pending c
+      WHERE c.library_id = $1 AND c.embedder = $3 AND c.dim = 512
+        AND c.kind = 'scenario' AND c.entry_id <> $2
+      ORDER BY c.embedding::vector(512) <=> mine.v
+      OFFSET 0) sorted
+    WHERE coalesce((SELECT e.status <> 'retired' FROM guidance_entries e WHERE e.id = sorted.entry_id), false)
     LIMIT 5)
 ) nearest
-ORDER BY distance
+JOIN guidance_entries e ON e.id = nearest.entry_id
+ORDER BY nearest.distance
 LIMIT 5;
 
 -- the teacher's nearest entry to a new scenario (src/teacher/similar-entries.ts)
-SELECT id, distance
+SELECT e.id, nearest.distance
 FROM (
-  (SELECT e.id, c.embedding::vector(512) <=> $3::vector(512) AS distance
-    FROM guidance_chunks c JOIN guidance_entries e ON e.id = c.entry_id
+  (SELECT c.entry_id, c.embedding::vector(512) <=> $3::vector(512) AS distance
+    FROM guidance_chunks c
     WHERE c.library_id = $1 AND c.embedder = $2 AND c.dim = 512
-      AND c.kind = 'scenario' AND e.status <> 'retired'
+      AND c.kind = 'scenario'
+      AND coalesce((SELECT e.status <> 'retired' FROM guidance_entries e WHERE e.id = c.entry_id), false)
     ORDER BY c.embedding::vector(512) <=> $3::vector(512)
     LIMIT 1)
   UNION ALL
-  (SELECT e.id, c.embedding::vector(512) <=> $3::vector(512) AS distance
-    FROM guidance_chunks_pending c JOIN guidance_entries e ON e.id = c.entry_id
-    WHERE c.library_id = $1 AND c.embedder = $2 AND c.dim = 512
-      AND c.kind = 'scenario' AND e.status <> 'retired'
-    ORDER BY c.embedding::vector(512) <=> $3::vector(512)
+  (SELECT sorted.entry_id, sorted.distance
+    FROM (SELECT c.entry_id, c.embedding::vector(512) <=> $3::vector(512) AS distance
+      FROM guidance_chunks_pending c
+      WHERE c.library_id = $1 AND c.embedder = $2 AND c.dim = 512
+        AND c.kind = 'scenario'
+      ORDER BY c.embedding::vector(512) <=> $3::vector(512)
+      OFFSET 0) sorted
+    WHERE coalesce((SELECT e.status <> 'retired' FROM guidance_entries e WHERE e.id = sorted.entry_id), false)
     LIMIT 1)
 ) nearest
-ORDER BY distance
+JOIN guidance_entries e ON e.id = nearest.entry_id
+ORDER BY nearest.distance
 LIMIT 1;
 
 -- the indexer moving a batch of pending chunks (src/chunk-index/chunk-indexer.ts)
 WITH batch AS (
-  SELECT id FROM guidance_chunks_pending ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+  SELECT id FROM guidance_chunks_pending ORDER BY kind <> 'centroid', id LIMIT $1 FOR UPDATE SKIP LOCKED
 ), moved AS (
   DELETE FROM guidance_chunks_pending p USING batch WHERE p.id = batch.id
   RETURNING p.id, p.entry_id, p.library_id, p.embedder, p.kind, p.ordinal, p.dim, p.embedding

@@ -3,9 +3,12 @@ import type { Db } from '../db/db.js';
 import type { Log } from '../logger.js';
 import { INDEXED_CHUNKS, PENDING_CHUNKS } from './chunk-tables.js';
 
-/** Takes up to $1 pending rows no other instance is moving, and moves them in one statement. */
+/**
+ * Takes up to $1 pending rows no other instance is moving, centroids first (retrieval scans pending
+ * centroids exactly), and moves them in one statement.
+ */
 export const MOVE_PENDING_BATCH = `WITH batch AS (
-  SELECT id FROM ${PENDING_CHUNKS} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+  SELECT id FROM ${PENDING_CHUNKS} ORDER BY kind <> 'centroid', id LIMIT $1 FOR UPDATE SKIP LOCKED
 ), moved AS (
   DELETE FROM ${PENDING_CHUNKS} p USING batch WHERE p.id = batch.id
   RETURNING p.id, p.entry_id, p.library_id, p.embedder, p.kind, p.ordinal, p.dim, p.embedding

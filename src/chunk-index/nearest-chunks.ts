@@ -1,5 +1,5 @@
 import { indent } from '../db/sql-text.js';
-import { inBothTables } from './chunk-tables.js';
+import { INDEXED_CHUNKS, PENDING_CHUNKS } from './chunk-tables.js';
 
 export interface NearestChunks {
   /**
@@ -12,34 +12,54 @@ export interface NearestChunks {
   /** Expressions (parameters) naming the library and the embedder whose chunks are searched. */
   library: string;
   embedder: string;
-  /** What each scan returns beside `distance`: columns of the chunk `c` and of its entry `e`. */
-  columns: string;
+  /** Conditions on the chunk `c` alone; they must imply a partial HNSW index's predicate (its kind). */
+  chunkWhere: string;
   /**
-   * Conditions on `c` and `e`, applied inside each scan: with iterative HNSW scans
-   * (hnsw.iterative_scan) they do not eat into the LIMIT.
+   * Conditions on the chunk's entry `e`, checked for each chunk the scan yields. A correlated
+   * subquery, never a join: joined, the planner estimates the entries' filters on their own and
+   * prefers a nested loop over every entry with an exact sort to the index. With iterative HNSW
+   * scans (hnsw.iterative_scan) rejected chunks do not eat into the LIMIT.
    */
-  where: string;
+  entryWhere: string;
   limit: string;
-  /** The select list over `nearest`: the scans' columns and `distance`. */
+  /** The select list over the nearest chunks `nearest` (entry_id, distance) and their entries `e`. */
   select: string;
   /** Another FROM item of each scan, such as the CTE holding the query vector. */
   from?: string;
 }
 
-/** The chunks nearest a vector (cosine) in both chunk tables, nearest first: one scan per table, merged. */
+/**
+ * The chunks nearest a vector (cosine) in both chunk tables, nearest first: one scan per table, merged.
+ * The indexed table is scanned by its HNSW index, which yields chunks nearest first and checks each
+ * one's entry as it goes. The pending table has no such index: all its chunks of the library are
+ * sorted by distance (OFFSET 0 keeps the entry check from being pushed below the sort), then entries
+ * are checked nearest first until the LIMIT is met, so a large backlog costs one check per chunk
+ * returned rather than one per chunk pending.
+ */
 export function nearestChunksSql(q: NearestChunks): string {
   const distance = `c.embedding::vector(${q.dim}) <=> ${q.vector}`;
   const from = q.from === undefined ? '' : `${q.from}, `;
-  const scan = (table: string) => `(SELECT ${q.columns}, ${distance} AS distance
-  FROM ${from}${table} c JOIN guidance_entries e ON e.id = c.entry_id
-  WHERE c.library_id = ${q.library} AND c.embedder = ${q.embedder} AND c.dim = ${q.dim}
-    AND ${q.where}
+  const chunksOf = (table: string) => `FROM ${from}${table} c
+WHERE c.library_id = ${q.library} AND c.embedder = ${q.embedder} AND c.dim = ${q.dim}
+  AND ${q.chunkWhere}`;
+  const entryMatches = (chunk: string) => `coalesce((SELECT ${q.entryWhere} FROM guidance_entries e WHERE e.id = ${chunk}.entry_id), false)`;
+  const indexed = `(SELECT c.entry_id, ${distance} AS distance
+${indent(chunksOf(INDEXED_CHUNKS))}
+    AND ${entryMatches('c')}
   ORDER BY ${distance}
+  LIMIT ${q.limit})`;
+  const pending = `(SELECT sorted.entry_id, sorted.distance
+  FROM (SELECT c.entry_id, ${distance} AS distance
+${indent(chunksOf(PENDING_CHUNKS), 4)}
+    ORDER BY ${distance}
+    OFFSET 0) sorted
+  WHERE ${entryMatches('sorted')}
   LIMIT ${q.limit})`;
   return `SELECT ${q.select}
 FROM (
-${indent(inBothTables(scan))}
+${indent(`${indexed}\nUNION ALL\n${pending}`)}
 ) nearest
-ORDER BY distance
+JOIN guidance_entries e ON e.id = nearest.entry_id
+ORDER BY nearest.distance
 LIMIT ${q.limit}`;
 }

@@ -23,10 +23,10 @@ export function nearDuplicatesStatement(dim: number): string {
     vector: 'mine.v',
     library: '$1',
     embedder: '$3',
-    columns: 'e.id, e.external_id',
-    where: "c.kind = 'scenario' AND c.entry_id <> $2 AND e.status <> 'retired'",
+    chunkWhere: "c.kind = 'scenario' AND c.entry_id <> $2",
+    entryWhere: "e.status <> 'retired'",
     limit: '5',
-    select: 'id, external_id, 1 - distance AS similarity',
+    select: 'e.id, e.external_id, 1 - nearest.distance AS similarity',
   });
   return `WITH mine AS (
   SELECT embedding::vector(${dim}) AS v FROM (

@@ -16,10 +16,10 @@ export function similarEntryStatement(dim: number): string {
     vector: `$3::vector(${dim})`,
     library: '$1',
     embedder: '$2',
-    columns: 'e.id',
-    where: "c.kind = 'scenario' AND e.status <> 'retired'",
+    chunkWhere: "c.kind = 'scenario'",
+    entryWhere: "e.status <> 'retired'",
     limit: '1',
-    select: 'id, distance',
+    select: 'e.id, nearest.distance',
   });
 }
 
