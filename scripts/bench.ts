@@ -8,11 +8,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { vectorLiteral } from '../src/chunk-index/vector-literal.js';
+import { loadRetrievalConfig } from '../src/config/retrieval.js';
 import { coachRequest, connectionProblem, defineCommand, integerOption, runCommand, UnreachableError, UsageError } from '../src/cli.js';
 import { openPostgres } from '../src/db/postgres-db.js';
 import type { Db } from '../src/db/db.js';
@@ -31,6 +35,7 @@ const spec = defineCommand({
     connections: { type: 'string', placeholder: 'N', description: 'concurrent connections of the load generator', default: '8' },
     'import-batch': { type: 'string', placeholder: 'N', description: 'entries per import request', default: '1000' },
     keep: { type: 'boolean', description: 'keep the benchmark database' },
+    'skip-startup': { type: 'boolean', description: 'do not time the embedded (PGlite) start' },
   },
   failure: 'the benchmark failed',
   unreachable: 'the PostgreSQL server cannot be reached',
@@ -48,6 +53,7 @@ interface BenchOptions {
   connections: number;
   importBatch: number;
   keep: boolean;
+  skipStartup: boolean;
   adminKey: string;
 }
 
@@ -71,18 +77,51 @@ async function withAdminClientOn<T>(url: string, fn: (client: pg.Client) => Prom
   }
 }
 
-async function startService(databaseUrl: string, port: number, o: BenchOptions): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...process.execArgv, MAIN], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), COACH_ADMIN_KEY: o.adminKey, LOG_LEVEL: 'warn', DB_POOL_MAX: String(o.connections) },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (let i = 0; i < 300; i++) {
+/** Starts the service (as `npm start` does) and resolves once /readyz answers 200. */
+async function spawnReady(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...process.execArgv, MAIN], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  for (let i = 0; i < 1200; i++) {
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
     if (ready) return child;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 25));
   }
   child.kill();
   throw new Error('service did not become ready');
+}
+
+async function stopService(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function startService(databaseUrl: string, port: number, o: BenchOptions): Promise<ChildProcess> {
+  return spawnReady(
+    { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), COACH_ADMIN_KEY: o.adminKey, LOG_LEVEL: 'warn', DB_POOL_MAX: String(o.connections) },
+    port,
+  );
+}
+
+/** Seconds from spawning the service on embedded PGlite to /readyz: on a new data directory, then again on it. */
+async function embeddedStart(o: BenchOptions): Promise<{ fresh: number; warm: number }> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'coach-bench-pglite-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, COACH_DATA_DIR: dataDir, COACH_ADMIN_KEY: o.adminKey, LOG_LEVEL: 'warn' };
+  delete env.DATABASE_URL;
+  delete env.DATABASE_READ_URL;
+  const timed = async () => {
+    const port = await freePort();
+    const started = performance.now();
+    const child = await spawnReady({ ...env, PORT: String(port) }, port);
+    const seconds = (performance.now() - started) / 1000;
+    await stopService(child);
+    return seconds;
+  };
+  try {
+    return { fresh: await timed(), warm: await timed() };
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }
 
 async function api(base: string, key: string, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -92,6 +131,28 @@ async function api(base: string, key: string, method: string, path: string, body
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
+
+/**
+ * /retrieve from one connection, one request after another, until `done` resolves (at least once):
+ * the latency a client sees while something else (a bulk import) runs.
+ */
+async function sequentialLatency(base: string, requests: { path: string; headers: Record<string, string>; body: string }[], done: Promise<unknown>): Promise<number> {
+  let finished = false;
+  void done.then(() => (finished = true), () => (finished = true));
+  const latencies: number[] = [];
+  for (let i = 0; !finished || latencies.length === 0; i++) {
+    const { path: route, headers, body } = requests[i % requests.length]!;
+    const started = performance.now();
+    const response = await fetch(`${base}${route}`, { method: 'POST', headers, body });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`/retrieve answered ${response.status}`);
+    latencies.push(performance.now() - started);
+  }
+  latencies.sort((a, b) => a - b);
+  return percentile(latencies, 50);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Statement = (db: Db, input: SearchInput) => Promise<unknown>;
 
@@ -168,6 +229,11 @@ async function hnswRecall(databaseUrl: string, scope: SearchScope, inputs: Searc
 
 async function main(o: BenchOptions): Promise<void> {
   const { connections, duration, importBatch, adminKey } = o;
+  // Before the database is created: a start on PGlite must not compete with the benchmark's load.
+  if (!o.skipStartup) {
+    const start = await embeddedStart(o);
+    console.log(`embedded start (PGlite) to /readyz: ${start.fresh.toFixed(1)} s on a new data directory, ${start.warm.toFixed(1)} s on it again (load ${loadavg()[0]!.toFixed(1)})`);
+  }
   const dbName = `coach_bench_${randomBytes(4).toString('hex')}`;
   await withAdminClientOn(o.adminUrl, (c) => c.query(`CREATE DATABASE ${dbName}`)).catch((err: unknown) => {
     // Errors of a system call (connect, getaddrinfo) are the server not being there; SQL errors are not.
@@ -183,7 +249,9 @@ async function main(o: BenchOptions): Promise<void> {
   try {
     const library = (await api(base, adminKey, 'POST', '/v1/libraries', { name: 'bench', policy: 'Refunds within 30 days of delivery.' })) as { id: string; embedder: string; embedding_dim: number };
     const embedder = new LocalEmbedder({ dimension: library.embedding_dim });
-    const scope: SearchScope = { libraryId: library.id, embedderId: library.embedder, dim: library.embedding_dim, efSearch: 100, candidates: 100 };
+    // The service's own settings (HNSW_EF_SEARCH, RETRIEVAL_CANDIDATES), as it runs with them.
+    const { efSearch, candidates } = loadRetrievalConfig(process.env);
+    const scope: SearchScope = { libraryId: library.id, embedderId: library.embedder, dim: library.embedding_dim, efSearch: Math.max(efSearch, candidates), candidates };
     const conversations = Array.from({ length: QUERY_COUNT }, (_, i) => syntheticConversation(i));
     const inputs: SearchInput[] = await Promise.all(
       conversations.map(async (messages) => {
@@ -191,51 +259,70 @@ async function main(o: BenchOptions): Promise<void> {
         return { vector: vectorLiteral(q.vector), textQuery: q.terms.join(' '), statuses: ['approved'], tags: [], anyTags: [], toolsRun: [] };
       }),
     );
-    console.log(`library ${library.id}, embedder ${library.embedder}, ${connections} connections, ${duration} s per measurement`);
+    console.log(`library ${library.id}, embedder ${library.embedder}, ${connections} connections, ${duration} s per measurement, ef_search ${scope.efSearch}`);
     console.log('import: entries/s until the import requests answered (stored and searchable); indexed: entries/s until the HNSW index held them all');
     console.log('direct SQL: the search statement through pg; raw vector: plain pgvector top-5 centroids, same connections and ef_search; ratios are /retrieve req/s over theirs');
     console.log(
-      '| entries | import entries/s | indexed entries/s | /retrieve req/s | p50 ms | p99 ms | direct SQL req/s | p50 ms | p99 ms | ratio | raw vector req/s | p50 ms | p99 ms | ratio | HNSW recall@10 |',
+      'p50 1 conn: /retrieve one request at a time, idle, then while the next step imports its entries and the indexer moves them into HNSW (the last step imports a tenth more); load: 1-minute load average at the end of the row',
     );
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-    let loaded = 0;
-    for (const size of o.sizes) {
+    console.log(
+      '| entries | import entries/s | indexed entries/s | /retrieve req/s | p50 ms | p99 ms | direct SQL req/s | p50 ms | p99 ms | ratio | raw vector req/s | p50 ms | p99 ms | ratio | HNSW recall@10 | p50 1 conn idle | importing | × | load |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    const requests = conversations.map((messages) => ({
+      method: 'POST' as const,
+      path: `/v1/libraries/${library.id}/retrieve`,
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages, k: 5 }),
+    }));
+    const pending = () =>
+      withAdminClientOn(databaseUrl, async (c) => Number((await c.query('SELECT count(*) AS n FROM guidance_chunks_pending')).rows[0].n));
+    /** Imports entries [from, to) through the API; resolves when they answered, and `indexed` when the indexer has moved them all. */
+    const importEntries = (from: number, to: number) => {
       const started = performance.now();
-      for (let start = loaded; start < size; start += importBatch) {
-        const batch = Array.from({ length: Math.min(importBatch, size - start) }, (_, j) => syntheticEntry(start + j));
-        await api(base, adminKey, 'POST', `/v1/libraries/${library.id}/guidance/import`, batch);
-      }
-      const importRate = (size - loaded) / ((performance.now() - started) / 1000);
+      const answered = (async () => {
+        for (let start = from; start < to; start += importBatch) {
+          const batch = Array.from({ length: Math.min(importBatch, to - start) }, (_, j) => syntheticEntry(start + j));
+          await api(base, adminKey, 'POST', `/v1/libraries/${library.id}/guidance/import`, batch);
+        }
+        return (to - from) / ((performance.now() - started) / 1000);
+      })();
       // Imports answer once entries are stored and searchable; the HNSW index catches up behind.
-      const pending = () =>
-        withAdminClientOn(databaseUrl, async (c) => Number((await c.query('SELECT count(*) AS n FROM guidance_chunks_pending')).rows[0].n));
-      while ((await pending()) > 0) await new Promise((r) => setTimeout(r, 200));
-      const indexRate = (size - loaded) / ((performance.now() - started) / 1000);
+      const indexed = answered.then(async () => {
+        while ((await pending()) > 0) await sleep(200);
+        return (to - from) / ((performance.now() - started) / 1000);
+      });
+      return { answered, indexed };
+    };
+    let loaded = 0;
+    let next = importEntries(0, o.sizes[0]!);
+    for (const [step, size] of o.sizes.entries()) {
+      const importRate = await next.answered;
+      const indexRate = await next.indexed;
       loaded = size;
       await withAdminClientOn(databaseUrl, (c) => c.query('ANALYZE'));
 
-      const requests = conversations.map((messages) => ({
-        method: 'POST' as const,
-        path: `/v1/libraries/${library.id}/retrieve`,
-        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ messages, k: 5 }),
-      }));
       await autocannon({ url: base, connections, duration: 2, requests }); // warm-up
       const load = await autocannon({ url: base, connections, duration, requests });
       if (load.non2xx > 0 || load.errors > 0) throw new Error(`/retrieve failed under load: ${load.non2xx} non-2xx, ${load.errors} errors`);
       const direct = await directSql(databaseUrl, searchStatementRun(scope), inputs, o);
       const raw = await directSql(databaseUrl, rawVectorRun(scope, 5), inputs, o);
       const recall = await hnswRecall(databaseUrl, scope, inputs.slice(0, 32));
+      const idleP50 = await sequentialLatency(base, requests, sleep(duration * 1000));
+      const nextSize = o.sizes[step + 1] ?? size + Math.max(importBatch, Math.round(size / 10));
+      next = importEntries(loaded, nextSize);
+      const importingP50 = await sequentialLatency(base, requests, next.indexed);
       const httpRps = load.requests.average;
       console.log(
         `| ${size} | ${importRate.toFixed(0)} | ${indexRate.toFixed(0)} | ${httpRps.toFixed(0)} | ${load.latency.p50} | ${load.latency.p99} | ` +
           `${direct.rps.toFixed(0)} | ${direct.p50.toFixed(1)} | ${direct.p99.toFixed(1)} | ${(httpRps / direct.rps).toFixed(2)} | ` +
-          `${raw.rps.toFixed(0)} | ${raw.p50.toFixed(1)} | ${raw.p99.toFixed(1)} | ${(httpRps / raw.rps).toFixed(2)} | ${recall.toFixed(3)} |`,
+          `${raw.rps.toFixed(0)} | ${raw.p50.toFixed(1)} | ${raw.p99.toFixed(1)} | ${(httpRps / raw.rps).toFixed(2)} | ${recall.toFixed(3)} | ` +
+          `${idleP50.toFixed(1)} | ${importingP50.toFixed(1)} | ${(importingP50 / idleP50).toFixed(1)} | ${loadavg()[0]!.toFixed(1)} |`,
       );
     }
+    await next.indexed;
   } finally {
-    service.kill('SIGTERM');
-    await new Promise((r) => service.once('exit', r));
+    await stopService(service);
     if (o.keep) console.log(`kept database ${dbName}`);
     else await withAdminClientOn(o.adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
   }
@@ -254,6 +341,7 @@ await runCommand(spec, async (args) => {
     connections: integerOption('connections', args.connections, 1),
     importBatch: integerOption('import-batch', args['import-batch'], 1),
     keep: args.keep,
+    skipStartup: args['skip-startup'],
     adminKey: `bench-${randomBytes(12).toString('hex')}`,
   });
 });
