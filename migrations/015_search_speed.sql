@@ -27,3 +27,8 @@ ALTER TABLE guidance_chunks_pending ALTER COLUMN embedding SET STORAGE MAIN;
 -- so what retrieval must scan exactly drains first.
 CREATE INDEX guidance_chunks_pending_centroid_idx ON guidance_chunks_pending (library_id, embedder) WHERE kind = 'centroid';
 CREATE INDEX guidance_chunks_pending_move_idx ON guidance_chunks_pending ((kind <> 'centroid'), id);
+
+-- The pending table is a queue: every row is deleted within seconds of its insert, and retrieval's
+-- exact scan of it wades through the dead rows until a vacuum. Vacuum it after every few thousand
+-- moves rather than after a fifth of the table.
+ALTER TABLE guidance_chunks_pending SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000, autovacuum_vacuum_cost_delay = 0);

@@ -16,6 +16,8 @@ import webhooks from './webhooks/plugin.js';
 export interface AppOptions {
   /** A database the caller owns (tests); otherwise the app opens one from config and closes it. */
   db?: Db;
+  /** The embedded database of config.database, already being opened; the app closes it. */
+  openingPglite?: Promise<Db>;
   /** A streaming replica of `db` the caller owns (tests), for the reads that tolerate lag. */
   readDb?: Db;
   /** Where log lines go instead of stdout (tests capture them). */
@@ -32,7 +34,7 @@ const FEATURES = [http, ops, auth, library, retrieval, chat, teacher, webhooks, 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(config.server, options.logStream));
   try {
-    await app.register(core, { config, db: options.db, readDb: options.readDb });
+    await app.register(core, { config, db: options.db, openingPglite: options.openingPglite, readDb: options.readDb });
     for (const feature of FEATURES) await app.register(feature);
     await app.ready();
   } catch (err) {

@@ -1,6 +1,6 @@
 import closeWithGrace from 'close-with-grace';
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { openPglite } from './db/pglite-db.js';
 import { EnvFileError, loadEnvFile } from './env-file.js';
 
 let config;
@@ -14,7 +14,13 @@ try {
   process.exit(2);
 }
 
-const app = await buildApp(config);
+// Embedded PGlite takes seconds to open (its WebAssembly; initdb on a new data directory): it opens
+// while the rest of the service's code loads, which the static imports would otherwise do first.
+const openingPglite = config.database.url === undefined ? openPglite(config.database.dataDir) : undefined;
+// Its failure is reported where buildApp awaits it, not as an unhandled rejection meanwhile.
+openingPglite?.catch(() => undefined);
+const { buildApp } = await import('./app.js');
+const app = await buildApp(config, { openingPglite });
 if (envFileRead) app.log.info('variables not set in the environment were read from .env');
 closeWithGrace({ delay: config.server.shutdownGraceMs }, async ({ signal, err }) => {
   if (err !== undefined) app.log.error({ err }, 'shutting down after an unexpected error');

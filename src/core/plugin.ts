@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import type { Db } from '../db/db.js';
 import { defaultMigrationsDir, migrate } from '../db/migrate.js';
-import { openDb, openReadDb } from '../db/open-db.js';
+import { noteEmbedded, openDb, openReadDb } from '../db/open-db.js';
 import { GuidanceStore } from '../library/guidance-store.js';
 import { Libraries } from '../library/libraries.js';
 import { PolicyFlags } from '../library/policy-flags.js';
@@ -30,6 +30,8 @@ export interface CoreOptions {
   config: Config;
   /** A database the caller owns (tests): left open on close. */
   db?: Db;
+  /** The embedded database of config.database, already being opened (see main.ts); owned by the app. */
+  openingPglite?: Promise<Db>;
   /** A replica of `db` the caller owns (tests); otherwise DATABASE_READ_URL's, or `db`. */
   readDb?: Db;
 }
@@ -39,8 +41,9 @@ export interface CoreOptions {
  * services over it. Closed last, since it is registered first: every worker has stopped by then.
  */
 export default fp<CoreOptions>(
-  async (app, { config, db: given, readDb: givenRead }) => {
-    const db = given ?? (await openDb(config.database, app.log));
+  async (app, { config, db: given, openingPglite, readDb: givenRead }) => {
+    if (given === undefined && openingPglite !== undefined) noteEmbedded(config.database, app.log);
+    const db = given ?? (await (openingPglite ?? openDb(config.database, app.log)));
     const opened = givenRead === undefined ? openReadDb(config.database, db, app.log) : undefined;
     const readDb = givenRead ?? opened ?? db;
     if (given === undefined) app.addHook('onClose', () => db.close());

@@ -10,8 +10,12 @@ export async function openDb(config: DatabaseConfig, logger: Log): Promise<Db> {
   if (config.url !== undefined) {
     return openPostgres({ url: config.url, poolMax: config.poolMax, logger });
   }
-  logger.info({ dataDir: config.dataDir }, 'DATABASE_URL not set; using embedded PGlite');
+  noteEmbedded(config, logger);
   return openPglite(config.dataDir);
+}
+
+export function noteEmbedded(config: DatabaseConfig, logger: Log): void {
+  logger.info({ dataDir: config.dataDir }, 'DATABASE_URL not set; using embedded PGlite');
 }
 
 /** The replica named by DATABASE_READ_URL, falling back to `primary`; undefined without one. */
