@@ -40,7 +40,7 @@ export function loadEmbedderConfig(env: Env): EmbedderConfig {
 
 export function loadRetrievalConfig(env: Env): RetrievalConfig {
   return {
-    efSearch: integer(env, 'HNSW_EF_SEARCH', 100, 1, 1000),
+    efSearch: integer(env, 'HNSW_EF_SEARCH', 200, 1, 1000),
     duplicateThreshold: fraction(env, 'DUPLICATE_THRESHOLD', 0.92),
     candidates: integer(env, 'RETRIEVAL_CANDIDATES', 100, 10, 1000),
   };
