@@ -46,10 +46,26 @@ export function centroidOf(vectors: readonly (readonly number[])[]): number[] {
 
 const documentText = (content: SearchedContent) => `${content.scenario}\n${content.guidance}`;
 
+/** Texts embedded between two turns of the event loop (a multiple of EMBEDDINGS_BATCH_SIZE's default). */
+const EMBED_SLICE = 512;
+
+/**
+ * The local embedder computes in the request's thread: a 1,000-entry import is ~4,000 texts and
+ * seconds of CPU, during which the process would answer no /retrieve. Slices give them turns.
+ */
+async function embedInSlices(embedder: Embedder, texts: string[]): Promise<number[][]> {
+  const vectors: number[][] = [];
+  for (let start = 0; start < texts.length; start += EMBED_SLICE) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    vectors.push(...(await embedder.embed(texts.slice(start, start + EMBED_SLICE))));
+  }
+  return vectors;
+}
+
 /** Embeds every chunk of the given entries, and their centroids. Runs before the write transaction: it may call a server. */
 export async function embedEntries(embedder: Embedder, entries: { id: string; content: SearchedContent }[]): Promise<EmbeddedChunk[]> {
   const chunks = entries.flatMap(({ id, content }) => chunkTexts(content).map((chunk) => ({ entryId: id, ...chunk })));
-  const vectors = await embedder.embed([...chunks.map((chunk) => chunk.text), ...entries.map(({ content }) => documentText(content))]);
+  const vectors = await embedInSlices(embedder, [...chunks.map((chunk) => chunk.text), ...entries.map(({ content }) => documentText(content))]);
   const examplesOf = new Map<string, number[][]>();
   chunks.forEach((chunk, i) => {
     if (chunk.kind === 'example') examplesOf.set(chunk.entryId, [...(examplesOf.get(chunk.entryId) ?? []), vectors[i]!]);
