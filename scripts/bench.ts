@@ -229,11 +229,6 @@ async function hnswRecall(databaseUrl: string, scope: SearchScope, inputs: Searc
 
 async function main(o: BenchOptions): Promise<void> {
   const { connections, duration, importBatch, adminKey } = o;
-  // Before the database is created: a start on PGlite must not compete with the benchmark's load.
-  if (!o.skipStartup) {
-    const start = await embeddedStart(o);
-    console.log(`embedded start (PGlite) to /readyz: ${start.fresh.toFixed(1)} s on a new data directory, ${start.warm.toFixed(1)} s on it again (load ${loadavg()[0]!.toFixed(1)})`);
-  }
   const dbName = `coach_bench_${randomBytes(4).toString('hex')}`;
   await withAdminClientOn(o.adminUrl, (c) => c.query(`CREATE DATABASE ${dbName}`)).catch((err: unknown) => {
     // Errors of a system call (connect, getaddrinfo) are the server not being there; SQL errors are not.
@@ -245,8 +240,14 @@ async function main(o: BenchOptions): Promise<void> {
   const databaseUrl = url.toString();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const service = await startService(databaseUrl, port, o);
+  let service: ChildProcess | undefined;
   try {
+    // Before the service starts: a start on PGlite must not compete with the benchmark's load.
+    if (!o.skipStartup) {
+      const start = await embeddedStart(o);
+      console.log(`embedded start (PGlite) to /readyz: ${start.fresh.toFixed(1)} s on a new data directory, ${start.warm.toFixed(1)} s on it again (load ${loadavg()[0]!.toFixed(1)})`);
+    }
+    service = await startService(databaseUrl, port, o);
     const library = (await api(base, adminKey, 'POST', '/v1/libraries', { name: 'bench', policy: 'Refunds within 30 days of delivery.' })) as { id: string; embedder: string; embedding_dim: number };
     const embedder = new LocalEmbedder({ dimension: library.embedding_dim });
     // The service's own settings (HNSW_EF_SEARCH, RETRIEVAL_CANDIDATES), as it runs with them.
@@ -322,7 +323,7 @@ async function main(o: BenchOptions): Promise<void> {
     }
     await next.indexed;
   } finally {
-    await stopService(service);
+    if (service !== undefined) await stopService(service);
     if (o.keep) console.log(`kept database ${dbName}`);
     else await withAdminClientOn(o.adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
   }
