@@ -3,16 +3,16 @@
 
 -- retrieval: nearest chunks and full-text candidates (src/retrieval/search-sql.ts)
 WITH vector_hits AS (
-  SELECT entry_id, 1 - distance AS value, after_tools_met
+  SELECT entry_id, 1 - distance AS value, after_tools_met, has_examples
   FROM (
-    (SELECT c.entry_id, cardinality(e.after_tools) > 0 AS after_tools_met, c.embedding::vector(512) <=> $2::vector(512) AS distance
+    (SELECT c.entry_id, cardinality(e.after_tools) > 0 AS after_tools_met, cardinality(e.examples) > 0 AS has_examples, c.embedding::vector(512) <=> $2::vector(512) AS distance
       FROM guidance_chunks c JOIN guidance_entries e ON e.id = c.entry_id
       WHERE c.library_id = $1 AND c.embedder = $3 AND c.dim = 512
         AND $2::text IS NOT NULL AND c.kind = 'centroid' AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])
       ORDER BY c.embedding::vector(512) <=> $2::vector(512)
       LIMIT $8)
     UNION ALL
-    (SELECT c.entry_id, cardinality(e.after_tools) > 0 AS after_tools_met, c.embedding::vector(512) <=> $2::vector(512) AS distance
+    (SELECT c.entry_id, cardinality(e.after_tools) > 0 AS after_tools_met, cardinality(e.examples) > 0 AS has_examples, c.embedding::vector(512) <=> $2::vector(512) AS distance
       FROM guidance_chunks_pending c JOIN guidance_entries e ON e.id = c.entry_id
       WHERE c.library_id = $1 AND c.embedder = $3 AND c.dim = 512
         AND $2::text IS NOT NULL AND c.kind = 'centroid' AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])
@@ -22,13 +22,17 @@ WITH vector_hits AS (
   ORDER BY distance
   LIMIT $8
 ),
--- BM25's IDF of the query's lexemes in this library; lexemes past half the entries (IDF under
--- ln 2) say little. The conversation gives at most MAX_FULL_TEXT_TERMS words.
+-- The query's lexemes with their weights (a word stems to at most one lexeme) and BM25's IDF in
+-- this library; lexemes past half the entries (IDF under ln 2) say little.
 query_terms AS (
-  SELECT q.lexeme, quote_literal(q.lexeme)::tsquery AS match, s.df,
+  SELECT q.lexeme, quote_literal(q.lexeme)::tsquery AS match, q.weight, s.df,
          ln(1 + (docs.df - s.df + 0.5) / (s.df + 0.5)) AS idf,
          sum(s.df) OVER (ORDER BY s.df, q.lexeme) AS postings_so_far
-  FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', $4))) q
+  FROM (
+    SELECT lx.lexeme, sum(w.weight) AS weight
+    FROM unnest($4::text[], $10::float8[]) w(word, weight), unnest(to_tsvector('english', w.word)) lx
+    GROUP BY lx.lexeme
+  ) q
   JOIN guidance_term_stats docs ON docs.library_id = $1 AND docs.term = ''
   JOIN guidance_term_stats s ON s.library_id = $1 AND s.term = q.lexeme
   WHERE s.df > 0 AND s.df * 2 <= docs.df
@@ -40,18 +44,30 @@ text_candidates AS (
   FROM query_terms t JOIN guidance_entries e ON e.search_tsv @@ t.match
   WHERE t.postings_so_far <= 2000 AND e.library_id = $1 AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])
 ),
--- Every candidate from either side ranked by the summed IDF of the query lexemes it contains.
-text_hits AS (
-  SELECT e.id AS entry_id, ranked.value, cardinality(e.after_tools) > 0 AS after_tools_met
+candidates AS (
+  SELECT e.id, e.search_tsv, length(e.search_tsv) AS length, cardinality(e.after_tools) > 0 AS after_tools_met, cardinality(e.examples) > 0 AS has_examples
   FROM guidance_entries e
-  CROSS JOIN LATERAL (SELECT sum(t.idf) AS value FROM query_terms t WHERE e.search_tsv @@ t.match) ranked
-  WHERE e.id IN (SELECT entry_id FROM vector_hits UNION SELECT id FROM text_candidates) AND ranked.value > 0
+  WHERE e.id IN (SELECT entry_id FROM vector_hits UNION SELECT id FROM text_candidates)
+),
+-- Every candidate from either side ranked by BM25: a lexeme's count in the entry saturates, and an
+-- entry's length (its distinct lexemes) is taken relative to the candidates' average, the entries
+-- the query competes among.
+text_hits AS (
+  SELECT c.id AS entry_id, ranked.value, c.after_tools_met, c.has_examples
+  FROM candidates c
+  CROSS JOIN (SELECT avg(length) AS length FROM candidates) average
+  CROSS JOIN LATERAL (
+    SELECT sum(t.idf * t.weight * cardinality(u.positions) * 2.2
+               / (cardinality(u.positions) + 1.2 * (1 - 0.75 + 0.75 * c.length / average.length))) AS value
+    FROM unnest(c.search_tsv) u JOIN query_terms t ON t.lexeme = u.lexeme
+  ) ranked
+  WHERE ranked.value > 0
   ORDER BY ranked.value DESC
   LIMIT $8
 )
-SELECT 'vector' AS source, entry_id, value, after_tools_met FROM vector_hits
+SELECT 'vector' AS source, entry_id, value, after_tools_met, has_examples FROM vector_hits
 UNION ALL
-SELECT 'text', entry_id, value, after_tools_met FROM text_hits;
+SELECT 'text', entry_id, value, after_tools_met, has_examples FROM text_hits;
 
 -- near-duplicates of a written entry (src/library/near-duplicates.ts)
 WITH mine AS (

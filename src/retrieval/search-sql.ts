@@ -1,6 +1,7 @@
 import { nearestChunksSql } from '../chunk-index/nearest-chunks.js';
 import type { Db } from '../db/db.js';
 import { indent } from '../db/sql-text.js';
+import type { QueryTerm } from './conversation-query.js';
 
 export interface SearchScope {
   libraryId: string;
@@ -14,8 +15,8 @@ export interface SearchScope {
 export interface SearchInput {
   /** pgvector text form, or null when the conversation has no searchable content. */
   vector: string | null;
-  /** Words for full-text search, space-separated (stemmed by Postgres); '' for none. */
-  textQuery: string;
+  /** Words for full-text search (stemmed by Postgres), and how much each counts; none for no text search. */
+  textTerms: QueryTerm[];
   statuses: string[];
   tags: string[];
   anyTags: string[];
@@ -29,6 +30,8 @@ export interface SearchRow {
   value: number;
   /** The entry has after_tools, and (by the filter) every one of them has run. */
   after_tools_met: boolean;
+  /** The entry has examples, so its centroid is more than its document. */
+  has_examples: boolean;
 }
 
 const POSTINGS_BUDGET = 2_000;
@@ -37,7 +40,20 @@ const POSTINGS_BUDGET = 2_000;
 const ENTRY_FILTERS =
   'e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) ' +
   'AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])';
-const AFTER_TOOLS_MET = 'cardinality(e.after_tools) > 0 AS after_tools_met';
+const ENTRY_FACTS = 'cardinality(e.after_tools) > 0 AS after_tools_met, cardinality(e.examples) > 0 AS has_examples';
+
+// Okapi BM25's textbook parameters: term-frequency saturation and length normalisation.
+const BM25_K1 = 1.2;
+const BM25_B = 0.75;
+
+/**
+ * One query lexeme's BM25 share, as the statement computes it: `count` occurrences in an entry
+ * whose length (distinct lexemes) is `relativeLength` times the candidates' average. For replays
+ * that rank outside the database.
+ */
+export function bm25Term(idf: number, weight: number, count: number, relativeLength: number): number {
+  return (idf * weight * count * (BM25_K1 + 1)) / (count + BM25_K1 * (1 - BM25_B + BM25_B * relativeLength));
+}
 
 /** Vector and full-text candidates in one statement (one round trip). */
 export function searchStatement(dim: number): string {
@@ -46,22 +62,26 @@ export function searchStatement(dim: number): string {
     vector: `$2::vector(${dim})`,
     library: '$1',
     embedder: '$3',
-    columns: `c.entry_id, ${AFTER_TOOLS_MET}`,
+    columns: `c.entry_id, ${ENTRY_FACTS}`,
     // Literal, so the planner can use the centroids' own HNSW index (migrations/011_centroids.sql).
     where: `$2::text IS NOT NULL AND c.kind = 'centroid' AND ${ENTRY_FILTERS}`,
     limit: '$8',
-    select: 'entry_id, 1 - distance AS value, after_tools_met',
+    select: 'entry_id, 1 - distance AS value, after_tools_met, has_examples',
   });
   return `WITH vector_hits AS (
 ${indent(vectorHits)}
 ),
--- BM25's IDF of the query's lexemes in this library; lexemes past half the entries (IDF under
--- ln 2) say little. The conversation gives at most MAX_FULL_TEXT_TERMS words.
+-- The query's lexemes with their weights (a word stems to at most one lexeme) and BM25's IDF in
+-- this library; lexemes past half the entries (IDF under ln 2) say little.
 query_terms AS (
-  SELECT q.lexeme, quote_literal(q.lexeme)::tsquery AS match, s.df,
+  SELECT q.lexeme, quote_literal(q.lexeme)::tsquery AS match, q.weight, s.df,
          ln(1 + (docs.df - s.df + 0.5) / (s.df + 0.5)) AS idf,
          sum(s.df) OVER (ORDER BY s.df, q.lexeme) AS postings_so_far
-  FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', $4))) q
+  FROM (
+    SELECT lx.lexeme, sum(w.weight) AS weight
+    FROM unnest($4::text[], $10::float8[]) w(word, weight), unnest(to_tsvector('english', w.word)) lx
+    GROUP BY lx.lexeme
+  ) q
   JOIN guidance_term_stats docs ON docs.library_id = $1 AND docs.term = ''
   JOIN guidance_term_stats s ON s.library_id = $1 AND s.term = q.lexeme
   WHERE s.df > 0 AND s.df * 2 <= docs.df
@@ -73,18 +93,30 @@ text_candidates AS (
   FROM query_terms t JOIN guidance_entries e ON e.search_tsv @@ t.match
   WHERE t.postings_so_far <= ${POSTINGS_BUDGET} AND e.library_id = $1 AND ${ENTRY_FILTERS}
 ),
--- Every candidate from either side ranked by the summed IDF of the query lexemes it contains.
-text_hits AS (
-  SELECT e.id AS entry_id, ranked.value, ${AFTER_TOOLS_MET}
+candidates AS (
+  SELECT e.id, e.search_tsv, length(e.search_tsv) AS length, ${ENTRY_FACTS}
   FROM guidance_entries e
-  CROSS JOIN LATERAL (SELECT sum(t.idf) AS value FROM query_terms t WHERE e.search_tsv @@ t.match) ranked
-  WHERE e.id IN (SELECT entry_id FROM vector_hits UNION SELECT id FROM text_candidates) AND ranked.value > 0
+  WHERE e.id IN (SELECT entry_id FROM vector_hits UNION SELECT id FROM text_candidates)
+),
+-- Every candidate from either side ranked by BM25: a lexeme's count in the entry saturates, and an
+-- entry's length (its distinct lexemes) is taken relative to the candidates' average, the entries
+-- the query competes among.
+text_hits AS (
+  SELECT c.id AS entry_id, ranked.value, c.after_tools_met, c.has_examples
+  FROM candidates c
+  CROSS JOIN (SELECT avg(length) AS length FROM candidates) average
+  CROSS JOIN LATERAL (
+    SELECT sum(t.idf * t.weight * cardinality(u.positions) * ${BM25_K1 + 1}
+               / (cardinality(u.positions) + ${BM25_K1} * (1 - ${BM25_B} + ${BM25_B} * c.length / average.length))) AS value
+    FROM unnest(c.search_tsv) u JOIN query_terms t ON t.lexeme = u.lexeme
+  ) ranked
+  WHERE ranked.value > 0
   ORDER BY ranked.value DESC
   LIMIT $8
 )
-SELECT 'vector' AS source, entry_id, value, after_tools_met FROM vector_hits
+SELECT 'vector' AS source, entry_id, value, after_tools_met, has_examples FROM vector_hits
 UNION ALL
-SELECT 'text', entry_id, value, after_tools_met FROM text_hits`;
+SELECT 'text', entry_id, value, after_tools_met, has_examples FROM text_hits`;
 }
 
 export function runSearch(db: Db, scope: SearchScope, input: SearchInput): Promise<SearchRow[]> {
@@ -94,7 +126,8 @@ export function runSearch(db: Db, scope: SearchScope, input: SearchInput): Promi
       String(Math.max(scope.efSearch, scope.candidates)),
     ]);
     return tx.query<SearchRow>(searchStatement(scope.dim), [
-      scope.libraryId, input.vector, scope.embedderId, input.textQuery, input.statuses, input.tags, input.anyTags, scope.candidates, input.toolsRun,
+      scope.libraryId, input.vector, scope.embedderId, input.textTerms.map((q) => q.term), input.statuses, input.tags, input.anyTags, scope.candidates, input.toolsRun,
+      input.textTerms.map((q) => q.weight),
     ]);
   });
 }
