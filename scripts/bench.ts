@@ -257,7 +257,7 @@ async function main(o: BenchOptions): Promise<void> {
     const inputs: SearchInput[] = await Promise.all(
       conversations.map(async (messages) => {
         const q = await buildConversationQuery(messages, embedder);
-        return { vector: vectorLiteral(q.vector), textQuery: q.terms.join(' '), statuses: ['approved'], tags: [], anyTags: [], toolsRun: [] };
+        return { vector: vectorLiteral(q.vector), textTerms: q.terms, statuses: ['approved'], tags: [], anyTags: [], toolsRun: [] };
       }),
     );
     console.log(`library ${library.id}, embedder ${library.embedder}, ${connections} connections, ${duration} s per measurement, ef_search ${scope.efSearch}`);

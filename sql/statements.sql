@@ -3,7 +3,7 @@
 
 -- retrieval: nearest chunks and full-text candidates (src/retrieval/search-sql.ts)
 WITH vector_hits AS MATERIALIZED (
-  SELECT e.id AS entry_id, 1 - nearest.distance AS value, e.search_tsv, cardinality(e.after_tools) > 0 AS after_tools_met
+  SELECT e.id AS entry_id, 1 - nearest.distance AS value, e.search_tsv, cardinality(e.after_tools) > 0 AS after_tools_met, cardinality(e.examples) > 0 AS has_examples
   FROM (
     (SELECT c.entry_id, c.embedding::vector(512) <=> $2::vector(512) AS distance
       FROM guidance_chunks c
@@ -27,13 +27,17 @@ WITH vector_hits AS MATERIALIZED (
   ORDER BY nearest.distance
   LIMIT $8
 ),
--- BM25's IDF of the query's lexemes in this library; lexemes past half the entries (IDF under
--- ln 2) say little. The conversation gives at most MAX_FULL_TEXT_TERMS words.
+-- The query's lexemes with their weights (a word stems to at most one lexeme) and BM25's IDF in
+-- this library; lexemes past half the entries (IDF under ln 2) say little.
 query_terms AS MATERIALIZED (
-  SELECT q.lexeme, quote_literal(q.lexeme)::tsquery AS match, s.df,
+  SELECT q.lexeme, quote_literal(q.lexeme)::tsquery AS match, q.weight, s.df,
          ln(1 + (docs.df - s.df + 0.5) / (s.df + 0.5)) AS idf,
          sum(s.df) OVER (ORDER BY s.df, q.lexeme) AS postings_so_far
-  FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', $4))) q
+  FROM (
+    SELECT lx.lexeme, sum(w.weight) AS weight
+    FROM unnest($4::text[], $10::float8[]) w(word, weight), unnest(to_tsvector('english', w.word)) lx
+    GROUP BY lx.lexeme
+  ) q
   JOIN guidance_term_stats docs ON docs.library_id = $1 AND docs.term = ''
   JOIN guidance_term_stats s ON s.library_id = $1 AND s.term = q.lexeme
   WHERE s.df > 0 AND s.df * 2 <= docs.df
@@ -41,27 +45,35 @@ query_terms AS MATERIALIZED (
 -- Entries found by full-text search alone: one GIN scan for the OR of the lexemes within a budget
 -- of postings (rarest first), so a query of common words costs no more than a rare one.
 text_candidates AS (
-  SELECT e.id AS entry_id, e.search_tsv, cardinality(e.after_tools) > 0 AS after_tools_met
+  SELECT e.id AS entry_id, e.search_tsv, cardinality(e.after_tools) > 0 AS after_tools_met, cardinality(e.examples) > 0 AS has_examples
   FROM guidance_entries e
   WHERE e.library_id = $1 AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])
     AND e.search_tsv @@ (SELECT coach_tsquery_or(t.match) FROM query_terms t WHERE t.postings_so_far <= 2000)
 ),
--- Every candidate from either side ranked by the summed IDF of the query lexemes it contains.
+candidates AS MATERIALIZED (
+  SELECT entry_id, search_tsv, length(search_tsv) AS length, after_tools_met, has_examples FROM vector_hits
+  UNION ALL
+  SELECT entry_id, search_tsv, length(search_tsv), after_tools_met, has_examples FROM text_candidates WHERE entry_id NOT IN (SELECT entry_id FROM vector_hits)
+),
+-- Every candidate from either side ranked by BM25: a lexeme's count in the entry saturates, and an
+-- entry's length (its distinct lexemes) is taken relative to the candidates' average, the entries
+-- the query competes among.
 text_hits AS (
-  SELECT candidate.entry_id, ranked.value, candidate.after_tools_met
-  FROM (
-    SELECT entry_id, search_tsv, after_tools_met FROM vector_hits
-    UNION ALL
-    SELECT entry_id, search_tsv, after_tools_met FROM text_candidates WHERE entry_id NOT IN (SELECT entry_id FROM vector_hits)
-  ) candidate
-  CROSS JOIN LATERAL (SELECT sum(t.idf) AS value FROM query_terms t WHERE candidate.search_tsv @@ t.match) ranked
+  SELECT c.entry_id, ranked.value, c.after_tools_met, c.has_examples
+  FROM candidates c
+  CROSS JOIN (SELECT avg(length) AS length FROM candidates) average
+  CROSS JOIN LATERAL (
+    SELECT sum(t.idf * t.weight * cardinality(u.positions) * 2.2
+               / (cardinality(u.positions) + 1.2 * (1 - 0.75 + 0.75 * c.length / average.length))) AS value
+    FROM unnest(c.search_tsv) u JOIN query_terms t ON t.lexeme = u.lexeme
+  ) ranked
   WHERE ranked.value > 0
   ORDER BY ranked.value DESC
   LIMIT $8
 )
-SELECT 'vector' AS source, entry_id, value, after_tools_met FROM vector_hits
+SELECT 'vector' AS source, entry_id, value, after_tools_met, has_examples FROM vector_hits
 UNION ALL
-SELECT 'text', entry_id, value, after_tools_met FROM text_hits;
+SELECT 'text', entry_id, value, after_tools_met, has_examples FROM text_hits;
 
 -- near-duplicates of a written entry (src/library/near-duplicates.ts)
 WITH mine AS (

@@ -45,7 +45,7 @@ t.test('a tool call with its result is a query piece of its own, and its words a
   const tool = pieces[1]!;
   t.equal(tool.text, 'get_order_details() → status: delivered; name: Water Bottle', 'the id argument and the blob are not in it');
   t.equal(tool.weight, 0.5);
-  t.ok(fullTextTerms(pieces).includes('delivered'), 'a status in a result reaches the full-text query');
+  t.ok(fullTextTerms(pieces).some((q) => q.term === 'delivered' && q.weight === 0.5), 'a status in a result reaches the full-text query, weighted as its piece');
 
   const withoutResult = queryPieces(delivered.slice(0, 3));
   t.equal(withoutResult[1]!.text, 'get_order_details()', 'a call awaiting its result still says which tool was called');

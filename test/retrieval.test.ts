@@ -149,3 +149,23 @@ t.test('fresh writes are searchable at once and stay so after the indexer moves 
   const edited = await counts();
   t.equal(edited.pending + edited.indexed, total - SAMPLE_ENTRIES[1]!.examples.length + 1, 'an edit replaces the entry chunks in both tables');
 });
+
+t.test('the text rank is BM25: a short entry about the query word outranks a long one that mentions it in passing; entries without examples lean on it more', async (t) => {
+  const { app } = await testApp(t);
+  const lib = await createLibrary(app);
+  const filler = 'Be courteous, confirm the account holder, summarise the request, note it in the case log and close politely. ';
+  const { ids } = await importEntries(app, lib.id, [
+    { external_id: 'short', scenario: 'Voucher question', guidance: 'Vouchers: check the voucher expiry; an expired voucher can be reissued once.' },
+    { external_id: 'long', scenario: 'General account servicing', guidance: `${filler.repeat(6)}Mention that vouchers exist.` },
+    { external_id: 'with-examples', scenario: 'Parcel tracking', guidance: 'Give the tracking link.', examples: ['where is my parcel', 'my parcel has not arrived'] },
+    ...['alpha', 'beta', 'gamma'].map((name) => ({ external_id: name, scenario: `Unrelated ${name} topic`, guidance: `Handle the ${name} case.` })),
+  ]);
+  const res = await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/retrieve`, headers: admin, payload: { messages: conversation('my voucher does not work'), k: 6 } });
+  const results = res.json().results as { id: string; explanation: { text_rank: number; text_weight: number } }[];
+  const rank = (id: string) => results.find((r) => r.id === id)!.explanation;
+  t.ok(rank(ids[0]!).text_rank > rank(ids[1]!).text_rank, 'term frequency and length normalisation favour the short entry about vouchers');
+  t.equal(rank(ids[0]!).text_weight, 0.4, 'an entry without examples: the text rank is 0.4 of its score');
+  const parcel = (await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/retrieve`, headers: admin, payload: { messages: conversation('my parcel is late'), k: 6 } })).json();
+  t.equal(parcel.results[0].id, ids[2]);
+  t.equal(parcel.results[0].explanation.text_weight, 0.2, 'an entry with examples: 0.2');
+});

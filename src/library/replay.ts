@@ -2,6 +2,7 @@ import { chunkTexts, type ChunkKind } from '../chunk-index/entry-chunks.js';
 import type { Db } from '../db/db.js';
 import type { ChatMessage } from '../messages.js';
 import { buildConversationQuery } from '../retrieval/conversation-query.js';
+import { bm25Term } from '../retrieval/search-sql.js';
 import type { Embedder } from '../retrieval/embedder.js';
 import type { Embedders } from '../retrieval/embedders.js';
 import { fuseHits, type TextHit, type VectorHit } from '../retrieval/fusion.js';
@@ -71,6 +72,8 @@ interface Doc {
   after_tools: string[];
   before_tools: string[];
   lexemes: string[];
+  /** How often each of `lexemes` occurs in the entry. */
+  counts: number[];
 }
 
 interface Side {
@@ -81,7 +84,8 @@ interface Side {
 }
 
 const docColumns = (t: string) => `${t}.scenario, ${t}.guidance, ${t}.examples, ${t}.after_tools, ${t}.before_tools,
-  array(SELECT DISTINCT lexeme FROM unnest(coach_guidance_tsv(${t}.scenario, ${t}.examples, ${t}.guidance))) AS lexemes`;
+  array(SELECT lexeme FROM unnest(coach_guidance_tsv(${t}.scenario, ${t}.examples, ${t}.guidance)) ORDER BY lexeme) AS lexemes,
+  array(SELECT cardinality(positions) FROM unnest(coach_guidance_tsv(${t}.scenario, ${t}.examples, ${t}.guidance)) ORDER BY lexeme) AS counts`;
 
 function cosine(a: number[], b: number[]): number {
   let dot = 0;
@@ -93,6 +97,11 @@ function cosine(a: number[], b: number[]): number {
     nb += b[i]! * b[i]!;
   }
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
+
+interface WeightedLexeme {
+  lexeme: string;
+  weight: number;
 }
 
 const key = (e: EntryVersion) => `${e.entry_id}:${e.version}`;
@@ -136,13 +145,14 @@ export class Replay {
     for (const trace of replayable) {
       const { messages } = trace;
       const query = await buildConversationQuery(messages, embedder);
-      const [lexemes] = await this.db.query<{ lexemes: string[] }>(
-        "SELECT array(SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', $1))) AS lexemes",
-        [query.terms.join(' ')],
+      const lexemes = await this.db.query<WeightedLexeme>(
+        `SELECT lx.lexeme, sum(w.weight)::float8 AS weight
+         FROM unnest($1::text[], $2::float8[]) w(word, weight), unnest(to_tsvector('english', w.word)) lx GROUP BY lx.lexeme`,
+        [query.terms.map((q) => q.term), query.terms.map((q) => q.weight)],
       );
       const ran = toolsRun(messages);
-      const underA = this.retrieve(a, query.vector, lexemes!.lexemes, ran, request.k);
-      const underB = this.retrieve(b, query.vector, lexemes!.lexemes, ran, request.k);
+      const underA = this.retrieve(a, query.vector, lexemes, ran, request.k);
+      const underB = this.retrieve(b, query.vector, lexemes, ran, request.k);
       const versionInA = new Map(underA.map((e) => [e.entry_id, e.version]));
       const versionInB = new Map(underB.map((e) => [e.entry_id, e.version]));
       const turn: ReplayTurn = {
@@ -215,7 +225,7 @@ export class Replay {
     return { docs, chunks, idf };
   }
 
-  private retrieve(side: Side, vector: number[], lexemes: string[], ran: string[], k: number): EntryVersion[] {
+  private retrieve(side: Side, vector: number[], lexemes: WeightedLexeme[], ran: string[], k: number): EntryVersion[] {
     const done = new Set(ran);
     const fits = new Map(
       side.docs
@@ -230,15 +240,21 @@ export class Replay {
           .sort((x, y) => y.similarity - x.similarity)
           .slice(0, this.candidates)
       : [];
-    const textHits: TextHit[] = [...fits.values()]
+    const candidates = [...fits.values()];
+    const averageLength = candidates.reduce((sum, d) => sum + d.lexemes.length, 0) / Math.max(1, candidates.length);
+    const textHits: TextHit[] = candidates
       .map((d) => {
-        const own = new Set(d.lexemes);
-        return { entryId: d.id, textRank: lexemes.reduce((sum, l) => sum + (own.has(l) ? (side.idf.get(l) ?? 0) : 0), 0) };
+        const own = new Map(d.lexemes.map((lexeme, i) => [lexeme, d.counts[i]!]));
+        const rank = lexemes.reduce((sum, q) => {
+          const count = own.get(q.lexeme);
+          return count === undefined ? sum : sum + bm25Term(side.idf.get(q.lexeme) ?? 0, q.weight, count, d.lexemes.length / averageLength);
+        }, 0);
+        return { entryId: d.id, textRank: rank };
       })
       .filter((hit) => hit.textRank > 0)
       .sort((x, y) => y.textRank - x.textRank)
       .slice(0, this.candidates);
-    return fuseHits(vectorHits, textHits)
+    return fuseHits(vectorHits, textHits, new Set(candidates.filter((d) => d.examples.length > 0).map((d) => d.id)))
       .map((fused) => ({ id: fused.entryId, score: fused.score + (fits.get(fused.entryId)!.after_tools.length > 0 ? TOOL_STATE_BONUS : 0) }))
       .sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : 1))
       .slice(0, k)

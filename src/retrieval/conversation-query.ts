@@ -31,8 +31,14 @@ export interface QueryWeighting {
 // vectors 10–15 points against embedding each speaker's turns joined.
 export const DEFAULT_WEIGHTING: QueryWeighting = { agentWeight: 0.25, toolWeight: 0.5 };
 
-/** Bounds the OR-query: beyond this, extra terms mostly add noise and cost. */
-export const MAX_FULL_TEXT_TERMS = 24;
+/** Bounds the OR-query: the heaviest terms of a long conversation say what it is about; the rest add cost. */
+export const MAX_FULL_TEXT_TERMS = 48;
+
+/** A word of the full-text query and how much it counts: its pieces' weights, once per occurrence. */
+export interface QueryTerm {
+  term: string;
+  weight: number;
+}
 
 /** A tool call as a query piece, `name(salient arguments) → salient result`: every word in it is state. */
 function toolPieceText(event: ToolEvent): string {
@@ -84,19 +90,18 @@ export async function queryVector(embedder: Embedder, pieces: QueryPiece[]): Pro
 }
 
 /**
- * Distinct content words for the OR full-text query, from the customer's turns and the tool calls
- * (agent questions read like every guidance text), heaviest pieces first, capped at MAX_FULL_TEXT_TERMS.
+ * Distinct content words for the OR full-text query, each weighted like the vector's pieces (a
+ * word the customer says twice counts twice, an agent's word a quarter), heaviest first, capped at
+ * MAX_FULL_TEXT_TERMS. Agent turns count: over a whole conversation the agent names what is being
+ * done ("I have processed the refund"), which a document's words match.
  */
-export function fullTextTerms(pieces: QueryPiece[]): string[] {
-  const terms = new Set<string>();
-  const searched = pieces.filter((piece) => piece.speaker !== 'agent').sort((a, b) => b.weight - a.weight);
-  for (const piece of searched) {
-    for (const token of contentTokens(piece.text)) {
-      if (terms.size >= MAX_FULL_TEXT_TERMS) return [...terms];
-      terms.add(token);
-    }
-  }
-  return [...terms];
+export function fullTextTerms(pieces: QueryPiece[]): QueryTerm[] {
+  const weights = new Map<string, number>();
+  for (const piece of pieces) for (const token of contentTokens(piece.text)) weights.set(token, (weights.get(token) ?? 0) + piece.weight);
+  return [...weights]
+    .map(([term, weight]) => ({ term, weight }))
+    .sort((a, b) => b.weight - a.weight || (a.term < b.term ? -1 : 1))
+    .slice(0, MAX_FULL_TEXT_TERMS);
 }
 
 /** The pieces that shaped the query, in conversation order, for the API response. */
@@ -112,7 +117,7 @@ export function describeQuery(pieces: QueryPiece[]): string {
 export interface ConversationQuery {
   pieces: QueryPiece[];
   vector: number[];
-  terms: string[];
+  terms: QueryTerm[];
   query: string;
 }
 

@@ -4,10 +4,12 @@
  * Vector side: the cosine similarity of the query vector to the entry's centroid (its document and
  * examples as one point, see chunk-index/entry-chunks.ts).
  *
- * Text side: the full-text rank (summed IDF of the query words the entry contains) is divided by
- * the best rank in the result set, so it only says how an entry compares with the others; it then
- * gets a modest fixed weight. The hashed vectors know nothing of how rare a word is in this
- * library; the text rank does, which is what it adds.
+ * Text side: the full-text rank (BM25 of the query's weighted words, see search-sql.ts) is divided
+ * by the best rank in the result set, so it only says how an entry compares with the others. The
+ * hashed vectors know nothing of how rare a word is in this library; the text rank does, which is
+ * what it adds. It counts for more in an entry without examples: that entry's centroid is its
+ * document alone, written unlike customers talk, and there the rare words it shares with the
+ * conversation are the better evidence.
  */
 
 export interface VectorHit {
@@ -21,12 +23,15 @@ export interface TextHit {
 }
 
 export interface FusionOptions {
-  /** Share of the final score that comes from the normalised text rank. */
+  /** Share of the final score that comes from the normalised text rank, for an entry with examples. */
   textWeight: number;
+  /** The same for an entry without examples. */
+  textWeightWithoutExamples: number;
 }
 
-// ABCD 5-fold sweeps (scripts/eval-retrieval.ts): 0.1–0.2 alike, 0.3 starts to let keyword overlap outvote meaning.
-export const DEFAULT_FUSION: FusionOptions = { textWeight: 0.2 };
+// ABCD sweeps (scripts/eval-retrieval.ts): with examples (5-fold CV) 0.1–0.2 alike, 0.3 lets keyword
+// overlap outvote meaning; docs only, 0.4 beat 0.2 and 0.5 at every checkpoint.
+export const DEFAULT_FUSION: FusionOptions = { textWeight: 0.2, textWeightWithoutExamples: 0.4 };
 
 export interface VectorExplanation {
   /** Cosine similarity to the entry's centroid, clamped to [0, 1]; 0 when the centroid was not among the nearest. */
@@ -51,12 +56,12 @@ export interface FusedEntry {
   };
 }
 
-export function fuseHits(vectorHits: VectorHit[], textHits: TextHit[], options: FusionOptions = DEFAULT_FUSION): FusedEntry[] {
+/** `withExamples`: the entries that have examples. */
+export function fuseHits(vectorHits: VectorHit[], textHits: TextHit[], withExamples: ReadonlySet<string>, options: FusionOptions = DEFAULT_FUSION): FusedEntry[] {
   const similarityByEntry = new Map(vectorHits.map((hit) => [hit.entryId, hit.similarity]));
   const bestTextRank = textHits.reduce((max, hit) => Math.max(max, hit.textRank), 0);
   const textRankByEntry = new Map(textHits.map((hit) => [hit.entryId, hit.textRank]));
   const entryIds = new Set([...similarityByEntry.keys(), ...textRankByEntry.keys()]);
-  const vectorWeight = 1 - options.textWeight;
 
   const fused: FusedEntry[] = [];
   for (const entryId of entryIds) {
@@ -64,10 +69,12 @@ export function fuseHits(vectorHits: VectorHit[], textHits: TextHit[], options: 
     const vector = { score: clamp01(similarity ?? 0), similarity };
     const rank = textRankByEntry.get(entryId) ?? 0;
     const text = { rank, normalised: bestTextRank > 0 ? rank / bestTextRank : 0 };
+    const textWeight = withExamples.has(entryId) ? options.textWeight : options.textWeightWithoutExamples;
+    const vectorWeight = 1 - textWeight;
     fused.push({
       entryId,
-      score: vectorWeight * vector.score + options.textWeight * text.normalised,
-      explanation: { vector, text, fused: { vectorWeight, textWeight: options.textWeight } },
+      score: vectorWeight * vector.score + textWeight * text.normalised,
+      explanation: { vector, text, fused: { vectorWeight, textWeight } },
     });
   }
   // Ties (e.g. no hits at all) fall back to id order so results are reproducible.

@@ -96,9 +96,9 @@ export class Retriever {
     const query = await buildConversationQuery(request.messages, embedder);
     const statuses = request.includeDrafts === true ? ['approved', 'draft'] : ['approved'];
     const ran = toolsRun(request.messages);
-    const { vectorHits, textHits, afterToolsMet } = await this.search(library, embedder.id, embedder.dimension, {
+    const { vectorHits, textHits, afterToolsMet, withExamples } = await this.search(library, embedder.id, embedder.dimension, {
       vector: vectorLiteral(query.vector),
-      textQuery: query.terms.join(' '),
+      textTerms: query.terms,
       statuses,
       tags: request.filters?.tags ?? [],
       anyTags: request.filters?.anyTags ?? [],
@@ -106,7 +106,7 @@ export class Retriever {
     });
     const minScore = request.minScore ?? 0;
     const bonusOf = (entryId: string) => (afterToolsMet.has(entryId) ? TOOL_STATE_BONUS : 0);
-    const ranked = fuseHits(vectorHits, textHits)
+    const ranked = fuseHits(vectorHits, textHits, withExamples)
       .map((fused) => ({ fused, score: fused.score + bonusOf(fused.entryId) }))
       // Ties fall back to id order, as in fusion, so results are reproducible.
       .sort((a, b) => b.score - a.score || (a.fused.entryId < b.fused.entryId ? -1 : 1))
@@ -129,17 +129,19 @@ export class Retriever {
     embedderId: string,
     dim: number,
     q: SearchInput,
-  ): Promise<{ vectorHits: VectorHit[]; textHits: TextHit[]; afterToolsMet: Set<string> }> {
+  ): Promise<{ vectorHits: VectorHit[]; textHits: TextHit[]; afterToolsMet: Set<string>; withExamples: Set<string> }> {
     const rows = await runSearch(this.db, { libraryId: library.id, embedderId, dim, efSearch: this.options.efSearch, candidates: this.options.candidates }, q);
     const vectorHits: VectorHit[] = [];
     const textHits: TextHit[] = [];
     const afterToolsMet = new Set<string>();
+    const withExamples = new Set<string>();
     for (const row of rows) {
+      if (row.has_examples) withExamples.add(row.entry_id);
       if (row.source === 'vector') vectorHits.push({ entryId: row.entry_id, similarity: Number(row.value) });
       else textHits.push({ entryId: row.entry_id, textRank: Number(row.value) });
       if (row.after_tools_met) afterToolsMet.add(row.entry_id);
     }
-    return { vectorHits, textHits, afterToolsMet };
+    return { vectorHits, textHits, afterToolsMet, withExamples };
   }
 
   private async entries(ids: string[]): Promise<Map<string, GuidanceEntry>> {

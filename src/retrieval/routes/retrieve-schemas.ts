@@ -46,7 +46,7 @@ export const Explanation = Type.Object({
     description: "The chunk the similarity is to: 'centroid' since retrieval searches centroids; null when the entry was found by full text alone",
   }),
   matched_chunks: Type.Integer({ description: '1 when the centroid was among the nearest, else 0' }),
-  text_rank: Type.Number({ description: 'Full-text rank: summed IDF of the query words the entry contains' }),
+  text_rank: Type.Number({ description: 'Full-text rank: BM25 of the query words (weighted by speaker) in the entry' }),
   text_rank_normalised: Type.Number({ description: 'text_rank divided by the best text rank of this query' }),
   vector_weight: Type.Number(),
   text_weight: Type.Number({ description: 'score = vector_weight × vector_score + text_weight × text_rank_normalised + tool_state.bonus' }),
