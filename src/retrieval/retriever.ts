@@ -5,7 +5,7 @@ import { buildConversationQuery } from './conversation-query.js';
 import type { Embedders } from './embedders.js';
 import { DEFAULT_FUSION, fuseHits, type FusedEntry, type TextHit, type VectorHit } from './fusion.js';
 import { runSearch, type SearchInput } from './search-sql.js';
-import { followedNotes, selectionFacts } from './selection-facts.js';
+import { followedNotes, selectionFacts, SHOWN_COLUMNS, type ShownEntry } from './selection-facts.js';
 import { PRIORITY_STEP, selectEntries, type SetAside } from './selection.js';
 import { toolsRun } from './tool-state.js';
 import type { ChatMessage } from '../messages.js';
@@ -135,7 +135,9 @@ export class Retriever {
     const minScore = request.minScore ?? 0;
     const bonusOf = (entryId: string) => (afterToolsMet.has(entryId) ? TOOL_STATE_BONUS : 0);
     const fused = new Map(fuseHits(vectorHits, textHits).map((hit) => [hit.entryId, { hit, relevance: hit.score + bonusOf(hit.entryId) }]));
-    const qualified = [...fused.values()].filter((entry) => entry.relevance >= minScore);
+    const qualified = [...fused.values()]
+      .filter((entry) => entry.relevance >= minScore)
+      .sort((a, b) => b.relevance - a.relevance || (a.hit.entryId < b.hit.entryId ? -1 : 1));
     const facts = await selectionFacts(this.db, {
       libraryId: library.id,
       candidateIds: qualified.map((entry) => entry.hit.entryId),
@@ -144,6 +146,7 @@ export class Retriever {
       anyTags: request.filters?.anyTags ?? [],
       toolsRun: ran,
       conversationId: request.conversationId ?? null,
+      prefetch: qualified.slice(0, request.k).map((entry) => entry.hit.entryId),
     });
     const rulesOf = new Map<string, SelectionRules>(facts.rules.map(({ id, ...rules }) => [id, rules]));
     const candidate = (id: string, relevance: number) => ({ id, relevance, rules: rulesOf.get(id) ?? NO_RULES });
@@ -153,7 +156,9 @@ export class Retriever {
       followed: followedNotes(facts.served, ran),
       k: request.k,
     });
-    const entries = await this.entries(selected.map((s) => s.id));
+    const entries = new Map(facts.entries.map((entry) => [entry.id, entry]));
+    const unread = selected.filter((s) => !entries.has(s.id)).map((s) => s.id);
+    for (const entry of await this.entries(unread)) entries.set(entry.id, entry);
     const met = (tools: string[]): true | null => (tools.length > 0 ? true : null);
     const results = selected.flatMap(({ id, score, requiredBy, needs }) => {
       const entry = entries.get(id);
@@ -186,14 +191,13 @@ export class Retriever {
     return { vectorHits, textHits, afterToolsMet };
   }
 
-  private async entries(ids: string[]): Promise<Map<string, GuidanceEntry>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.db.query<GuidanceEntry>(
-      `SELECT id, external_id, version, scenario, guidance, tags, policy_refs, status, always_on, priority,
-              jsonb_build_object('after_tools', after_tools, 'before_tools', before_tools) AS applies_when
-       FROM guidance_entries WHERE id = ANY($1::uuid[])`,
+  /** Entries selected that were not read ahead: a rule moved them into the results. */
+  private async entries(ids: string[]): Promise<ShownEntry[]> {
+    if (ids.length === 0) return [];
+    const [row] = await this.db.query<{ entries: ShownEntry[] }>(
+      `SELECT coalesce(json_agg(json_build_object(${SHOWN_COLUMNS})), '[]'::json) AS entries FROM guidance_entries e WHERE e.id = ANY($1::uuid[])`,
       [ids],
     );
-    return new Map(rows.map((row) => [row.id, row]));
+    return row!.entries;
   }
 }
