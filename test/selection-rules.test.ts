@@ -1,6 +1,7 @@
 import t from 'tap';
-import { PRIORITY_STEP } from '../src/retrieval/selection.js';
 import { MAX_ALWAYS_ON } from '../src/library/selection-rules.js';
+import { NO_RULES, type SelectionRules } from '../src/library/types.js';
+import { PRIORITY_STEP, selectEntries } from '../src/retrieval/selection.js';
 import { admin, bearer, createKey, testApp } from './helpers/app.js';
 import { refundConversation } from './helpers/chat.js';
 import { createLibrary, importEntries, SAMPLE_ENTRIES } from './helpers/library.js';
@@ -251,4 +252,28 @@ t.test('rules are versioned: history, restore, and an export that re-imports unc
   const copied = (await app.inject({ method: 'GET', url: `/v1/libraries/${copy.id}/guidance?limit=10`, headers: admin })).json().items;
   const byName = new Map(copied.map((e: { external_id: string; id: string }) => [e.external_id, e.id]));
   t.match(copied[0], { priority: 3, requires: [byName.get('password-reset')], excludes: [byName.get('shipping-address')] }, 'resolved to the new library\'s entries');
+});
+
+t.test('selection on its own: requires chains come along, a bundle that clashes or does not fit is left out, the core is capped', async (t) => {
+  const rules = (r: Partial<SelectionRules> = {}): SelectionRules => ({ ...NO_RULES, ...r });
+  const c = (id: string, relevance: number, r?: Partial<SelectionRules>) => ({ id, relevance, rules: rules(r) });
+  const none = new Map<string, string>();
+
+  const chain = selectEntries({ candidates: [c('x', 0.9, { requires: ['y'] }), c('y', 0.2, { requires: ['z'] }), c('z', 0.1), c('w', 0.5)], alwaysOn: [], followed: none, k: 3 });
+  t.same(chain.selected.map((s) => [s.id, s.requiredBy]), [['x', null], ['y', 'x'], ['z', 'x']], 'what x requires, and what that requires, joins right behind it');
+  t.same(chain.selected.map((s) => s.needs), [['y'], ['z'], []]);
+
+  const followedHalf = selectEntries({ candidates: [c('x', 0.9, { requires: ['y'] }), c('y', 0.8), c('w', 0.5)], alwaysOn: [], followed: new Map([['y', 'done']]), k: 2 });
+  t.same(followedHalf.selected.map((s) => s.id), ['x', 'w'], 'a required note already followed is met without a slot');
+  t.same(followedHalf.selected[0]!.needs, [], 'nothing in the prompt it needs');
+  t.match(followedHalf.setAside, [{ id: 'y', reason: 'followed' }]);
+
+  const clash = selectEntries({ candidates: [c('a', 0.95, { excludes: ['y'] }), c('x', 0.9, { requires: ['y'] }), c('y', 0.2), c('w', 0.5)], alwaysOn: [], followed: none, k: 3 });
+  t.same(clash.selected.map((s) => s.id), ['a', 'w'], 'x needs y, which a excludes: neither comes in');
+  t.match(clash.setAside, [{ id: 'x', reason: 'requires', by: ['y'] }, { id: 'y', reason: 'excluded', by: ['a'] }]);
+
+  const cores = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map((id, i) => c(id, 0, { always_on: true, priority: i === 5 ? 3 : 0 }));
+  const capped = selectEntries({ candidates: [c('w', 0.5)], alwaysOn: cores, followed: none, k: 1 });
+  t.same(capped.selected.map((s) => s.id), ['c6', 'c1', 'c2', 'c3', 'c4', 'w'], `at most ${MAX_ALWAYS_ON}, highest priority first; k still holds a retrieved one`);
+  t.match(capped.setAside, [{ id: 'c5', reason: 'always_on_cap' }]);
 });
