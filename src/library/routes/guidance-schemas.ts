@@ -100,7 +100,7 @@ export type ImportBody = Static<typeof ImportBody>;
 const jsonLines = (values: object[]) => values.map((value) => JSON.stringify(value) + '\n').join('');
 
 /** The same import as JSONL. */
-export const IMPORT_LINES_EXAMPLE = jsonLines([LATE_REFUND, WRONG_ADDRESS, CANCEL_AFTER_LOOKUP]);
+export const IMPORT_LINES_EXAMPLE = jsonLines([LATE_REFUND, VERIFY_FIRST, REDIRECT_PARCEL, CANCEL_AFTER_LOOKUP]);
 
 /** An exported line carries the entry's id, status and provenance, so it re-imports onto the same entry. */
 export const EXPORT_LINES_EXAMPLE = jsonLines([
