@@ -80,7 +80,7 @@ t.test('the documented request examples are requests the service accepts', async
   t.equal(imported.statusCode, 200, imported.body);
   const lines = example('/v1/libraries/{id}/guidance/import', 'post', 'application/x-ndjson') as string;
   const asLines = await app.inject({ method: 'POST', url: `${lib}/guidance/import`, headers: { ...admin, 'content-type': 'application/x-ndjson' }, payload: lines });
-  t.same(asLines.json(), { ...imported.json(), created: 0, unchanged: 3 }, 'the JSONL example is the same import');
+  t.same(asLines.json(), { ...imported.json(), created: 0, unchanged: imported.json().ids.length }, 'the JSONL example is the same import');
   const retrieved = await app.inject({ method: 'POST', url: `${lib}/retrieve`, headers: admin, payload: example('/v1/libraries/{id}/retrieve', 'post') as object });
   t.equal(retrieved.statusCode, 200, retrieved.body);
   // No model is configured here: a 503 naming it means the body passed validation.

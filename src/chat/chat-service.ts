@@ -11,10 +11,10 @@ import type { ModelRegistry } from '../models/model-registry.js';
 import { recordGuidanceInPrompt, recordWithheld } from '../ops/instruments.js';
 import { withSpan } from '../ops/tracing.js';
 import type { RetrievedGuidance, Retriever } from '../retrieval/retriever.js';
-import { composePrompt, type Composition } from './composer.js';
+import { composePrompt, withTheirNeeds, type Composition } from './composer.js';
 import { conversationKey, withheldByHoldout } from './holdout.js';
 import { namedTools, toolResultsGiven } from './tool-traces.js';
-import type { GuidanceRef } from './types.js';
+import type { GuidanceNote, GuidanceRef } from './types.js';
 import type { Endpoint, RetrievalOutcome, TraceRecord, TraceStore } from './trace-store.js';
 
 export interface Turn {
@@ -79,6 +79,10 @@ function failure(err: unknown): { status: 'error' | 'aborted'; error: { code: st
 const spanAttributes = (turn: Turn) => ({ 'coach.library_id': turn.library.id, 'coach.endpoint': turn.endpoint, 'coach.stream': turn.stream });
 
 const elapsed = (since: number) => Math.round(performance.now() - since);
+
+const asNote = ({ id, version, score, scenario, guidance, always_on, explanation }: RetrievedGuidance): GuidanceNote => ({
+  id, version, score, scenario, guidance, always_on, needs: explanation.selection.needs,
+});
 
 /**
  * One chat turn: retrieve guidance, compose the student's prompt, call the student, record a trace.
@@ -197,7 +201,7 @@ export class ChatService {
       }
     }
     const compose = (notes: RetrievedGuidance[]) =>
-      composePrompt({ policy: turn.library.policy, guidance: notes, messages: turn.messages, guidanceTokenBudget: this.config.guidanceTokenBudget });
+      composePrompt({ policy: turn.library.policy, guidance: notes.map(asNote), messages: turn.messages, guidanceTokenBudget: this.config.guidanceTokenBudget });
     // Withheld from what would have been in the prompt; the budget they free is left unused, so the
     // two arms of an entry differ by that entry alone.
     const conversation = conversationKey(turn.conversationId, traceId);
@@ -222,14 +226,19 @@ export class ChatService {
 
   /**
    * Retrieved guidance without the entries the library does not serve now. Those are filtered
-   * after retrieval, so it asks for as many more as there are, to still fill k. k and min_score
-   * depend on the student model in force, which compose reports too although it calls none.
+   * after retrieval, so it asks for as many more as there are, to still fill k (always-on entries
+   * are outside k); an entry requiring one of them goes too. k and min_score depend on the student
+   * model in force, which compose reports too although it calls none. The conversation's earlier
+   * turns tell which notes were already followed.
    */
   private async servable(turn: Turn): Promise<RetrievedGuidance[]> {
     const { k, minScore } = retrievalFor(turn.library.retrieval, this.models.modelName('student'), turn.retrieval);
     const unserved = await this.unserved(turn.library);
-    const { results } = await this.retriever.retrieve(turn.library, { messages: turn.messages, k: k + unserved.size, minScore });
-    return results.filter((g) => !unserved.has(g.id)).slice(0, k);
+    const { results } = await this.retriever.retrieve(turn.library, { messages: turn.messages, k: k + unserved.size, minScore, conversationId: turn.conversationId });
+    const served = results.filter((g) => !unserved.has(g.id));
+    const inK = [...served.filter((g) => g.always_on), ...served.filter((g) => !g.always_on).slice(0, k)];
+    const kept = new Set(withTheirNeeds(inK.map(asNote)).map((note) => note.id));
+    return inK.filter((g) => kept.has(g.id));
   }
 
   private async recordFailure(turn: Turn, prepared: Prepared, model: string, started: number, err: unknown): Promise<void> {

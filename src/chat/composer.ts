@@ -40,11 +40,12 @@ function renderNote(note: GuidanceNote): string {
 const ref = ({ id, version, score }: GuidanceNote): GuidanceRef => ({ id, version, score });
 
 /**
- * Keeps the best-scoring notes whose rendered text fits the budget together; the lowest scores are
- * dropped first, and once one note does not fit, no lower-scored note is taken in its place.
+ * Keeps the always-on notes, then the best-scoring ones, whose rendered text fits the budget
+ * together; the lowest scores are dropped first, and once one note does not fit, no lower-scored
+ * note is taken in its place. A note whose needed notes were dropped goes too: it requires them.
  */
 function withinBudget(guidance: GuidanceNote[], budget: number): { kept: GuidanceNote[]; dropped: GuidanceNote[]; tokens: number } {
-  const ranked = [...guidance].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+  const ranked = [...guidance].sort((a, b) => Number(b.always_on ?? false) - Number(a.always_on ?? false) || b.score - a.score || a.id.localeCompare(b.id));
   let tokens = 0;
   let cut = ranked.length;
   for (let i = 0; i < ranked.length; i++) {
@@ -55,7 +56,20 @@ function withinBudget(guidance: GuidanceNote[], budget: number): { kept: Guidanc
     }
     tokens += cost;
   }
-  return { kept: ranked.slice(0, cut), dropped: ranked.slice(cut), tokens };
+  const kept = withTheirNeeds(ranked.slice(0, cut));
+  const dropped = ranked.filter((note) => !kept.includes(note));
+  return { kept, dropped, tokens: kept.reduce((sum, note) => sum + estimateTokens(renderNote(note)), 0) };
+}
+
+/** The notes whose needed notes are all among them, repeatedly: leaving one out may leave out those needing it. */
+export function withTheirNeeds<T extends { id: string; needs?: string[] }>(notes: T[]): T[] {
+  let kept = notes;
+  for (;;) {
+    const ids = new Set(kept.map((note) => note.id));
+    const next = kept.filter((note) => (note.needs ?? []).every((id) => ids.has(id)));
+    if (next.length === kept.length) return kept;
+    kept = next;
+  }
 }
 
 /**

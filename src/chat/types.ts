@@ -5,6 +5,10 @@ export interface GuidanceNote {
   score: number;
   scenario: string;
   guidance: string;
+  /** Placed ahead of the others, within the budget first. */
+  always_on?: boolean;
+  /** Notes it requires that were selected with it: without them it is left out too. */
+  needs?: string[];
 }
 
 /** A guidance entry version that was in a prompt, with its retrieval score: provenance of a turn. */

@@ -7,11 +7,13 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Embedders } from '../retrieval/embedders.js';
 import { checkAppliesWhen, contentHash, normaliseContent } from './content.js';
 import { findNearDuplicates, type NearDuplicate } from './near-duplicates.js';
-import type { Actor, AppliesWhen, GuidanceContent, GuidanceEntry, GuidanceInput, GuidanceStatus, GuidanceVersion, Library } from './types.js';
+import { resolveRules, sameRules } from './selection-rules.js';
+import type { Actor, AppliesWhen, GuidanceContent, GuidanceEntry, GuidanceInput, GuidanceStatus, GuidanceVersion, Library, SelectionRules } from './types.js';
 
 const APPLIES_WHEN = "jsonb_build_object('after_tools', after_tools, 'before_tools', before_tools) AS applies_when";
+const RULES = 'always_on, priority, excludes::text[] AS excludes, requires::text[] AS requires';
 const ENTRY_COLUMNS =
-  `id, library_id, external_id, scenario, guidance, examples, tags, policy_refs, ${APPLIES_WHEN}, status, version, provenance, created_at, updated_at`;
+  `id, library_id, external_id, scenario, guidance, examples, tags, policy_refs, ${APPLIES_WHEN}, ${RULES}, status, version, provenance, created_at, updated_at`;
 const PENDING_REVISION = `(SELECT jsonb_build_object('id', r.id, 'base_version', r.base_version, 'created_at', r.created_at)
   FROM guidance_revisions r WHERE r.entry_id = guidance_entries.id AND r.status = 'pending') AS pending_revision`;
 // The unique index on (library_id, external_id), see migrations/001_init.sql.
@@ -43,7 +45,7 @@ export interface ListQuery extends ListFilters {
 }
 
 /** `applies_when` replaces the entry's conditions whole: a list it leaves out is emptied. */
-export interface GuidancePatch extends Partial<Omit<GuidanceContent, 'applies_when'>> {
+export interface GuidancePatch extends Partial<Omit<GuidanceContent, 'applies_when'>>, Partial<SelectionRules> {
   applies_when?: Partial<AppliesWhen>;
   status?: GuidanceStatus;
   external_id?: string | null;
@@ -58,12 +60,13 @@ interface Planned {
   isNew: boolean;
   external_id: string | null;
   content: GuidanceContent;
+  rules: SelectionRules;
   hash: string;
   status: GuidanceStatus;
   provenance: Record<string, unknown>;
 }
 
-interface Existing {
+interface Existing extends SelectionRules {
   id: string;
   external_id: string | null;
   content_hash: string;
@@ -166,18 +169,31 @@ export class GuidanceStore {
     const plan: Planned[] = [];
     let unchanged = 0;
     const ids: string[] = [];
+    const matches = inputs.map(
+      (input) => (input.external_id != null ? existing.byExternal.get(input.external_id) : undefined) ?? (input.id !== undefined ? existing.byId.get(input.id) : undefined),
+    );
+    const targetIds = matches.map((match) => match?.id ?? randomUUID());
+    // People curated what they write or import; the teacher marks its own entries draft.
+    const statuses = inputs.map((input, index) => input.status ?? matches[index]?.status ?? 'approved');
+    const rulesById = await resolveRules(
+      this.db,
+      library.id,
+      inputs.map((input, index) => ({
+        field: field(index), id: targetIds[index]!, external_id: matches[index]?.external_id ?? input.external_id ?? null, status: statuses[index]!, rules: input,
+      })),
+    );
     for (const [index, input] of inputs.entries()) {
       const content = normaliseContent(input);
       checkAppliesWhen(content, `${field(index)}.applies_when`);
       const hash = contentHash(content);
-      const match = (input.external_id != null ? existing.byExternal.get(input.external_id) : undefined) ?? (input.id !== undefined ? existing.byId.get(input.id) : undefined);
+      const match = matches[index];
+      const rules = rulesById.get(targetIds[index]!)!;
+      const status = statuses[index]!;
       const provenance = { source: 'api', ...input.provenance, created_by: actor.keyId };
       if (match === undefined) {
-        // People curated what they write or import; the teacher marks its own entries draft.
-        const status = input.status ?? 'approved';
-        plan.push({ id: randomUUID(), isNew: true, external_id: input.external_id ?? null, content, hash, status, provenance });
-      } else if (match.content_hash !== hash || (input.status !== undefined && input.status !== match.status)) {
-        plan.push({ id: match.id, isNew: false, external_id: match.external_id, content, hash, status: input.status ?? match.status, provenance });
+        plan.push({ id: targetIds[index]!, isNew: true, external_id: input.external_id ?? null, content, rules, hash, status, provenance });
+      } else if (match.content_hash !== hash || status !== match.status || !sameRules(rules, match)) {
+        plan.push({ id: match.id, isNew: false, external_id: match.external_id, content, rules, hash, status, provenance });
       } else {
         unchanged++;
         ids.push(match.id);
@@ -216,7 +232,7 @@ export class GuidanceStore {
       externalIds.length + ids.length === 0
         ? []
         : await this.db.query<Existing>(
-            `SELECT id, external_id, content_hash, status FROM guidance_entries
+            `SELECT id, external_id, content_hash, status, ${RULES} FROM guidance_entries
              WHERE library_id = $1 AND (external_id = ANY($2::text[]) OR id = ANY($3::uuid[]))`,
             [libraryId, externalIds, ids],
           );
@@ -229,13 +245,13 @@ export class GuidanceStore {
   private async insertEntries(tx: Queryable, libraryId: string, rows: Planned[]): Promise<void> {
     await tx.query(
       `INSERT INTO guidance_entries (id, library_id, external_id, scenario, guidance, examples, tags, policy_refs, after_tools, before_tools,
-                                     status, provenance, content_hash)
+                                     always_on, priority, excludes, requires, status, provenance, content_hash)
        SELECT x.id, $1, x.external_id, x.scenario, x.guidance, x.examples, x.tags, x.policy_refs, x.after_tools, x.before_tools,
-              x.status, x.provenance, x.content_hash
+              x.always_on, x.priority, x.excludes, x.requires, x.status, x.provenance, x.content_hash
        FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, external_id text, scenario text, guidance text, examples text[], tags text[],
-                                                 policy_refs text[], after_tools text[], before_tools text[], status text, provenance jsonb,
-                                                 content_hash text)`,
-      [libraryId, JSON.stringify(rows.map((p) => ({ id: p.id, external_id: p.external_id, ...columns(p.content), status: p.status, provenance: p.provenance, content_hash: p.hash })))],
+                                                 policy_refs text[], after_tools text[], before_tools text[], always_on boolean, priority integer,
+                                                 excludes uuid[], requires uuid[], status text, provenance jsonb, content_hash text)`,
+      [libraryId, JSON.stringify(rows.map((p) => ({ id: p.id, external_id: p.external_id, ...columns(p.content), ...p.rules, status: p.status, provenance: p.provenance, content_hash: p.hash })))],
     );
   }
 
@@ -244,12 +260,13 @@ export class GuidanceStore {
       `UPDATE guidance_entries e
        SET scenario = x.scenario, guidance = x.guidance, examples = x.examples, tags = x.tags, policy_refs = x.policy_refs,
            after_tools = x.after_tools, before_tools = x.before_tools,
+           always_on = x.always_on, priority = x.priority, excludes = x.excludes, requires = x.requires,
            status = x.status, provenance = x.provenance, content_hash = x.content_hash, version = e.version + 1, updated_at = now()
        FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, scenario text, guidance text, examples text[], tags text[],
-                                               policy_refs text[], after_tools text[], before_tools text[], status text, provenance jsonb,
-                                               content_hash text)
+                                               policy_refs text[], after_tools text[], before_tools text[], always_on boolean, priority integer,
+                                               excludes uuid[], requires uuid[], status text, provenance jsonb, content_hash text)
        WHERE e.id = x.id AND e.library_id = $1`,
-      [libraryId, JSON.stringify(rows.map((p) => ({ id: p.id, ...columns(p.content), status: p.status, provenance: p.provenance, content_hash: p.hash })))],
+      [libraryId, JSON.stringify(rows.map((p) => ({ id: p.id, ...columns(p.content), ...p.rules, status: p.status, provenance: p.provenance, content_hash: p.hash })))],
     );
   }
 
@@ -262,9 +279,10 @@ export class GuidanceStore {
     createdIds: string[] = [],
   ): Promise<void> {
     await tx.query(
-      `INSERT INTO guidance_versions (entry_id, version, scenario, guidance, examples, tags, policy_refs, after_tools, before_tools, status,
-                                      provenance, change, reason, changed_by)
-       SELECT id, version, scenario, guidance, examples, tags, policy_refs, after_tools, before_tools, status, provenance,
+      `INSERT INTO guidance_versions (entry_id, version, scenario, guidance, examples, tags, policy_refs, after_tools, before_tools,
+                                      always_on, priority, excludes, requires, status, provenance, change, reason, changed_by)
+       SELECT id, version, scenario, guidance, examples, tags, policy_refs, after_tools, before_tools, always_on, priority, excludes, requires,
+              status, provenance,
               CASE WHEN id = ANY($5::uuid[]) THEN 'create' ELSE $2::text END, $3, $4
        FROM guidance_entries WHERE id = ANY($1::uuid[])`,
       [ids, change, actor.reason ?? null, actor.keyId, createdIds],
@@ -308,10 +326,14 @@ export class GuidanceStore {
     const content = normaliseContent({ ...current, ...dropUndefined(patch) });
     checkAppliesWhen(content, 'body.applies_when');
     const status = patch.status ?? current.status;
+    const externalId = patch.external_id !== undefined ? patch.external_id : current.external_id;
+    const asked = { always_on: patch.always_on, priority: patch.priority, excludes: patch.excludes, requires: patch.requires };
+    const rules = (await resolveRules(this.db, library.id, [{ field: 'body', id, external_id: externalId, status, rules: { ...current, ...dropUndefined(asked) } }])).get(id)!;
     const contentChanged = contentHash(content) !== contentHash(normaliseContent(current));
     const externalChanged = patch.external_id !== undefined && patch.external_id !== current.external_id;
     const provenanceChanged = patch.provenance !== undefined;
-    if (!contentChanged && status === current.status && !externalChanged && !provenanceChanged) return { entry: current, near_duplicates: [] };
+    const rulesChanged = !sameRules(rules, current);
+    if (!contentChanged && status === current.status && !externalChanged && !provenanceChanged && !rulesChanged) return { entry: current, near_duplicates: [] };
     const embedder = this.embedders.get(library.embedder);
     const chunks = contentChanged ? await embedEntries(embedder, [{ id, content }]) : [];
     try {
@@ -320,14 +342,15 @@ export class GuidanceStore {
         const [row] = await tx.query(
           `UPDATE guidance_entries SET scenario = $3, guidance = $4, examples = $5, tags = $6, policy_refs = $7, status = $8,
                   external_id = $9, content_hash = $10, after_tools = $12, before_tools = $13, provenance = coalesce($14::jsonb, provenance),
-                  version = version + 1, updated_at = now()
+                  always_on = $15, priority = $16, excludes = $17::uuid[], requires = $18::uuid[], version = version + 1, updated_at = now()
            WHERE library_id = $1 AND id = $2 AND version = $11 RETURNING id`,
           [library.id, id, content.scenario, content.guidance, content.examples, content.tags, content.policy_refs, status,
-           patch.external_id !== undefined ? patch.external_id : current.external_id, contentHash(content), current.version,
-           content.applies_when.after_tools, content.applies_when.before_tools, provenanceChanged ? JSON.stringify(patch.provenance) : null],
+           externalId, contentHash(content), current.version,
+           content.applies_when.after_tools, content.applies_when.before_tools, provenanceChanged ? JSON.stringify(patch.provenance) : null,
+           rules.always_on, rules.priority, rules.excludes, rules.requires],
         );
         if (row === undefined) throw new ConflictError(`entry ${id} changed concurrently; retry`);
-        await this.recordVersions(tx, [id], actor, contentChanged || externalChanged ? 'update' : 'status');
+        await this.recordVersions(tx, [id], actor, contentChanged || externalChanged || rulesChanged ? 'update' : 'status');
         if (contentChanged) await replaceChunks(tx, library.id, embedder, [id], chunks);
       });
     } catch (err) {
@@ -342,7 +365,7 @@ export class GuidanceStore {
   async history(libraryId: string, id: string): Promise<GuidanceVersion[]> {
     await this.get(libraryId, id);
     return this.db.query<GuidanceVersion>(
-      `SELECT entry_id, version, scenario, guidance, examples, tags, policy_refs, ${APPLIES_WHEN}, status, provenance, change, reason,
+      `SELECT entry_id, version, scenario, guidance, examples, tags, policy_refs, ${APPLIES_WHEN}, ${RULES}, status, provenance, change, reason,
               changed_by, created_at
        FROM guidance_versions WHERE entry_id = $1 ORDER BY version DESC`,
       [id],
@@ -352,7 +375,9 @@ export class GuidanceStore {
   /** Brings back an earlier version's content and status as a new version. */
   async restore(library: Library, id: string, version: number, actor: Actor): Promise<GuidanceEntry> {
     const [old] = await this.db.query<GuidanceVersion>(
-      `SELECT v.*, jsonb_build_object('after_tools', v.after_tools, 'before_tools', v.before_tools) AS applies_when
+      `SELECT v.scenario, v.guidance, v.examples, v.tags, v.policy_refs, v.status, v.always_on, v.priority,
+              v.excludes::text[] AS excludes, v.requires::text[] AS requires,
+              jsonb_build_object('after_tools', v.after_tools, 'before_tools', v.before_tools) AS applies_when
        FROM guidance_versions v JOIN guidance_entries e ON e.id = v.entry_id
        WHERE e.library_id = $1 AND v.entry_id = $2 AND v.version = $3`,
       [library.id, id, version],
@@ -360,16 +385,19 @@ export class GuidanceStore {
     if (old === undefined) throw new NotFoundError(`version ${version} of guidance entry`, id);
     const current = await this.get(library.id, id);
     const content = normaliseContent(old);
+    // The other entries may have changed since: the old rules must still fit them (no cycle, the always-on cap).
+    const rules = (await resolveRules(this.db, library.id, [{ field: 'body.version', id, external_id: current.external_id, status: old.status, rules: old }])).get(id)!;
     const embedder = this.embedders.get(library.embedder);
     const chunks = await embedEntries(embedder, [{ id, content }]);
     await this.db.transaction(async (tx) => {
       await lockEmbedder(tx, library.id, embedder.id);
       const [row] = await tx.query(
         `UPDATE guidance_entries SET scenario = $3, guidance = $4, examples = $5, tags = $6, policy_refs = $7, status = $8,
-                content_hash = $9, after_tools = $11, before_tools = $12, version = version + 1, updated_at = now()
+                content_hash = $9, after_tools = $11, before_tools = $12, always_on = $13, priority = $14, excludes = $15::uuid[],
+                requires = $16::uuid[], version = version + 1, updated_at = now()
          WHERE library_id = $1 AND id = $2 AND version = $10 RETURNING id`,
         [library.id, id, content.scenario, content.guidance, content.examples, content.tags, content.policy_refs, old.status, contentHash(content), current.version,
-         content.applies_when.after_tools, content.applies_when.before_tools],
+         content.applies_when.after_tools, content.applies_when.before_tools, rules.always_on, rules.priority, rules.excludes, rules.requires],
       );
       if (row === undefined) throw new ConflictError(`entry ${id} changed concurrently; retry`);
       await this.recordVersions(tx, [id], { ...actor, reason: actor.reason ?? `restored version ${version}` }, 'restore');

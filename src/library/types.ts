@@ -39,10 +39,27 @@ export interface GuidanceContent {
   applies_when: AppliesWhen;
 }
 
+/**
+ * How an entry is chosen beside its relevance (see retrieval/selection.ts). References are entry
+ * ids of the same library; a write may give external_ids, which are resolved to ids.
+ */
+export interface SelectionRules {
+  /** In every prompt, ahead of retrieved entries and outside their k (at most MAX_ALWAYS_ON per library). */
+  always_on: boolean;
+  /** Ranks retrieved entries: PRIORITY_STEP per unit is added to the score, after min_score. */
+  priority: number;
+  /** Entries that never share a prompt with this one: whichever ranks first keeps its place. */
+  excludes: string[];
+  /** Entries this one is selected only with (in the prompt, or already given and followed). */
+  requires: string[];
+}
+
+export const NO_RULES: SelectionRules = { always_on: false, priority: 0, excludes: [], requires: [] };
+
 /** The texts an entry is searched by (see chunkTexts). */
 export type SearchedContent = Pick<GuidanceContent, 'scenario' | 'guidance' | 'examples'>;
 
-export interface GuidanceEntry extends GuidanceContent {
+export interface GuidanceEntry extends GuidanceContent, SelectionRules {
   id: string;
   library_id: string;
   external_id: string | null;
@@ -55,7 +72,7 @@ export interface GuidanceEntry extends GuidanceContent {
   pending_revision?: { id: string; base_version: number; created_at: Date } | null;
 }
 
-export interface GuidanceInput extends Partial<Omit<GuidanceContent, 'scenario' | 'guidance' | 'applies_when'>> {
+export interface GuidanceInput extends Partial<Omit<GuidanceContent, 'scenario' | 'guidance' | 'applies_when'>>, Partial<SelectionRules> {
   scenario: string;
   guidance: string;
   applies_when?: Partial<AppliesWhen>;
@@ -66,7 +83,7 @@ export interface GuidanceInput extends Partial<Omit<GuidanceContent, 'scenario' 
   provenance?: Record<string, unknown>;
 }
 
-export interface GuidanceVersion extends GuidanceContent {
+export interface GuidanceVersion extends GuidanceContent, SelectionRules {
   entry_id: string;
   version: number;
   status: GuidanceStatus;

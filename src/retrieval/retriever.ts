@@ -1,10 +1,12 @@
 import { vectorLiteral } from '../chunk-index/vector-literal.js';
 import type { Db } from '../db/db.js';
-import type { GuidanceEntry, Library } from '../library/types.js';
+import { NO_RULES, type GuidanceEntry, type Library, type SelectionRules } from '../library/types.js';
 import { buildConversationQuery } from './conversation-query.js';
 import type { Embedders } from './embedders.js';
-import { fuseHits, type FusedEntry, type TextHit, type VectorHit } from './fusion.js';
+import { DEFAULT_FUSION, fuseHits, type FusedEntry, type TextHit, type VectorHit } from './fusion.js';
 import { runSearch, type SearchInput } from './search-sql.js';
+import { followedNotes, selectionFacts, SHOWN_COLUMNS, type ShownEntry } from './selection-facts.js';
+import { PRIORITY_STEP, selectEntries, type SetAside } from './selection.js';
 import { toolsRun } from './tool-state.js';
 import type { ChatMessage } from '../messages.js';
 import { recordRetrieval } from '../ops/instruments.js';
@@ -22,6 +24,8 @@ export interface RetrieveRequest {
   minScore?: number;
   /** Drafts too (never retired entries). */
   includeDrafts?: boolean;
+  /** The conversation's earlier turns (traces) tell which notes were already given and followed. */
+  conversationId?: string | null;
 }
 
 /**
@@ -43,19 +47,43 @@ interface ToolStateExplanation {
  */
 export const TOOL_STATE_BONUS = 0.1;
 
+/** How the selection rules placed the entry (see selection.ts). */
+interface SelectionExplanation {
+  alwaysOn: boolean;
+  priority: number;
+  /** The fused score plus the tool-state bonus: what min_score is compared with. */
+  relevance: number;
+  /** PRIORITY_STEP × priority. */
+  priorityBonus: number;
+  /** The entry whose requires took this one in, ranked with it; null when it placed on its own. */
+  requiredBy: string | null;
+  /** Required entries in this prompt that it is only useful beside. */
+  needs: string[];
+}
+
 export interface RetrievedGuidance
-  extends Pick<GuidanceEntry, 'id' | 'external_id' | 'version' | 'scenario' | 'guidance' | 'tags' | 'policy_refs' | 'applies_when' | 'status'> {
-  /** The fused score plus the tool-state bonus. */
+  extends Pick<GuidanceEntry, 'id' | 'external_id' | 'version' | 'scenario' | 'guidance' | 'tags' | 'policy_refs' | 'applies_when' | 'status' | 'always_on'> {
+  /** What the entry is ranked by: relevance plus the priority bonus (an always-on entry's: 0 when the search did not find it). */
   score: number;
-  explanation: FusedEntry['explanation'] & { toolState: ToolStateExplanation };
+  explanation: FusedEntry['explanation'] & { toolState: ToolStateExplanation; selection: SelectionExplanation };
 }
 
 export interface RetrieveResult {
+  /** The always-on core, then the retrieved entries by rank. */
   results: RetrievedGuidance[];
+  /** Candidates a selection rule left out, with why. */
+  setAside: SetAside[];
   query: string;
   /** The tools the conversation has run, which the entries' applies_when were checked against. */
   toolsRun: string[];
 }
+
+/** The explanation of an always-on entry the search did not find. */
+const NOT_FOUND: FusedEntry['explanation'] = {
+  vector: { score: 0, similarity: null },
+  text: { rank: 0, normalised: 0 },
+  fused: { vectorWeight: 1 - DEFAULT_FUSION.textWeight, textWeight: DEFAULT_FUSION.textWeight },
+};
 
 export interface RetrieverOptions {
   efSearch: number;
@@ -106,22 +134,43 @@ export class Retriever {
     });
     const minScore = request.minScore ?? 0;
     const bonusOf = (entryId: string) => (afterToolsMet.has(entryId) ? TOOL_STATE_BONUS : 0);
-    const ranked = fuseHits(vectorHits, textHits, withExamples)
-      .map((fused) => ({ fused, score: fused.score + bonusOf(fused.entryId) }))
-      // Ties fall back to id order, as in fusion, so results are reproducible.
-      .sort((a, b) => b.score - a.score || (a.fused.entryId < b.fused.entryId ? -1 : 1))
-      .filter((entry) => entry.score >= minScore)
-      .slice(0, request.k);
-    const entries = await this.entries(ranked.map((r) => r.fused.entryId));
-    const met = (tools: string[]): true | null => (tools.length > 0 ? true : null);
-    const results = ranked.flatMap(({ fused, score }) => {
-      const entry = entries.get(fused.entryId);
-      if (entry === undefined) return [];
-      const { id, external_id, version, scenario, guidance, tags, policy_refs, applies_when, status } = entry;
-      const toolState = { afterToolsMet: met(applies_when.after_tools), beforeToolsMet: met(applies_when.before_tools), bonus: bonusOf(id) };
-      return [{ id, external_id, version, scenario, guidance, tags, policy_refs, applies_when, status, score, explanation: { ...fused.explanation, toolState } }];
+    const fused = new Map(fuseHits(vectorHits, textHits, withExamples).map((hit) => [hit.entryId, { hit, relevance: hit.score + bonusOf(hit.entryId) }]));
+    const qualified = [...fused.values()]
+      .filter((entry) => entry.relevance >= minScore)
+      .sort((a, b) => b.relevance - a.relevance || (a.hit.entryId < b.hit.entryId ? -1 : 1));
+    const facts = await selectionFacts(this.db, {
+      libraryId: library.id,
+      candidateIds: qualified.map((entry) => entry.hit.entryId),
+      statuses,
+      tags: request.filters?.tags ?? [],
+      anyTags: request.filters?.anyTags ?? [],
+      toolsRun: ran,
+      conversationId: request.conversationId ?? null,
+      prefetch: qualified.slice(0, request.k).map((entry) => entry.hit.entryId),
     });
-    return { results, query: query.query, toolsRun: ran };
+    const rulesOf = new Map<string, SelectionRules>(facts.rules.map(({ id, ...rules }) => [id, rules]));
+    const candidate = (id: string, relevance: number) => ({ id, relevance, rules: rulesOf.get(id) ?? NO_RULES });
+    const { selected, setAside } = selectEntries({
+      candidates: qualified.map((entry) => candidate(entry.hit.entryId, entry.relevance)),
+      alwaysOn: facts.rules.filter((r) => r.always_on).map((r) => candidate(r.id, fused.get(r.id)?.relevance ?? 0)),
+      followed: followedNotes(facts.served, ran),
+      k: request.k,
+    });
+    const entries = new Map(facts.entries.map((entry) => [entry.id, entry]));
+    const unread = selected.filter((s) => !entries.has(s.id)).map((s) => s.id);
+    for (const entry of await this.entries(unread)) entries.set(entry.id, entry);
+    const met = (tools: string[]): true | null => (tools.length > 0 ? true : null);
+    const results = selected.flatMap(({ id, score, requiredBy, needs }) => {
+      const entry = entries.get(id);
+      if (entry === undefined) return [];
+      const { external_id, version, scenario, guidance, tags, policy_refs, applies_when, status, always_on, priority } = entry;
+      const toolState = { afterToolsMet: met(applies_when.after_tools), beforeToolsMet: met(applies_when.before_tools), bonus: bonusOf(id) };
+      const found = fused.get(id);
+      const selection = { alwaysOn: always_on, priority, relevance: found?.relevance ?? 0, priorityBonus: PRIORITY_STEP * priority, requiredBy, needs };
+      const explanation = { ...(found?.hit.explanation ?? NOT_FOUND), toolState, selection };
+      return [{ id, external_id, version, scenario, guidance, tags, policy_refs, applies_when, status, always_on, score, explanation }];
+    });
+    return { results, setAside, query: query.query, toolsRun: ran };
   }
 
   private async search(
@@ -144,14 +193,13 @@ export class Retriever {
     return { vectorHits, textHits, afterToolsMet, withExamples };
   }
 
-  private async entries(ids: string[]): Promise<Map<string, GuidanceEntry>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.db.query<GuidanceEntry>(
-      `SELECT id, external_id, version, scenario, guidance, tags, policy_refs, status,
-              jsonb_build_object('after_tools', after_tools, 'before_tools', before_tools) AS applies_when
-       FROM guidance_entries WHERE id = ANY($1::uuid[])`,
+  /** Entries selected that were not read ahead: a rule moved them into the results. */
+  private async entries(ids: string[]): Promise<ShownEntry[]> {
+    if (ids.length === 0) return [];
+    const [row] = await this.db.query<{ entries: ShownEntry[] }>(
+      `SELECT coalesce(json_agg(json_build_object(${SHOWN_COLUMNS})), '[]'::json) AS entries FROM guidance_entries e WHERE e.id = ANY($1::uuid[])`,
       [ids],
     );
-    return new Map(rows.map((row) => [row.id, row]));
+    return row!.entries;
   }
 }

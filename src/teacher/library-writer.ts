@@ -80,6 +80,11 @@ export class LibraryWriter {
       ...content({ ...merged, examples }),
       id: existing.id,
       external_id: existing.external_id,
+      // An import replaces the entry whole: its selection rules are kept as they are.
+      always_on: existing.always_on,
+      priority: existing.priority,
+      excludes: existing.excludes,
+      requires: existing.requires,
       status: 'draft',
       provenance: { ...provenance, sources: mergeSources(existing.provenance, provenance) },
     };

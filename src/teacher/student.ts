@@ -60,7 +60,9 @@ export class StudentServer {
   async reply(calls: ModelCalls, library: Library, messages: ChatMessage[], options: ReplyOptions = {}): Promise<StudentReply> {
     const withDraft = options.note?.arm === 'with' && options.note.under.revision === undefined;
     const { results } = await this.retriever.retrieve(library, { messages, k: RETRIEVE_K + (withDraft ? DRAFT_HEADROOM : 1), includeDrafts: withDraft });
-    const guidance = served(results, options).slice(0, RETRIEVE_K);
+    const found = served(results, options);
+    // As in chat: the always-on core is outside k.
+    const guidance = [...found.filter((g) => g.always_on), ...found.filter((g) => !g.always_on).slice(0, RETRIEVE_K)];
     const composition = composePrompt({ policy: library.policy, guidance, messages, guidanceTokenBudget: this.guidanceTokenBudget });
     const params = { ...(options.tools === undefined || options.tools.length === 0 ? {} : { tools: options.tools }), ...(options.seed === undefined ? {} : { seed: options.seed }) };
     const answer = await calls.complete('student', composition.messages, params);

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { MAX_INT32, Nullable, oneOf, OpenObject, ref, Timestamp, Uuid } from '../../http/schemas.js';
 import { TOOL_NAME_PATTERN } from '../../messages.js';
+import { MAX_ALWAYS_ON } from '../selection-rules.js';
 import { STATUSES } from '../types.js';
 
 export const Status = oneOf(STATUSES);
@@ -32,6 +33,23 @@ const contentFields = {
   applies_when: Type.Optional(appliesWhenInput('Absent: no conditions.')),
 };
 
+const EntryRefs = (description: string) =>
+  Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 500 }), { maxItems: 50, description: `${description} Each an entry id or external_id of this library, resolved to the id on write; not the entry itself.` }));
+
+/** Selection rules beside relevance (see README, "Selection rules"); each left out: the default. */
+const ruleFields = {
+  always_on: Type.Optional(
+    Type.Boolean({
+      description: `In every composed prompt and /retrieve result, ahead of the retrieved entries and not counted in k (default false). At most ${MAX_ALWAYS_ON} per library (retired entries not counted); no requires`,
+    }),
+  ),
+  priority: Type.Optional(
+    Type.Integer({ minimum: -10, maximum: 10, description: 'Among retrieved entries that pass min_score, 0.05 per unit is added to the score they are ranked by (default 0)' }),
+  ),
+  excludes: EntryRefs('Entries never selected together with this one: whichever of the two ranks first keeps its place, the other is left out.'),
+  requires: EntryRefs('This entry is selected only when each of these is selected too, or was already given and followed in the conversation; no cycles.'),
+};
+
 const LATE_REFUND = {
   external_id: 'refund-after-window',
   scenario: 'The customer asks for their money back after the 30-day return window',
@@ -56,6 +74,7 @@ const WRONG_ADDRESS = {
 export const GuidanceInputBody = Type.Object(
   {
     ...contentFields,
+    ...ruleFields,
     id: Type.Optional(Uuid),
     external_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 500 }), Type.Null()])),
     status: Type.Optional(Status),
@@ -66,13 +85,22 @@ export const GuidanceInputBody = Type.Object(
 export type GuidanceInputBody = Static<typeof GuidanceInputBody>;
 export const GuidanceInputRef = ref(GuidanceInputBody);
 
-export const ImportBody = Type.Array(GuidanceInputRef, { minItems: 1, examples: [[LATE_REFUND, WRONG_ADDRESS, CANCEL_AFTER_LOOKUP]] });
+/** A core note for every prompt, and a step that only makes sense once identity is verified. */
+const VERIFY_FIRST = {
+  external_id: 'verify-identity',
+  scenario: 'Any request that touches an account or an order',
+  guidance: 'Verify the customer with two of: email, phone, zip code before changing anything.',
+  always_on: true,
+};
+const REDIRECT_PARCEL = { ...WRONG_ADDRESS, requires: ['verify-identity'], priority: 1 };
+
+export const ImportBody = Type.Array(GuidanceInputRef, { minItems: 1, examples: [[LATE_REFUND, VERIFY_FIRST, REDIRECT_PARCEL, CANCEL_AFTER_LOOKUP]] });
 export type ImportBody = Static<typeof ImportBody>;
 
 const jsonLines = (values: object[]) => values.map((value) => JSON.stringify(value) + '\n').join('');
 
 /** The same import as JSONL. */
-export const IMPORT_LINES_EXAMPLE = jsonLines([LATE_REFUND, WRONG_ADDRESS, CANCEL_AFTER_LOOKUP]);
+export const IMPORT_LINES_EXAMPLE = jsonLines([LATE_REFUND, VERIFY_FIRST, REDIRECT_PARCEL, CANCEL_AFTER_LOOKUP]);
 
 /** An exported line carries the entry's id, status and provenance, so it re-imports onto the same entry. */
 export const EXPORT_LINES_EXAMPLE = jsonLines([
@@ -100,6 +128,10 @@ const storedFields = {
   tags: Type.Array(Type.String()),
   policy_refs: Type.Array(Type.String()),
   applies_when: AppliesWhenView,
+  always_on: Type.Boolean(),
+  priority: Type.Integer(),
+  excludes: Type.Array(Uuid, { description: 'Entry ids' }),
+  requires: Type.Array(Uuid, { description: 'Entry ids' }),
   status: Status,
   version: Type.Integer(),
   provenance: OpenObject(),
@@ -149,6 +181,7 @@ export const GuidancePatchBody = Type.Object(
     tags: contentFields.tags,
     policy_refs: contentFields.policy_refs,
     applies_when: Type.Optional(appliesWhenInput('Replaces the conditions whole: a list left out is emptied.')),
+    ...ruleFields,
     external_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 500 }), Type.Null()])),
     status: Type.Optional(Status),
     reason: Type.Optional(Type.String({ maxLength: 2_000, description: 'Why: recorded in the history (e.g. why it was approved or retired)' })),

@@ -118,8 +118,11 @@ export const guidanceRoutes = (store: GuidanceStore, idempotency: IdempotencyKey
     async (request, reply) => {
       const { library } = request;
       const entries = await store.exportAll(library.id, filters(request.query));
-      const lines = entries.map(({ id, external_id, scenario, guidance, examples, tags, policy_refs, applies_when, status, provenance }) => ({
-        id, external_id, scenario, guidance, examples, tags, policy_refs, applies_when, status, provenance,
+      // References by external_id where the entry has one, so the export imports into another library too.
+      const refName = new Map(entries.map((e) => [e.id, e.external_id ?? e.id]));
+      const refs = (ids: string[]) => ids.map((ref) => refName.get(ref) ?? ref);
+      const lines = entries.map(({ id, external_id, scenario, guidance, examples, tags, policy_refs, applies_when, always_on, priority, excludes, requires, status, provenance }) => ({
+        id, external_id, scenario, guidance, examples, tags, policy_refs, applies_when, always_on, priority, excludes: refs(excludes), requires: refs(requires), status, provenance,
       }));
       return sendJsonLines(reply, lines, `library-${library.id}.jsonl`);
     },

@@ -21,6 +21,13 @@ export const RetrieveBody = Type.Object(
     ),
     min_score: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     include_drafts: Type.Optional(Type.Boolean({ description: 'Also return draft entries (never retired ones)' })),
+    conversation_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: "The conversation's id as given to /chat or /compose: notes its earlier turns were given and have followed take no slot",
+      }),
+    ),
   },
   {
     additionalProperties: false,
@@ -49,7 +56,7 @@ export const Explanation = Type.Object({
   text_rank: Type.Number({ description: 'Full-text rank: BM25 of the query words (weighted by speaker) in the entry' }),
   text_rank_normalised: Type.Number({ description: 'text_rank divided by the best text rank of this query' }),
   vector_weight: Type.Number(),
-  text_weight: Type.Number({ description: 'score = vector_weight × vector_score + text_weight × text_rank_normalised + tool_state.bonus' }),
+  text_weight: Type.Number({ description: 'score = vector_weight × vector_score + text_weight × text_rank_normalised + tool_state.bonus + selection.priority_bonus' }),
   tool_state: Type.Object(
     {
       after_tools_met: Type.Union([Type.Literal(true), Type.Null()], { description: 'true: every tool in applies_when.after_tools has run; null: the entry has none' }),
@@ -57,6 +64,17 @@ export const Explanation = Type.Object({
       bonus: Type.Number({ description: '0.1 when after_tools are met (a note for this state beats one that ignores tools), else 0' }),
     },
     { description: 'How applies_when met the conversation. An entry whose conditions are not met is not retrieved at all' },
+  ),
+  selection: Type.Object(
+    {
+      always_on: Type.Boolean({ description: 'In every prompt, ahead of the retrieved entries and outside k' }),
+      priority: Type.Integer(),
+      relevance: Type.Number({ description: 'vector_weight × vector_score + text_weight × text_rank_normalised + tool_state.bonus: what min_score is compared with' }),
+      priority_bonus: Type.Number({ description: '0.05 × priority; score = relevance + priority_bonus' }),
+      required_by: Type.Union([Uuid, Type.Null()], { description: 'The entry whose requires took this one in, ranked with it (right behind it); null when it placed on its own' }),
+      needs: Type.Array(Uuid, { description: 'Entries it requires that are in this result (those already followed in the conversation are not)' }),
+    },
+    { description: 'How the selection rules placed the entry (README, "Selection rules")' },
   ),
 });
 export type Explanation = Static<typeof Explanation>;
@@ -73,9 +91,23 @@ export const RetrieveResponse = Type.Object({
       policy_refs: Type.Array(Type.String()),
       applies_when: AppliesWhenView,
       status: Status,
+      always_on: Type.Boolean(),
       score: Type.Number(),
       explanation: Explanation,
     }),
+  ),
+  set_aside: Type.Array(
+    Type.Object({
+      id: Uuid,
+      reason: Type.Union([Type.Literal('followed'), Type.Literal('excluded'), Type.Literal('requires'), Type.Literal('always_on_cap')]),
+      by: Type.Array(Uuid, { description: 'The entry it is excluded by, or the required entries missing' }),
+      detail: Type.String(),
+    }),
+    {
+      description:
+        'Entries that reached min_score (or are always on) but a selection rule left out, down to the last entry taken: already given and followed in ' +
+        'this conversation, excluded by an entry ranked first, requiring entries that are not selectable with it, or past the always-on cap',
+    },
   ),
   query: Type.String({ description: 'The conversation turns and tool calls that shaped the search, as weighted' }),
   tools_run: Type.Array(Type.String(), { description: "The tools the conversation's assistant messages called (each counts as run, whatever it returned)" }),
