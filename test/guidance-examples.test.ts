@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
+import { parseExampleCounts } from '../scripts/eval/learning-curve.js';
+import { UsageError } from '../src/cli.js';
 import { admin, bearer, createKey, testApp } from './helpers/app.js';
 import { createLibrary, importEntries, SAMPLE_ENTRIES } from './helpers/library.js';
 import { teacherSetup } from './helpers/teacher.js';
@@ -259,4 +261,11 @@ t.test('curated messages keep tool calls; removing an example is a new version, 
   t.equal(after.guidance, 'Check the status, then update the address.');
   t.ok(after.examples.includes(text), 'the example added while the revision waited is kept');
   t.notOk(after.examples.includes('ship it to my work address'), 'the one removed meanwhile does not come back');
+});
+
+t.test('eval:retrieval --examples-per-entry takes the steps of the learning curve in any order, "all" last', async (t) => {
+  t.same(parseExampleCounts('10,0,2,all,5,2'), [0, 2, 5, 10, 'all']);
+  t.same(parseExampleCounts('3'), [3]);
+  t.throws(() => parseExampleCounts('0,two'), new UsageError('--examples-per-entry takes numbers of conversations per entry and "all", comma-separated (e.g. 0,2,5,10,all), got "two"'));
+  t.throws(() => parseExampleCounts('-1'), UsageError);
 });
