@@ -32,6 +32,7 @@ import {
 } from './eval/abcd.js';
 import { Bm25Index } from './eval/bm25.js';
 import { rankingMetrics, type RankingMetrics } from './eval/metrics.js';
+import { parseExampleCounts, runLearningCurve } from './eval/learning-curve.js';
 import { runStateLevel } from './eval/state-level.js';
 import { selectionSweep, type ScoredHit } from './eval/selection-sweep.js';
 import { TfidfCentroids } from './eval/tfidf-centroid.js';
@@ -48,6 +49,13 @@ const spec = defineCommand({
       placeholder: 'intent|state',
       description: 'intent: an entry per guidance document, queries after customer turns 1, 2, 3 and whole; state: an entry per numbered step, a query before every agent action',
       default: 'intent',
+    },
+    'examples-per-entry': {
+      type: 'string',
+      placeholder: 'N,N,…,all',
+      description:
+        'the learning curve instead: each library starts from its documents, and N of its training conversations per entry are added step by step ' +
+        'through POST …/guidance/{gid}/examples (messages after customer turns 1, 2, 3, as traffic would); acc@1 and recall@5 after turns 1, 2, 3 at each step. Needs --exemplars',
     },
     'database-url': {
       type: 'string',
@@ -75,18 +83,30 @@ await runCommand(spec, async (args) => {
     args.exemplars === undefined ? undefined : crossValidate ? queries : scorableConversations(loadConversations(args.exemplars));
   const foldCount = crossValidate ? folds : 1;
 
+  const curve = args['examples-per-entry'] === undefined ? undefined : parseExampleCounts(args['examples-per-entry']);
+  if (curve !== undefined && (args.level !== 'intent' || exemplarSource === undefined)) {
+    throw new UsageError('--examples-per-entry needs --exemplars (the conversations to add) and --level intent');
+  }
+
   // Its own admin key, never a known one: with --database-url it stays in that database's keys.
   const adminKey = `eval-retrieval-${randomBytes(16).toString('hex')}`;
   const headers = { authorization: `Bearer ${adminKey}` };
   const databaseUrl = args['database-url'];
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new UsageError(`--database-url must be a postgres:// URL, got "${databaseUrl}"`);
   const embedded = databaseUrl === undefined ? await openPglite() : undefined;
-  const app = await buildApp(loadConfig({ ...process.env, DATABASE_URL: databaseUrl, COACH_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn' }), { db: embedded }).catch(
+  const app = await buildApp(loadConfig({ ...process.env, DATABASE_URL: databaseUrl, COACH_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn', RATE_LIMIT_ADMIN: '0' }), { db: embedded }).catch(
     (err: unknown) => {
       if (!(err instanceof ServiceUnavailableError) || databaseUrl === undefined) throw err;
       throw new UnreachableError('PostgreSQL', new URL(databaseUrl).host, (err.details as { cause?: string } | undefined)?.cause ?? err.message);
     },
   );
+
+  if (curve !== undefined) {
+    await runLearningCurve({ app, headers, docs, queries, exemplarSource: exemplarSource!, crossValidate, foldCount, counts: curve });
+    await app.close();
+    await embedded?.close();
+    return;
+  }
 
   if (args.level === 'state') {
     await runStateLevel({ app, headers, docs, queries, exemplarSource, crossValidate, foldCount, exemplarsFile: args.exemplars });

@@ -4,6 +4,7 @@ import chat from './chat/plugin.js';
 import type { Config } from './config.js';
 import consolePages from './console/plugin.js';
 import core from './core/plugin.js';
+import examples from './examples/plugin.js';
 import type { Db } from './db/db.js';
 import http from './http/plugin.js';
 import { serverOptions } from './http/server-options.js';
@@ -29,7 +30,7 @@ export interface AppOptions {
  * onClose. Their order is the order of the API reference; closing runs it backwards, so workers
  * stop before the core closes the database.
  */
-const FEATURES = [http, ops, auth, library, retrieval, chat, teacher, webhooks, consolePages];
+const FEATURES = [http, ops, auth, library, retrieval, examples, chat, teacher, webhooks, consolePages];
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(config.server, options.logStream));

@@ -99,11 +99,16 @@ export function conversationPrefix(conversation: AbcdConversation, checkpoint: C
   return messages;
 }
 
-/** Deterministic fold from the uid, so splits do not depend on file order. */
-export function foldOf(uid: string, folds: number): number {
+/** FNV-1a of the uid: an order of conversations that depends on neither the file nor the fold. */
+export function uidHash(uid: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < uid.length; i++) hash = Math.imul(hash ^ uid.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % folds;
+  return hash >>> 0;
+}
+
+/** Deterministic fold from the uid, so splits do not depend on file order. */
+export function foldOf(uid: string, folds: number): number {
+  return uidHash(uid) % folds;
 }
 
 /**

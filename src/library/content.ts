@@ -26,6 +26,15 @@ export function checkAppliesWhen(content: GuidanceContent, field: string): void 
   if (both !== undefined) throw ValidationError.at(`${field}.before_tools`, `names ${both}, which after_tools names too: the entry could never apply`);
 }
 
+/** The most examples an entry keeps, and the longest one (every write of examples checks both). */
+export const MAX_EXAMPLES = 200;
+export const MAX_EXAMPLE_LENGTH = 4_000;
+
+/** An example as duplicates compare: case and spacing ignored. */
+export function exampleKey(example: string): string {
+  return example.trim().toLowerCase().replace(/\s+/g, ' ');
+}
+
 /** Identifies content so a re-import can tell "unchanged" without comparing every text. */
 export function contentHash(content: GuidanceContent): string {
   const fields: unknown[] = [content.scenario, content.guidance, content.examples, content.tags, content.policy_refs];

@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../db/db.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { normaliseContent } from './content.js';
+import { exampleKey, normaliseContent } from './content.js';
 import type { GuidanceStore } from './guidance-store.js';
 import type { Actor, GuidanceContent, GuidanceEntry, Library } from './types.js';
 
@@ -54,7 +54,7 @@ export function mergeSources(...provenances: Record<string, unknown>[]): Record<
 export function mergeExamples(...lists: string[][]): string[] {
   const seen = new Set<string>();
   return lists.flat().filter((example) => {
-    const key = example.trim().toLowerCase().replace(/\s+/g, ' ');
+    const key = exampleKey(example);
     if (key === '' || seen.has(key)) return false;
     seen.add(key);
     return true;

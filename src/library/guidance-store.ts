@@ -317,8 +317,17 @@ export class GuidanceStore {
     return rows.map(({ page_seq: _seq, ...entry }) => entry);
   }
 
-  /** Applies a change as a new version; a change that alters nothing returns the entry as is. */
-  async update(library: Library, id: string, patch: GuidancePatch, actor: Actor): Promise<{ entry: GuidanceEntry; near_duplicates: NearDuplicate[] }> {
+  /**
+   * Applies a change as a new version; a change that alters nothing returns the entry as is.
+   * `inTransaction` writes beside the change, in its transaction, given the new version.
+   */
+  async update(
+    library: Library,
+    id: string,
+    patch: GuidancePatch,
+    actor: Actor,
+    inTransaction?: (tx: Queryable, version: number) => Promise<void>,
+  ): Promise<{ entry: GuidanceEntry; near_duplicates: NearDuplicate[] }> {
     const current = await this.get(library.id, id);
     if (patch.expectedVersion !== undefined && patch.expectedVersion !== current.version) {
       throw new ConflictError(`entry ${id} is at version ${current.version}, not ${patch.expectedVersion}`, { version: current.version });
@@ -339,11 +348,11 @@ export class GuidanceStore {
     try {
       await this.db.transaction(async (tx) => {
         if (contentChanged) await lockEmbedder(tx, library.id, embedder.id);
-        const [row] = await tx.query(
+        const [row] = await tx.query<{ version: number }>(
           `UPDATE guidance_entries SET scenario = $3, guidance = $4, examples = $5, tags = $6, policy_refs = $7, status = $8,
                   external_id = $9, content_hash = $10, after_tools = $12, before_tools = $13, provenance = coalesce($14::jsonb, provenance),
                   always_on = $15, priority = $16, excludes = $17::uuid[], requires = $18::uuid[], version = version + 1, updated_at = now()
-           WHERE library_id = $1 AND id = $2 AND version = $11 RETURNING id`,
+           WHERE library_id = $1 AND id = $2 AND version = $11 RETURNING version`,
           [library.id, id, content.scenario, content.guidance, content.examples, content.tags, content.policy_refs, status,
            externalId, contentHash(content), current.version,
            content.applies_when.after_tools, content.applies_when.before_tools, provenanceChanged ? JSON.stringify(patch.provenance) : null,
@@ -352,6 +361,7 @@ export class GuidanceStore {
         if (row === undefined) throw new ConflictError(`entry ${id} changed concurrently; retry`);
         await this.recordVersions(tx, [id], actor, contentChanged || externalChanged || rulesChanged ? 'update' : 'status');
         if (contentChanged) await replaceChunks(tx, library.id, embedder, [id], chunks);
+        await inTransaction?.(tx, row.version);
       });
     } catch (err) {
       if (isUniqueViolation(err, EXTERNAL_ID_TAKEN)) throw new ConflictError(`external_id "${patch.external_id}" is already used in this library`, { field: 'external_id' });

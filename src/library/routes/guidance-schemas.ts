@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { MAX_INT32, Nullable, oneOf, OpenObject, ref, Timestamp, Uuid } from '../../http/schemas.js';
 import { TOOL_NAME_PATTERN } from '../../messages.js';
 import { MAX_ALWAYS_ON } from '../selection-rules.js';
+import { MAX_EXAMPLE_LENGTH, MAX_EXAMPLES } from '../content.js';
 import { STATUSES } from '../types.js';
 
 export const Status = oneOf(STATUSES);
@@ -27,7 +28,7 @@ export const AppliesWhenView = Type.Object({ after_tools: Type.Array(Type.String
 const contentFields = {
   scenario: Type.String({ minLength: 1, maxLength: 20_000, pattern: '\\S', description: 'The conversational state this guidance applies to' }),
   guidance: Type.String({ minLength: 1, maxLength: 20_000, pattern: '\\S', description: 'What to do, in what order, and what never to do' }),
-  examples: Type.Optional(ShortText(4_000)),
+  examples: Type.Optional(Type.Array(Type.String({ maxLength: MAX_EXAMPLE_LENGTH }), { maxItems: MAX_EXAMPLES })),
   tags: Type.Optional(ShortText(100)),
   policy_refs: Type.Optional(ShortText(4_000)),
   applies_when: Type.Optional(appliesWhenInput('Absent: no conditions.')),
