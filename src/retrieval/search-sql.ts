@@ -87,12 +87,17 @@ query_terms AS MATERIALIZED (
   WHERE s.df > 0 AND s.df * 2 <= docs.df
 ),
 -- Entries found by full-text search alone: one GIN scan for the OR of the lexemes within a budget
--- of postings (rarest first), so a query of common words costs no more than a rare one.
+-- of postings (rarest first), so a query of common words costs no more than a rare one. The ones
+-- holding the most query weight by IDF go on to BM25, which reads each candidate's whole tsvector:
+-- over every posting it cost tens of milliseconds in a 10k library.
 text_candidates AS (
   SELECT e.id AS entry_id, e.search_tsv, ${ENTRY_FACTS}
   FROM guidance_entries e
+  CROSS JOIN LATERAL (SELECT sum(t.idf * t.weight) AS value FROM query_terms t WHERE e.search_tsv @@ t.match) matched
   WHERE e.library_id = $1 AND ${ENTRY_FILTERS}
     AND e.search_tsv @@ (SELECT coach_tsquery_or(t.match) FROM query_terms t WHERE t.postings_so_far <= ${POSTINGS_BUDGET})
+  ORDER BY matched.value DESC, e.id
+  LIMIT $8
 ),
 candidates AS MATERIALIZED (
   SELECT entry_id, search_tsv, length(search_tsv) AS length, after_tools_met, has_examples FROM vector_hits
