@@ -36,10 +36,19 @@ export interface SearchRow {
 
 const POSTINGS_BUDGET = 2_000;
 
-// An entry applies once all its after_tools have run, and while none of its before_tools has.
-const ENTRY_FILTERS =
-  'e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) ' +
-  'AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])';
+/**
+ * The request's filters on an entry `e`, given the parameters holding statuses, all-of tags, any-of
+ * tags and the tools run. An entry applies once all its after_tools have run, and while none of its
+ * before_tools has. Selection (selection-facts.ts) filters the always-on core the same way.
+ */
+export function entryFilters(p: { statuses: string; tags: string; anyTags: string; toolsRun: string }): string {
+  return (
+    `e.status = ANY(${p.statuses}::text[]) AND e.tags @> ${p.tags}::text[] AND (cardinality(${p.anyTags}::text[]) = 0 OR e.tags && ${p.anyTags}::text[]) ` +
+    `AND e.after_tools <@ ${p.toolsRun}::text[] AND NOT (e.before_tools && ${p.toolsRun}::text[])`
+  );
+}
+const ENTRY_FILTERS = entryFilters({ statuses: '$5', tags: '$6', anyTags: '$7', toolsRun: '$9' });
+
 const ENTRY_FACTS = 'cardinality(e.after_tools) > 0 AS after_tools_met, cardinality(e.examples) > 0 AS has_examples';
 
 // Okapi BM25's textbook parameters: term-frequency saturation and length normalisation.

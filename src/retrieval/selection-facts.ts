@@ -1,4 +1,5 @@
 import type { Db } from '../db/db.js';
+import { entryFilters } from './search-sql.js';
 import type { GuidanceEntry, SelectionRules } from '../library/types.js';
 
 /** What a result shows of an entry. */
@@ -40,8 +41,7 @@ export interface FactsQuery {
 }
 
 /** The library's always-on entries that pass the request's filters, as the search applies them. */
-const ALWAYS_ON = `(e.library_id = $1 AND e.always_on AND e.status = ANY($3::text[]) AND e.tags @> $4::text[]
-  AND (cardinality($5::text[]) = 0 OR e.tags && $5::text[]) AND e.after_tools <@ $6::text[] AND NOT (e.before_tools && $6::text[]))`;
+const ALWAYS_ON = `(e.library_id = $1 AND e.always_on AND ${entryFilters({ statuses: '$3', tags: '$4', anyTags: '$5', toolsRun: '$6' })})`;
 
 export const SHOWN_COLUMNS = `'id', e.id, 'external_id', e.external_id, 'version', e.version, 'scenario', e.scenario, 'guidance', e.guidance,
   'tags', e.tags, 'policy_refs', e.policy_refs, 'status', e.status, 'always_on', e.always_on, 'priority', e.priority,
