@@ -19,42 +19,52 @@ let current: Instruments | undefined;
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const MODEL_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
+/**
+ * The name, once no metric holds it in the registry. Apps built at the same time in one process
+ * share prom-client's registry, and one app's clear (fastify-metrics' clearRegisterOnInit) can run
+ * before another's metrics are installed: the later install replaces them, as the newest app wins.
+ */
+function unregistered(registry: Registry, name: string): string {
+  registry.removeSingleMetric(name);
+  return name;
+}
+
 export function installInstruments(registry: Registry): void {
   const registers = [registry];
   current = {
     retrievalSeconds: new Histogram({
-      name: 'coach_retrieval_duration_seconds',
+      name: unregistered(registry, 'coach_retrieval_duration_seconds'),
       help: 'Time to retrieve guidance for one conversation (embedding, search, fusion), by outcome',
       labelNames: ['outcome'],
       buckets: LATENCY_BUCKETS,
       registers,
     }),
     guidancePerPrompt: new Histogram({
-      name: 'coach_guidance_per_prompt',
+      name: unregistered(registry, 'coach_guidance_per_prompt'),
       help: 'Guidance entries composed into one student prompt',
       buckets: [0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 20],
       registers,
     }),
     withheld: new Counter({
-      name: 'coach_guidance_withheld_total',
+      name: unregistered(registry, 'coach_guidance_withheld_total'),
       help: 'Guidance entries withheld from a prompt by the randomised hold-out',
       registers,
     }),
     modelSeconds: new Histogram({
-      name: 'coach_model_call_duration_seconds',
+      name: unregistered(registry, 'coach_model_call_duration_seconds'),
       help: 'Model call latency by role (student, teacher, customer), model and outcome; streams until their last part',
       labelNames: ['role', 'model', 'outcome'],
       buckets: MODEL_BUCKETS,
       registers,
     }),
     modelTokens: new Counter({
-      name: 'coach_model_tokens_total',
+      name: unregistered(registry, 'coach_model_tokens_total'),
       help: 'Tokens the models reported, by role, model and kind (prompt, completion)',
       labelNames: ['role', 'model', 'kind'],
       registers,
     }),
     jobSteps: new Counter({
-      name: 'coach_teacher_job_steps_total',
+      name: unregistered(registry, 'coach_teacher_job_steps_total'),
       help: 'Teacher job steps finished, by job kind and outcome (done, failed)',
       labelNames: ['kind', 'outcome'],
       registers,
@@ -101,7 +111,7 @@ export function recordJobStep(kind: string, outcome: 'done' | 'failed'): void {
 /** A gauge read at scrape time: `collect` runs then. */
 export function installGauge(registry: Registry, name: string, help: string, labelNames: string[], collect: (gauge: Gauge) => Promise<void>): void {
   new Gauge({
-    name,
+    name: unregistered(registry, name),
     help,
     labelNames,
     registers: [registry],
