@@ -58,6 +58,22 @@ t.test('a replica that stops answering sends the read to the primary instead of 
   t.same(await reads.status(), { serving: 'primary', lagMs: null });
 });
 
+t.test('a read the replica cancels to keep replaying (conflict with recovery) is served by the primary; the replica keeps serving', async (t) => {
+  const replica = replicaLagging(0);
+  const primary = fakeDb('primary', {});
+  const reads = new ReplicaReads(replica, primary, 5_000, silent);
+  await reads.status();
+  const answer = replica.query.bind(replica);
+  replica.query = async () => {
+    replica.query = answer;
+    throw Object.assign(new Error('canceling statement due to conflict with recovery'), { code: '40001' });
+  };
+  t.same(await reads.query('SELECT 1'), [{ served_by: 'primary' }]);
+  t.equal(primary.seen.length, 1);
+  t.same(await reads.query('SELECT 1'), [{ served_by: 'replica' }], 'the next read is the replica\'s again');
+  t.same(await reads.status(), { serving: 'replica', lagMs: 0 });
+});
+
 t.test("a read's own error (bad SQL, a constraint) is the caller's, not a reason to ask the primary", async (t) => {
   const replica = replicaLagging(0);
   const primary = fakeDb('primary', {});

@@ -12,6 +12,16 @@ export interface ReplicaState {
 const PROBE_EVERY_MS = 1_000;
 
 /**
+ * SQLSTATE class 40 from a standby, where nothing is written and no transaction is serializable: the
+ * standby cancelled the read because replaying the primary's WAL needed what it held (a conflict
+ * with recovery: a lock, a pinned page, removed row versions). The replica is fine; this read is not.
+ */
+function cancelledByRecovery(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('40');
+}
+
+/**
  * On a standby: 0 when everything received is replayed, else the age of the last replayed
  * transaction (an upper bound of the lag). On a primary, where these functions return null, 0.
  */
@@ -21,7 +31,8 @@ const LAG_SQL = `SELECT CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive
 /**
  * Reads that may be served from a streaming replica: the replica while its replay lag is within
  * `maxLagMs`, else the primary; a replica that does not answer sends the read to the primary too,
- * so a lost replica costs capacity, not availability. Only for reads that tolerate that lag:
+ * so a lost replica costs capacity, not availability, and so does a read the replica cancels to
+ * keep replaying. Only for reads that tolerate that lag:
  * reads-after-write go to the primary's own Db.
  */
 export class ReplicaReads implements Db {
@@ -65,6 +76,10 @@ export class ReplicaReads implements Db {
     try {
       return await run(this.replica);
     } catch (err) {
+      if (cancelledByRecovery(err)) {
+        this.log.warn({ err }, 'the read replica cancelled a read (conflict with recovery); it is served by the primary');
+        return run(this.primary);
+      }
       if (!(err instanceof ServiceUnavailableError)) throw err;
       this.lost(err);
       return run(this.primary);

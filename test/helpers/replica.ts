@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Db, Queryable } from '../../src/db/db.js';
 import { openPostgres } from '../../src/db/postgres-db.js';
+import { ReplicaReads } from '../../src/db/replica-reads.js';
 import { waitFor } from './wait-for.js';
 
 interface Teardown {
@@ -37,9 +38,10 @@ export async function caughtUp(primary: Queryable, replicaAdmin: pg.Pool): Promi
 }
 
 /**
- * The replica's copy of `database`, for reads. Each read first waits for the replica to replay
- * the primary's writes so far: tests read right after writing, which production sends to the
- * primary; here the read must be served by the replica and still see them.
+ * The replica's copy of `database`, for reads, routed as production routes them (ReplicaReads: a
+ * read the replica cancels or cannot answer goes to the primary). Each read first waits for the
+ * replica to replay the primary's writes so far: tests read right after writing, which production
+ * sends to the primary; here the read must be served by the replica and still see them.
  */
 export function replicaOf(t: Teardown, primary: Db, database: string): Db {
   const admin = new pg.Pool({ connectionString: replicaUrl, max: 1 });
@@ -52,11 +54,12 @@ export function replicaOf(t: Teardown, primary: Db, database: string): Db {
     await caughtUp(primary, admin);
     return read();
   };
-  return {
+  const caughtUpReplica: Db = {
     kind: 'postgres',
     query: (sql, params) => after(() => replica.query(sql, params)),
     exec: (sql) => after(() => replica.exec(sql)),
     transaction: (fn) => after(() => replica.transaction(fn)),
     close: () => replica.close(),
   };
+  return new ReplicaReads(caughtUpReplica, primary, 5_000, silent);
 }
