@@ -32,6 +32,8 @@ export interface StepEntry {
   examples: string[];
   /** The step's tool, when no other step of its document has it: the step is done once it has run. */
   beforeTools: string[];
+  /** The document as a procedure: this step's place in it and the button that carries it out. */
+  procedure: { name: string; step: number; tool: string | null };
 }
 
 export interface ActionPoint {
@@ -141,6 +143,7 @@ export function stepEntries(docs: StateDoc[], training: ActionPoint[] = []): Ste
           guidance: [step.text, ...step.subtext.map((line) => `- ${line}`)].join('\n'),
           examples: examples.get(id) ?? [],
           beforeTools: unique ? [tool] : [],
+          procedure: { name: doc.intent, step: index + 1, tool },
       };
     });
   });

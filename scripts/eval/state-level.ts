@@ -104,6 +104,7 @@ export async function runStateLevel(run: StateLevelRun): Promise<void> {
         guidance: e.guidance,
         examples: e.examples,
         applies_when: { after_tools: [], before_tools: e.beforeTools },
+        procedure: e.procedure,
       })),
     });
     if (imported.statusCode !== 200) throw new Error(`import failed: ${imported.body}`);

@@ -8,10 +8,10 @@ import type { Embedders } from '../retrieval/embedders.js';
 import { checkAppliesWhen, contentHash, normaliseContent } from './content.js';
 import { findNearDuplicates, type NearDuplicate } from './near-duplicates.js';
 import { resolveRules, sameRules } from './selection-rules.js';
-import type { Actor, AppliesWhen, GuidanceContent, GuidanceEntry, GuidanceInput, GuidanceStatus, GuidanceVersion, Library, SelectionRules } from './types.js';
+import type { Actor, AppliesWhen, GuidanceContent, GuidanceEntry, GuidanceInput, GuidanceStatus, GuidanceVersion, Library, RulesInput, SelectionRules } from './types.js';
 
 const APPLIES_WHEN = "jsonb_build_object('after_tools', after_tools, 'before_tools', before_tools) AS applies_when";
-const RULES = 'always_on, priority, excludes::text[] AS excludes, requires::text[] AS requires';
+const RULES = 'always_on, priority, excludes::text[] AS excludes, requires::text[] AS requires, procedure';
 const ENTRY_COLUMNS =
   `id, library_id, external_id, scenario, guidance, examples, tags, policy_refs, ${APPLIES_WHEN}, ${RULES}, status, version, provenance, created_at, updated_at`;
 const PENDING_REVISION = `(SELECT jsonb_build_object('id', r.id, 'base_version', r.base_version, 'created_at', r.created_at)
@@ -45,7 +45,7 @@ export interface ListQuery extends ListFilters {
 }
 
 /** `applies_when` replaces the entry's conditions whole: a list it leaves out is emptied. */
-export interface GuidancePatch extends Partial<Omit<GuidanceContent, 'applies_when'>>, Partial<SelectionRules> {
+export interface GuidancePatch extends Partial<Omit<GuidanceContent, 'applies_when'>>, RulesInput {
   applies_when?: Partial<AppliesWhen>;
   status?: GuidanceStatus;
   external_id?: string | null;
@@ -245,12 +245,12 @@ export class GuidanceStore {
   private async insertEntries(tx: Queryable, libraryId: string, rows: Planned[]): Promise<void> {
     await tx.query(
       `INSERT INTO guidance_entries (id, library_id, external_id, scenario, guidance, examples, tags, policy_refs, after_tools, before_tools,
-                                     always_on, priority, excludes, requires, status, provenance, content_hash)
+                                     always_on, priority, excludes, requires, procedure, status, provenance, content_hash)
        SELECT x.id, $1, x.external_id, x.scenario, x.guidance, x.examples, x.tags, x.policy_refs, x.after_tools, x.before_tools,
-              x.always_on, x.priority, x.excludes, x.requires, x.status, x.provenance, x.content_hash
+              x.always_on, x.priority, x.excludes, x.requires, x.procedure, x.status, x.provenance, x.content_hash
        FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, external_id text, scenario text, guidance text, examples text[], tags text[],
                                                  policy_refs text[], after_tools text[], before_tools text[], always_on boolean, priority integer,
-                                                 excludes uuid[], requires uuid[], status text, provenance jsonb, content_hash text)`,
+                                                 excludes uuid[], requires uuid[], procedure jsonb, status text, provenance jsonb, content_hash text)`,
       [libraryId, JSON.stringify(rows.map((p) => ({ id: p.id, external_id: p.external_id, ...columns(p.content), ...p.rules, status: p.status, provenance: p.provenance, content_hash: p.hash })))],
     );
   }
@@ -260,11 +260,11 @@ export class GuidanceStore {
       `UPDATE guidance_entries e
        SET scenario = x.scenario, guidance = x.guidance, examples = x.examples, tags = x.tags, policy_refs = x.policy_refs,
            after_tools = x.after_tools, before_tools = x.before_tools,
-           always_on = x.always_on, priority = x.priority, excludes = x.excludes, requires = x.requires,
+           always_on = x.always_on, priority = x.priority, excludes = x.excludes, requires = x.requires, procedure = x.procedure,
            status = x.status, provenance = x.provenance, content_hash = x.content_hash, version = e.version + 1, updated_at = now()
        FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, scenario text, guidance text, examples text[], tags text[],
                                                policy_refs text[], after_tools text[], before_tools text[], always_on boolean, priority integer,
-                                               excludes uuid[], requires uuid[], status text, provenance jsonb, content_hash text)
+                                               excludes uuid[], requires uuid[], procedure jsonb, status text, provenance jsonb, content_hash text)
        WHERE e.id = x.id AND e.library_id = $1`,
       [libraryId, JSON.stringify(rows.map((p) => ({ id: p.id, ...columns(p.content), ...p.rules, status: p.status, provenance: p.provenance, content_hash: p.hash })))],
     );
@@ -280,9 +280,9 @@ export class GuidanceStore {
   ): Promise<void> {
     await tx.query(
       `INSERT INTO guidance_versions (entry_id, version, scenario, guidance, examples, tags, policy_refs, after_tools, before_tools,
-                                      always_on, priority, excludes, requires, status, provenance, change, reason, changed_by)
+                                      always_on, priority, excludes, requires, procedure, status, provenance, change, reason, changed_by)
        SELECT id, version, scenario, guidance, examples, tags, policy_refs, after_tools, before_tools, always_on, priority, excludes, requires,
-              status, provenance,
+              procedure, status, provenance,
               CASE WHEN id = ANY($5::uuid[]) THEN 'create' ELSE $2::text END, $3, $4
        FROM guidance_entries WHERE id = ANY($1::uuid[])`,
       [ids, change, actor.reason ?? null, actor.keyId, createdIds],
@@ -336,7 +336,7 @@ export class GuidanceStore {
     checkAppliesWhen(content, 'body.applies_when');
     const status = patch.status ?? current.status;
     const externalId = patch.external_id !== undefined ? patch.external_id : current.external_id;
-    const asked = { always_on: patch.always_on, priority: patch.priority, excludes: patch.excludes, requires: patch.requires };
+    const asked = { always_on: patch.always_on, priority: patch.priority, excludes: patch.excludes, requires: patch.requires, procedure: patch.procedure };
     const rules = (await resolveRules(this.db, library.id, [{ field: 'body', id, external_id: externalId, status, rules: { ...current, ...dropUndefined(asked) } }])).get(id)!;
     const contentChanged = contentHash(content) !== contentHash(normaliseContent(current));
     const externalChanged = patch.external_id !== undefined && patch.external_id !== current.external_id;
@@ -351,12 +351,13 @@ export class GuidanceStore {
         const [row] = await tx.query<{ version: number }>(
           `UPDATE guidance_entries SET scenario = $3, guidance = $4, examples = $5, tags = $6, policy_refs = $7, status = $8,
                   external_id = $9, content_hash = $10, after_tools = $12, before_tools = $13, provenance = coalesce($14::jsonb, provenance),
-                  always_on = $15, priority = $16, excludes = $17::uuid[], requires = $18::uuid[], version = version + 1, updated_at = now()
+                  always_on = $15, priority = $16, excludes = $17::uuid[], requires = $18::uuid[], procedure = $19::jsonb,
+                  version = version + 1, updated_at = now()
            WHERE library_id = $1 AND id = $2 AND version = $11 RETURNING version`,
           [library.id, id, content.scenario, content.guidance, content.examples, content.tags, content.policy_refs, status,
            externalId, contentHash(content), current.version,
            content.applies_when.after_tools, content.applies_when.before_tools, provenanceChanged ? JSON.stringify(patch.provenance) : null,
-           rules.always_on, rules.priority, rules.excludes, rules.requires],
+           rules.always_on, rules.priority, rules.excludes, rules.requires, jsonOrNull(rules.procedure)],
         );
         if (row === undefined) throw new ConflictError(`entry ${id} changed concurrently; retry`);
         await this.recordVersions(tx, [id], actor, contentChanged || externalChanged || rulesChanged ? 'update' : 'status');
@@ -386,7 +387,7 @@ export class GuidanceStore {
   async restore(library: Library, id: string, version: number, actor: Actor): Promise<GuidanceEntry> {
     const [old] = await this.db.query<GuidanceVersion>(
       `SELECT v.scenario, v.guidance, v.examples, v.tags, v.policy_refs, v.status, v.always_on, v.priority,
-              v.excludes::text[] AS excludes, v.requires::text[] AS requires,
+              v.excludes::text[] AS excludes, v.requires::text[] AS requires, v.procedure,
               jsonb_build_object('after_tools', v.after_tools, 'before_tools', v.before_tools) AS applies_when
        FROM guidance_versions v JOIN guidance_entries e ON e.id = v.entry_id
        WHERE e.library_id = $1 AND v.entry_id = $2 AND v.version = $3`,
@@ -404,10 +405,11 @@ export class GuidanceStore {
       const [row] = await tx.query(
         `UPDATE guidance_entries SET scenario = $3, guidance = $4, examples = $5, tags = $6, policy_refs = $7, status = $8,
                 content_hash = $9, after_tools = $11, before_tools = $12, always_on = $13, priority = $14, excludes = $15::uuid[],
-                requires = $16::uuid[], version = version + 1, updated_at = now()
+                requires = $16::uuid[], procedure = $17::jsonb, version = version + 1, updated_at = now()
          WHERE library_id = $1 AND id = $2 AND version = $10 RETURNING id`,
         [library.id, id, content.scenario, content.guidance, content.examples, content.tags, content.policy_refs, old.status, contentHash(content), current.version,
-         content.applies_when.after_tools, content.applies_when.before_tools, rules.always_on, rules.priority, rules.excludes, rules.requires],
+         content.applies_when.after_tools, content.applies_when.before_tools, rules.always_on, rules.priority, rules.excludes, rules.requires,
+         jsonOrNull(rules.procedure)],
       );
       if (row === undefined) throw new ConflictError(`entry ${id} changed concurrently; retry`);
       await this.recordVersions(tx, [id], { ...actor, reason: actor.reason ?? `restored version ${version}` }, 'restore');
@@ -461,6 +463,11 @@ async function lockEmbedder(tx: Queryable, libraryId: string, embedderId: string
   if (row !== undefined && row.embedder !== embedderId) {
     throw new ConflictError('the library switched embedders during this write; retry the request');
   }
+}
+
+/** A jsonb parameter: drivers differ in how they send an object, not in how they send its text. */
+function jsonOrNull(value: object | null): string | null {
+  return value === null ? null : JSON.stringify(value);
 }
 
 /** The content as the entry table's columns: the tool conditions are two arrays there. */

@@ -93,7 +93,8 @@ export class Releases {
               coalesce(e.status = 'approved' AND e.scenario = v.scenario AND e.guidance = v.guidance AND e.examples = v.examples
                        AND e.tags = v.tags AND e.policy_refs = v.policy_refs AND e.after_tools = v.after_tools
                        AND e.before_tools = v.before_tools AND e.always_on = v.always_on AND e.priority = v.priority
-                       AND e.excludes = v.excludes AND e.requires = v.requires, false) AS same
+                       AND e.excludes = v.excludes AND e.requires = v.requires
+                       AND e.procedure IS NOT DISTINCT FROM v.procedure, false) AS same
        FROM library_release_entries r
        LEFT JOIN guidance_entries e ON e.id = r.entry_id
        LEFT JOIN guidance_versions v ON v.entry_id = r.entry_id AND v.version = r.version

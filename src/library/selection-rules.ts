@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/db.js';
 import { ValidationError } from '../errors.js';
-import { NO_RULES, type GuidanceStatus, type SelectionRules } from './types.js';
+import { NO_RULES, type GuidanceStatus, type ProcedureInput, type ProcedureStep, type RulesInput, type SelectionRules } from './types.js';
 
 /**
  * Always-on entries of a library that are not retired. They are in every prompt on top of the k
@@ -15,7 +15,7 @@ export interface RulesWrite {
   id: string;
   external_id: string | null;
   status: GuidanceStatus;
-  rules: Partial<SelectionRules>;
+  rules: RulesInput;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -24,7 +24,23 @@ const refList = (list: string[] | undefined) => [...new Set((list ?? []).map((re
 
 /** Whether two entries' rules are the same (references compared as the sorted ids they resolve to). */
 export function sameRules(a: SelectionRules, b: SelectionRules): boolean {
-  return a.always_on === b.always_on && a.priority === b.priority && a.excludes.join() === b.excludes.join() && a.requires.join() === b.requires.join();
+  return (
+    a.always_on === b.always_on &&
+    a.priority === b.priority &&
+    a.excludes.join() === b.excludes.join() &&
+    a.requires.join() === b.requires.join() &&
+    a.procedure?.name === b.procedure?.name &&
+    a.procedure?.step === b.procedure?.step &&
+    a.procedure?.tool === b.procedure?.tool
+  );
+}
+
+/** The procedure step as stored: its name trimmed, no tool as null. */
+function procedureStep(input: ProcedureInput | null | undefined, field: string): ProcedureStep | null {
+  if (input == null) return null;
+  const name = input.name.trim();
+  if (name === '') throw ValidationError.at(`${field}.procedure.name`, 'must not be blank');
+  return { name, step: input.step, tool: input.tool ?? null };
 }
 
 /**
@@ -55,6 +71,7 @@ export async function resolveRules(db: Queryable, libraryId: string, writes: Rul
       priority: w.rules.priority ?? NO_RULES.priority,
       excludes: [...new Set(resolve('excludes'))].sort(),
       requires: [...new Set(resolve('requires'))].sort(),
+      procedure: procedureStep(w.rules.procedure, w.field),
     };
     if (rules.always_on && rules.requires.length > 0) {
       throw ValidationError.at(`${w.field}.requires`, 'must be empty on an always_on entry: it is in every prompt whatever else is');

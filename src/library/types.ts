@@ -52,9 +52,28 @@ export interface SelectionRules {
   excludes: string[];
   /** Entries this one is selected only with (in the prompt, or already given and followed). */
   requires: string[];
+  /** The step of a procedure this entry is, or null (see retrieval/procedures.ts). */
+  procedure: ProcedureStep | null;
 }
 
-export const NO_RULES: SelectionRules = { always_on: false, priority: 0, excludes: [], requires: [] };
+/**
+ * One step of an ordered procedure. `tool` carries the step out: the n-th step of the procedure
+ * with that tool is done once the conversation has called it n times. A step without a tool is
+ * advice along the way: it neither becomes the next step nor holds the procedure back.
+ */
+export interface ProcedureStep {
+  name: string;
+  step: number;
+  tool: string | null;
+}
+
+/** A procedure step as a caller may write it: the tool left out is none. */
+export type ProcedureInput = Omit<ProcedureStep, 'tool'> & { tool?: string | null };
+
+/** Selection rules as a caller writes them. */
+export type RulesInput = Partial<Omit<SelectionRules, 'procedure'>> & { procedure?: ProcedureInput | null };
+
+export const NO_RULES: SelectionRules = { always_on: false, priority: 0, excludes: [], requires: [], procedure: null };
 
 /** The texts an entry is searched by (see chunkTexts). */
 export type SearchedContent = Pick<GuidanceContent, 'scenario' | 'guidance' | 'examples'>;
@@ -72,7 +91,7 @@ export interface GuidanceEntry extends GuidanceContent, SelectionRules {
   pending_revision?: { id: string; base_version: number; created_at: Date } | null;
 }
 
-export interface GuidanceInput extends Partial<Omit<GuidanceContent, 'scenario' | 'guidance' | 'applies_when'>>, Partial<SelectionRules> {
+export interface GuidanceInput extends Partial<Omit<GuidanceContent, 'scenario' | 'guidance' | 'applies_when'>>, RulesInput {
   scenario: string;
   guidance: string;
   applies_when?: Partial<AppliesWhen>;

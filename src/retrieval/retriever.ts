@@ -1,12 +1,13 @@
 import { vectorLiteral } from '../chunk-index/vector-literal.js';
 import type { Db } from '../db/db.js';
-import { NO_RULES, type GuidanceEntry, type Library, type SelectionRules } from '../library/types.js';
+import { NO_RULES, type GuidanceEntry, type Library } from '../library/types.js';
 import { buildConversationQuery } from './conversation-query.js';
 import type { Embedders } from './embedders.js';
 import { DEFAULT_FUSION, fuseHits, type FusedEntry, type TextHit, type VectorHit } from './fusion.js';
 import { runSearch, type SearchInput } from './search-sql.js';
 import { followedNotes, selectionFacts, SHOWN_COLUMNS, type ShownEntry } from './selection-facts.js';
-import { PRIORITY_STEP, selectEntries, type SetAside } from './selection.js';
+import { NEXT_STEP_BONUS, nextSteps, type ProcedureStepRow } from './procedures.js';
+import { PRIORITY_STEP, selectEntries, type PlacementRules, type SetAside } from './selection.js';
 import { toolsRun } from './tool-state.js';
 import type { ChatMessage } from '../messages.js';
 import { recordRetrieval } from '../ops/instruments.js';
@@ -47,11 +48,22 @@ interface ToolStateExplanation {
  */
 export const TOOL_STATE_BONUS = 0.1;
 
+/** Where the entry stands in its procedure, for an entry that is a procedure step. */
+interface ProcedureExplanation {
+  name: string;
+  step: number;
+  tool: string | null;
+  /** The procedure's first step with a tool not done yet. */
+  next: boolean;
+  /** NEXT_STEP_BONUS for the next step, else 0. */
+  bonus: number;
+}
+
 /** How the selection rules placed the entry (see selection.ts). */
 interface SelectionExplanation {
   alwaysOn: boolean;
   priority: number;
-  /** The fused score plus the tool-state bonus: what min_score is compared with. */
+  /** The fused score plus the tool-state and next-step bonuses: what min_score is compared with. */
   relevance: number;
   /** PRIORITY_STEP × priority. */
   priorityBonus: number;
@@ -65,7 +77,7 @@ export interface RetrievedGuidance
   extends Pick<GuidanceEntry, 'id' | 'external_id' | 'version' | 'scenario' | 'guidance' | 'tags' | 'policy_refs' | 'applies_when' | 'status' | 'always_on'> {
   /** What the entry is ranked by: relevance plus the priority bonus (an always-on entry's: 0 when the search did not find it). */
   score: number;
-  explanation: FusedEntry['explanation'] & { toolState: ToolStateExplanation; selection: SelectionExplanation };
+  explanation: FusedEntry['explanation'] & { toolState: ToolStateExplanation; procedure: ProcedureExplanation | null; selection: SelectionExplanation };
 }
 
 export interface RetrieveResult {
@@ -134,21 +146,24 @@ export class Retriever {
     });
     const minScore = request.minScore ?? 0;
     const bonusOf = (entryId: string) => (afterToolsMet.has(entryId) ? TOOL_STATE_BONUS : 0);
-    const fused = new Map(fuseHits(vectorHits, textHits, withExamples).map((hit) => [hit.entryId, { hit, relevance: hit.score + bonusOf(hit.entryId) }]));
-    const qualified = [...fused.values()]
-      .filter((entry) => entry.relevance >= minScore)
-      .sort((a, b) => b.relevance - a.relevance || (a.hit.entryId < b.hit.entryId ? -1 : 1));
+    const scored = fuseHits(vectorHits, textHits, withExamples).map((hit) => ({ hit, relevance: hit.score + bonusOf(hit.entryId) }));
+    const byRelevance = (a: { hit: FusedEntry; relevance: number }, b: { hit: FusedEntry; relevance: number }) =>
+      b.relevance - a.relevance || (a.hit.entryId < b.hit.entryId ? -1 : 1);
     const facts = await selectionFacts(this.db, {
       libraryId: library.id,
-      candidateIds: qualified.map((entry) => entry.hit.entryId),
+      candidateIds: scored.map((entry) => entry.hit.entryId),
       statuses,
       tags: request.filters?.tags ?? [],
       anyTags: request.filters?.anyTags ?? [],
       toolsRun: ran,
       conversationId: request.conversationId ?? null,
-      prefetch: qualified.slice(0, request.k).map((entry) => entry.hit.entryId),
+      prefetch: scored.filter((entry) => entry.relevance >= minScore).sort(byRelevance).slice(0, request.k).map((entry) => entry.hit.entryId),
     });
-    const rulesOf = new Map<string, SelectionRules>(facts.rules.map(({ id, ...rules }) => [id, rules]));
+    const procedures = procedureStanding(facts.steps, request.messages);
+    for (const entry of scored) entry.relevance += procedures.get(entry.hit.entryId)?.bonus ?? 0;
+    const fused = new Map(scored.map((entry) => [entry.hit.entryId, entry]));
+    const qualified = scored.filter((entry) => entry.relevance >= minScore).sort(byRelevance);
+    const rulesOf = new Map<string, PlacementRules>(facts.rules.map(({ id, ...rules }) => [id, rules]));
     const candidate = (id: string, relevance: number) => ({ id, relevance, rules: rulesOf.get(id) ?? NO_RULES });
     const { selected, setAside } = selectEntries({
       candidates: qualified.map((entry) => candidate(entry.hit.entryId, entry.relevance)),
@@ -167,7 +182,7 @@ export class Retriever {
       const toolState = { afterToolsMet: met(applies_when.after_tools), beforeToolsMet: met(applies_when.before_tools), bonus: bonusOf(id) };
       const found = fused.get(id);
       const selection = { alwaysOn: always_on, priority, relevance: found?.relevance ?? 0, priorityBonus: PRIORITY_STEP * priority, requiredBy, needs };
-      const explanation = { ...(found?.hit.explanation ?? NOT_FOUND), toolState, selection };
+      const explanation = { ...(found?.hit.explanation ?? NOT_FOUND), toolState, procedure: procedures.get(id) ?? null, selection };
       return [{ id, external_id, version, scenario, guidance, tags, policy_refs, applies_when, status, always_on, score, explanation }];
     });
     return { results, setAside, query: query.query, toolsRun: ran };
@@ -202,4 +217,12 @@ export class Retriever {
     );
     return row!.entries;
   }
+}
+
+/** Each procedure step's standing in the conversation, by entry id; the next steps carry NEXT_STEP_BONUS. */
+function procedureStanding(steps: ProcedureStepRow[], messages: ChatMessage[]): Map<string, ProcedureExplanation> {
+  const next = new Set([...nextSteps(steps, messages).values()].map((step) => step.id));
+  return new Map(
+    steps.map(({ id, name, step, tool }) => [id, { name, step, tool, next: next.has(id), bonus: next.has(id) ? NEXT_STEP_BONUS : 0 }]),
+  );
 }

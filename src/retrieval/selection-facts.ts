@@ -1,6 +1,8 @@
 import type { Db } from '../db/db.js';
 import { entryFilters } from './search-sql.js';
-import type { GuidanceEntry, SelectionRules } from '../library/types.js';
+import type { GuidanceEntry } from '../library/types.js';
+import type { ProcedureStepRow } from './procedures.js';
+import type { PlacementRules } from './selection.js';
 
 /** What a result shows of an entry. */
 export type ShownEntry = Pick<GuidanceEntry, 'id' | 'external_id' | 'version' | 'scenario' | 'guidance' | 'tags' | 'policy_refs' | 'applies_when' | 'status' | 'always_on' | 'priority'>;
@@ -8,11 +10,13 @@ export type ShownEntry = Pick<GuidanceEntry, 'id' | 'external_id' | 'version' | 
 /** What selection needs beyond the search: rules of the candidates and the always-on core, and what the conversation was given. */
 export interface SelectionFacts {
   /** Candidates with any rule, and the always-on entries that pass the request's filters. Others have none. */
-  rules: (SelectionRules & { id: string })[];
+  rules: (PlacementRules & { id: string })[];
   /** The entries asked for ahead (those most likely selected) and the always-on ones, to show. */
   entries: ShownEntry[];
   /** Notes of earlier answered turns of the conversation whose guidance named an offered tool. */
   served: ServedNote[];
+  /** Every step, not retired, of the procedures the candidates are steps of. */
+  steps: ProcedureStepRow[];
 }
 
 export interface ServedNote {
@@ -49,7 +53,8 @@ export const SHOWN_COLUMNS = `'id', e.id, 'external_id', e.external_id, 'version
 
 // One statement, so one round trip: with the entries to show read ahead, a turn whose rules change
 // nothing costs the search and this. The served notes use chat_traces_conversation_idx and the
-// trace guidance's primary key; the core uses guidance_entries_always_on_idx.
+// trace guidance's primary key; the core uses guidance_entries_always_on_idx, the steps
+// guidance_entries_procedure_idx.
 const FACTS = `
   SELECT
     (SELECT coalesce(json_agg(json_build_object('id', e.id, 'always_on', e.always_on, 'priority', e.priority,
@@ -69,7 +74,14 @@ const FACTS = `
      JOIN chat_trace_guidance g ON g.trace_id = t.id
      JOIN guidance_entries e ON e.id = g.entry_id AND e.library_id = t.library_id
      WHERE $7::text IS NOT NULL AND t.conversation_id = $7 AND t.library_id = $1 AND t.status = 'ok' AND cardinality(g.named_tools) > 0
-    ) AS served`;
+    ) AS served,
+    (SELECT coalesce(json_agg(json_build_object('id', s.id, 'name', s.procedure ->> 'name', 'step', (s.procedure ->> 'step')::int,
+                                                'tool', s.procedure ->> 'tool')), '[]'::json)
+     FROM guidance_entries s
+     WHERE s.library_id = $1 AND s.procedure IS NOT NULL AND s.status = ANY($3::text[])
+       AND (s.procedure ->> 'name') IN (SELECT c.procedure ->> 'name' FROM guidance_entries c
+                                        WHERE c.id = ANY($2::uuid[]) AND c.library_id = $1 AND c.procedure IS NOT NULL)
+    ) AS steps`;
 
 export async function selectionFacts(db: Db, q: FactsQuery): Promise<SelectionFacts> {
   const [row] = await db.query<SelectionFacts>(FACTS, [q.libraryId, q.candidateIds, q.statuses, q.tags, q.anyTags, q.toolsRun, q.conversationId, q.prefetch]);

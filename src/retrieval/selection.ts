@@ -18,11 +18,14 @@ import type { SelectionRules } from '../library/types.js';
  */
 export const PRIORITY_STEP = 0.05;
 
+/** The rules selection places by; a procedure step has been weighed into the relevance already. */
+export type PlacementRules = Omit<SelectionRules, 'procedure'>;
+
 export interface Candidate {
   id: string;
   /** Fused score plus tool-state bonus; already at least min_score. */
   relevance: number;
-  rules: SelectionRules;
+  rules: PlacementRules;
 }
 
 export type SetAsideReason = 'followed' | 'excluded' | 'requires' | 'always_on_cap';

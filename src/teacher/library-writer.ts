@@ -85,6 +85,7 @@ export class LibraryWriter {
       priority: existing.priority,
       excludes: existing.excludes,
       requires: existing.requires,
+      procedure: existing.procedure,
       status: 'draft',
       provenance: { ...provenance, sources: mergeSources(existing.provenance, provenance) },
     };

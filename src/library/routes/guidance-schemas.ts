@@ -49,7 +49,28 @@ const ruleFields = {
   ),
   excludes: EntryRefs('Entries never selected together with this one: whichever of the two ranks first keeps its place, the other is left out.'),
   requires: EntryRefs('This entry is selected only when each of these is selected too, or was already given and followed in the conversation; no cycles.'),
+  procedure: Type.Optional(
+    Nullable(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'The procedure, shared by its steps' }),
+          step: Type.Integer({ minimum: 1, maximum: 1_000, description: 'Its place in the procedure' }),
+          tool: Type.Optional(
+            Nullable(Type.String({ pattern: TOOL_NAME_PATTERN, description: 'The tool that carries the step out; absent or null: a step of advice, never next' })),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'This entry is one step of an ordered procedure (default none). The n-th step with a given tool is done once the conversation has ' +
+            "called it n times; the procedure's first step with a tool not done yet gets 0.05 added to its relevance when it is retrieved",
+        },
+      ),
+    ),
+  ),
 };
+
+const ProcedureView = Nullable(Type.Object({ name: Type.String(), step: Type.Integer(), tool: Nullable(Type.String()) }));
 
 const LATE_REFUND = {
   external_id: 'refund-after-window',
@@ -133,6 +154,7 @@ const storedFields = {
   priority: Type.Integer(),
   excludes: Type.Array(Uuid, { description: 'Entry ids' }),
   requires: Type.Array(Uuid, { description: 'Entry ids' }),
+  procedure: ProcedureView,
   status: Status,
   version: Type.Integer(),
   provenance: OpenObject(),

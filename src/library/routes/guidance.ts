@@ -121,8 +121,8 @@ export const guidanceRoutes = (store: GuidanceStore, idempotency: IdempotencyKey
       // References by external_id where the entry has one, so the export imports into another library too.
       const refName = new Map(entries.map((e) => [e.id, e.external_id ?? e.id]));
       const refs = (ids: string[]) => ids.map((ref) => refName.get(ref) ?? ref);
-      const lines = entries.map(({ id, external_id, scenario, guidance, examples, tags, policy_refs, applies_when, always_on, priority, excludes, requires, status, provenance }) => ({
-        id, external_id, scenario, guidance, examples, tags, policy_refs, applies_when, always_on, priority, excludes: refs(excludes), requires: refs(requires), status, provenance,
+      const lines = entries.map(({ id, external_id, scenario, guidance, examples, tags, policy_refs, applies_when, always_on, priority, excludes, requires, procedure, status, provenance }) => ({
+        id, external_id, scenario, guidance, examples, tags, policy_refs, applies_when, always_on, priority, excludes: refs(excludes), requires: refs(requires), procedure, status, provenance,
       }));
       return sendJsonLines(reply, lines, `library-${library.id}.jsonl`);
     },

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { conversationMessage } from '../../http/message-schema.js';
-import { ref, Uuid } from '../../http/schemas.js';
+import { Nullable, ref, Uuid } from '../../http/schemas.js';
 import { AppliesWhenView, Status } from '../../library/routes/guidance-schemas.js';
 
 /** Fields beside those of a message are let through: a frontend may send its model's messages as they are. */
@@ -56,7 +56,9 @@ export const Explanation = Type.Object({
   text_rank: Type.Number({ description: 'Full-text rank: BM25 of the query words (weighted by speaker) in the entry' }),
   text_rank_normalised: Type.Number({ description: 'text_rank divided by the best text rank of this query' }),
   vector_weight: Type.Number(),
-  text_weight: Type.Number({ description: 'score = vector_weight × vector_score + text_weight × text_rank_normalised + tool_state.bonus + selection.priority_bonus' }),
+  text_weight: Type.Number({
+    description: 'score = vector_weight × vector_score + text_weight × text_rank_normalised + tool_state.bonus + procedure.bonus + selection.priority_bonus',
+  }),
   tool_state: Type.Object(
     {
       after_tools_met: Type.Union([Type.Literal(true), Type.Null()], { description: 'true: every tool in applies_when.after_tools has run; null: the entry has none' }),
@@ -65,11 +67,25 @@ export const Explanation = Type.Object({
     },
     { description: 'How applies_when met the conversation. An entry whose conditions are not met is not retrieved at all' },
   ),
+  procedure: Nullable(
+    Type.Object(
+      {
+        name: Type.String(),
+        step: Type.Integer(),
+        tool: Nullable(Type.String()),
+        next: Type.Boolean({ description: "The procedure's first step with a tool that the conversation's calls have not done yet" }),
+        bonus: Type.Number({ description: '0.05 for the next step, else 0' }),
+      },
+      { description: 'Where the entry stands in its procedure (README, "Procedures"); null for an entry that is no procedure step' },
+    ),
+  ),
   selection: Type.Object(
     {
       always_on: Type.Boolean({ description: 'In every prompt, ahead of the retrieved entries and outside k' }),
       priority: Type.Integer(),
-      relevance: Type.Number({ description: 'vector_weight × vector_score + text_weight × text_rank_normalised + tool_state.bonus: what min_score is compared with' }),
+      relevance: Type.Number({
+        description: 'vector_weight × vector_score + text_weight × text_rank_normalised + tool_state.bonus + procedure.bonus: what min_score is compared with',
+      }),
       priority_bonus: Type.Number({ description: '0.05 × priority; score = relevance + priority_bonus' }),
       required_by: Type.Union([Uuid, Type.Null()], { description: 'The entry whose requires took this one in, ranked with it (right behind it); null when it placed on its own' }),
       needs: Type.Array(Uuid, { description: 'Entries it requires that are in this result (those already followed in the conversation are not)' }),

@@ -4,7 +4,7 @@ import { errorResponses, json } from '../../http/schemas.js';
 import type { RetrievedGuidance, Retriever } from '../retriever.js';
 import { RetrieveBody, RetrieveResponse, type Explanation } from './retrieve-schemas.js';
 
-function explanationView({ vector, text, fused, toolState, selection }: RetrievedGuidance['explanation']): Explanation {
+function explanationView({ vector, text, fused, toolState, procedure, selection }: RetrievedGuidance['explanation']): Explanation {
   return {
     vector_score: vector.score,
     best_similarity: vector.similarity ?? 0,
@@ -15,6 +15,7 @@ function explanationView({ vector, text, fused, toolState, selection }: Retrieve
     vector_weight: fused.vectorWeight,
     text_weight: fused.textWeight,
     tool_state: { after_tools_met: toolState.afterToolsMet, before_tools_met: toolState.beforeToolsMet, bonus: toolState.bonus },
+    procedure,
     selection: {
       always_on: selection.alwaysOn,
       priority: selection.priority,

@@ -1,0 +1,149 @@
+import t from 'tap';
+import { nextSteps } from '../src/retrieval/procedures.js';
+import { admin, testApp } from './helpers/app.js';
+import { createLibrary, importEntries } from './helpers/library.js';
+import { call } from './helpers/tools.js';
+
+interface Result {
+  id: string;
+  external_id: string;
+  score: number;
+  explanation: {
+    procedure: { name: string; step: number; tool: string | null; next: boolean; bonus: number } | null;
+    selection: { relevance: number };
+  };
+}
+
+const { app } = await testApp(t);
+
+const customer = { role: 'user' as const, content: 'I was charged twice for my order and want the extra charge refunded' };
+
+/** The conversation after the agent called `tools`, in order, each answered. */
+function after(...tools: string[]) {
+  return [
+    customer,
+    ...tools.flatMap((name, i) => [
+      { role: 'assistant' as const, content: null, tool_calls: [call(`call_${i}`, name, {})] },
+      { role: 'tool' as const, tool_call_id: `call_${i}`, content: 'done' },
+    ]),
+  ];
+}
+
+/**
+ * A refund procedure whose steps read alike to the search (one text), so which one comes first is
+ * the procedure's doing: verify twice (identity, then the card), apologise, look the charge up, refund.
+ */
+const REFUND_STEPS = [
+  ['verify-identity', 'verify'],
+  ['verify-card', 'verify'],
+  ['say-sorry', null],
+  ['find-charge', 'get_charges'],
+  ['refund-charge', 'refund'],
+].map(([external_id, tool], index) => ({
+  external_id,
+  scenario: 'The customer was charged twice for an order and asks for the extra charge back',
+  guidance: 'Verify the customer and their card, look the charges up, and refund the duplicate only.',
+  procedure: { name: 'double-charge', step: index + 1, tool },
+}));
+
+async function retrieve(lib: string, messages: unknown[], k = 5): Promise<Result[]> {
+  const res = await app.inject({ method: 'POST', url: `/v1/libraries/${lib}/retrieve`, headers: admin, payload: { messages, k } });
+  if (res.statusCode !== 200) throw new Error(`retrieve: ${res.statusCode} ${res.body}`);
+  return res.json().results;
+}
+
+t.test("the procedure's first step not yet done ranks first, and moves on as the conversation calls its tools", async (t) => {
+  const lib = await createLibrary(app);
+  await importEntries(app, lib.id, REFUND_STEPS);
+  const expected: [string[], string][] = [
+    [[], 'verify-identity'],
+    [['verify'], 'verify-card'],
+    [['verify', 'verify'], 'find-charge'],
+    [['verify', 'verify', 'get_charges'], 'refund-charge'],
+  ];
+  for (const [tools, next] of expected) {
+    const results = await retrieve(lib.id, after(...tools));
+    t.equal(results[0]!.external_id, next, `after ${tools.join(', ') || 'no call'}`);
+    t.same(
+      results.filter((r) => r.explanation.procedure!.next).map((r) => r.external_id),
+      [next],
+      'one next step, which the explanation names',
+    );
+    const [first, second] = results;
+    t.equal(first!.explanation.procedure!.bonus, 0.05);
+    t.equal(second!.explanation.procedure!.bonus, 0);
+    t.ok(first!.explanation.selection.relevance - second!.explanation.selection.relevance <= 0.05 + 1e-9, 'the bonus is all that separates alike steps');
+  }
+  const done = await retrieve(lib.id, after('verify', 'verify', 'get_charges', 'refund'));
+  t.notOk(done.some((r) => r.explanation.procedure!.next), 'every step with a tool done: no next step');
+  t.same(
+    (await retrieve(lib.id, after('verify'))).find((r) => r.external_id === 'say-sorry')!.explanation.procedure,
+    { name: 'double-charge', step: 3, tool: null, next: false, bonus: 0 },
+    'a step without a tool is never next',
+  );
+});
+
+t.test('the next step is judged over all the steps of its procedure, found by the search or not, and procedures are apart', async (t) => {
+  const steps = (name: string, tools: (string | null)[]) => tools.map((tool, i) => ({ id: `${name}-${i + 1}`, name, step: i + 1, tool }));
+  const library = [...steps('returns', ['lookup', null, 'label']), ...steps('exchange', ['lookup', 'lookup', 'ship'])];
+  const next = (...tools: string[]) => Object.fromEntries([...nextSteps(library, after(...tools))].map(([name, step]) => [name, step.id]));
+  t.same(next(), { returns: 'returns-1', exchange: 'exchange-1' });
+  t.same(next('lookup'), { returns: 'returns-3', exchange: 'exchange-2' }, 'one lookup does the first lookup step of each');
+  t.same(next('lookup', 'lookup'), { returns: 'returns-3', exchange: 'exchange-3' });
+  t.same(next('ship', 'label'), { returns: 'returns-1', exchange: 'exchange-1' }, 'later steps done out of order do not skip an earlier one');
+  t.same(next('lookup', 'label'), { exchange: 'exchange-2' });
+});
+
+t.test('a procedure step is written, versioned, exported and cleared like the other selection rules', async (t) => {
+  const lib = await createLibrary(app);
+  const { ids } = await importEntries(app, lib.id, REFUND_STEPS.slice(0, 2));
+  const [id] = ids;
+  const url = `/v1/libraries/${lib.id}/guidance/${id}`;
+  t.same((await app.inject({ method: 'GET', url, headers: admin })).json().procedure, { name: 'double-charge', step: 1, tool: 'verify' });
+
+  const moved = await app.inject({ method: 'PATCH', url, headers: admin, payload: { procedure: { name: '  double-charge ', step: 3 } } });
+  t.equal(moved.statusCode, 200);
+  t.same(moved.json().entry.procedure, { name: 'double-charge', step: 3, tool: null }, 'the name trimmed; no tool given: none');
+  const cleared = await app.inject({ method: 'PATCH', url, headers: admin, payload: { procedure: null } });
+  t.equal(cleared.json().entry.procedure, null);
+  t.equal(cleared.json().entry.version, 3);
+  const same = await app.inject({ method: 'PATCH', url, headers: admin, payload: { procedure: null } });
+  t.equal(same.json().entry.version, 3, 'no change, no version');
+
+  const history = (await app.inject({ method: 'GET', url: `${url}/history`, headers: admin })).json().items;
+  t.same(
+    history.map((v: { version: number; procedure: unknown }) => [v.version, v.procedure]),
+    [[3, null], [2, { name: 'double-charge', step: 3, tool: null }], [1, { name: 'double-charge', step: 1, tool: 'verify' }]],
+  );
+  const restored = await app.inject({ method: 'POST', url: `${url}/restore`, headers: admin, payload: { version: 1 } });
+  t.equal(restored.statusCode, 200, restored.body);
+  t.same(restored.json().procedure, { name: 'double-charge', step: 1, tool: 'verify' });
+
+  const exported = (await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance/export`, headers: admin })).body.trim().split('\n').map((line) => JSON.parse(line));
+  const procedures = exported.map((e: { procedure: { step: number } }) => e.procedure).sort((a: { step: number }, b: { step: number }) => a.step - b.step);
+  t.same(procedures, [
+    { name: 'double-charge', step: 1, tool: 'verify' },
+    { name: 'double-charge', step: 2, tool: 'verify' },
+  ]);
+  const other = await createLibrary(app);
+  await importEntries(app, other.id, exported.map(({ id: _id, ...entry }: Record<string, unknown>) => entry));
+  const copied = await retrieve(other.id, after('verify'));
+  t.equal(copied[0]!.external_id, 'verify-card', 'an export imported elsewhere keeps its procedure');
+});
+
+t.test('a bad procedure is refused with 400 naming the field', async (t) => {
+  const lib = await createLibrary(app);
+  const cases: [unknown, RegExp][] = [
+    [{ name: 'refund', step: 0 }, /procedure\/step|procedure\.step/],
+    [{ name: 'refund', step: 1.5 }, /procedure\/step|procedure\.step/],
+    [{ name: 'refund', step: 1, tool: 'has space' }, /procedure\/tool|procedure\.tool/],
+    [{ name: '   ', step: 1 }, /procedure\/name|procedure\.name/],
+    [{ step: 1 }, /procedure/],
+    [{ name: 'refund', step: 1, order: 2 }, /procedure/],
+  ];
+  for (const [procedure, field] of cases) {
+    const res = await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/guidance`, headers: admin, payload: { scenario: 's', guidance: 'g', procedure } });
+    t.equal(res.statusCode, 400, JSON.stringify(procedure));
+    t.match(res.body, field);
+  }
+});
