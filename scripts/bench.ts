@@ -262,14 +262,15 @@ async function main(o: BenchOptions): Promise<void> {
     );
     console.log(`library ${library.id}, embedder ${library.embedder}, ${connections} connections, ${duration} s per measurement, ef_search ${scope.efSearch}`);
     console.log('import: entries/s until the import requests answered (stored and searchable); indexed: entries/s until the HNSW index held them all');
+    console.log('half load: /retrieve offered half the req/s just measured, same connections');
     console.log('direct SQL: the search statement through pg; raw vector: plain pgvector top-5 centroids, same connections and ef_search; ratios are /retrieve req/s over theirs');
     console.log(
       'p50 1 conn: /retrieve one request at a time, idle, then while the next step imports its entries and the indexer moves them into HNSW (the last step imports a tenth more); load: 1-minute load average at the end of the row',
     );
     console.log(
-      '| entries | import entries/s | indexed entries/s | /retrieve req/s | p50 ms | p99 ms | direct SQL req/s | p50 ms | p99 ms | ratio | raw vector req/s | p50 ms | p99 ms | ratio | HNSW recall@10 | p50 1 conn idle | importing | × | load |',
+      '| entries | import entries/s | indexed entries/s | /retrieve req/s | p50 ms | p99 ms | half load p50 ms | p99 ms | direct SQL req/s | p50 ms | p99 ms | ratio | raw vector req/s | p50 ms | p99 ms | ratio | HNSW recall@10 | p50 1 conn idle | importing | × | load |',
     );
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     const requests = conversations.map((messages) => ({
       method: 'POST' as const,
       path: `/v1/libraries/${library.id}/retrieve`,
@@ -306,6 +307,8 @@ async function main(o: BenchOptions): Promise<void> {
       await autocannon({ url: base, connections, duration: 2, requests }); // warm-up
       const load = await autocannon({ url: base, connections, duration, requests });
       if (load.non2xx > 0 || load.errors > 0) throw new Error(`/retrieve failed under load: ${load.non2xx} non-2xx, ${load.errors} errors`);
+      // Latency as a service is run: offered half the throughput just measured, from the same connections.
+      const half = await autocannon({ url: base, connections, duration, requests, overallRate: Math.max(1, Math.round(load.requests.average / 2)) });
       const direct = await directSql(databaseUrl, searchStatementRun(scope), inputs, o);
       const raw = await directSql(databaseUrl, rawVectorRun(scope, 5), inputs, o);
       const recall = await hnswRecall(databaseUrl, scope, inputs.slice(0, 32));
@@ -315,7 +318,7 @@ async function main(o: BenchOptions): Promise<void> {
       const importingP50 = await sequentialLatency(base, requests, next.indexed);
       const httpRps = load.requests.average;
       console.log(
-        `| ${size} | ${importRate.toFixed(0)} | ${indexRate.toFixed(0)} | ${httpRps.toFixed(0)} | ${load.latency.p50} | ${load.latency.p99} | ` +
+        `| ${size} | ${importRate.toFixed(0)} | ${indexRate.toFixed(0)} | ${httpRps.toFixed(0)} | ${load.latency.p50} | ${load.latency.p99} | ${half.latency.p50} | ${half.latency.p99} | ` +
           `${direct.rps.toFixed(0)} | ${direct.p50.toFixed(1)} | ${direct.p99.toFixed(1)} | ${(httpRps / direct.rps).toFixed(2)} | ` +
           `${raw.rps.toFixed(0)} | ${raw.p50.toFixed(1)} | ${raw.p99.toFixed(1)} | ${(httpRps / raw.rps).toFixed(2)} | ${recall.toFixed(3)} | ` +
           `${idleP50.toFixed(1)} | ${importingP50.toFixed(1)} | ${(importingP50 / idleP50).toFixed(1)} | ${loadavg()[0]!.toFixed(1)} |`,

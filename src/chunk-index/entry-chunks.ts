@@ -3,7 +3,7 @@ import type { Embedder } from '../retrieval/embedder.js';
 import { vectorLiteral } from './vector-literal.js';
 
 /**
- * scenario, guidance, example: each text on its own (near-duplicate checks compare scenarios).
+ * scenario, guidance, example: each text on its own, as release replay votes among them.
  * centroid: what retrieval searches, the entry as one point (see centroidOf).
  */
 export type ChunkKind = 'scenario' | 'guidance' | 'example' | 'centroid';
@@ -14,9 +14,13 @@ interface ChunkText {
   text: string;
 }
 
+/**
+ * The chunks stored in the index are the ones read back: the scenario, which near-duplicate checks
+ * compare, and the centroid, which retrieval searches. Examples are embedded for the centroid only.
+ */
 export interface EmbeddedChunk {
   entryId: string;
-  kind: ChunkKind;
+  kind: 'scenario' | 'centroid';
   ordinal: number;
   /** pgvector text form. */
   vector: string;
@@ -62,22 +66,17 @@ async function embedInSlices(embedder: Embedder, texts: string[]): Promise<numbe
   return vectors;
 }
 
-/** Embeds every chunk of the given entries, and their centroids. Runs before the write transaction: it may call a server. */
+/** Embeds the stored chunks of the given entries. Runs before the write transaction: it may call a server. */
 export async function embedEntries(embedder: Embedder, entries: { id: string; content: SearchedContent }[]): Promise<EmbeddedChunk[]> {
-  const chunks = entries.flatMap(({ id, content }) => chunkTexts(content).map((chunk) => ({ entryId: id, ...chunk })));
-  const vectors = await embedInSlices(embedder, [...chunks.map((chunk) => chunk.text), ...entries.map(({ content }) => documentText(content))]);
-  const examplesOf = new Map<string, number[][]>();
-  chunks.forEach((chunk, i) => {
-    if (chunk.kind === 'example') examplesOf.set(chunk.entryId, [...(examplesOf.get(chunk.entryId) ?? []), vectors[i]!]);
-  });
-  const centroids = entries.map(({ id }, e) => ({
-    entryId: id,
-    kind: 'centroid' as const,
-    ordinal: 0,
-    vector: centroidOf([vectors[chunks.length + e]!, ...(examplesOf.get(id) ?? [])]),
-  }));
-  return [...chunks.map((chunk, i) => ({ ...chunk, vector: vectors[i]! })), ...centroids].flatMap((chunk) => {
-    const vector = vectorLiteral(chunk.vector);
-    return vector === null ? [] : [{ entryId: chunk.entryId, kind: chunk.kind, ordinal: chunk.ordinal, vector }];
+  const texts = entries.flatMap(({ content }) => [content.scenario, documentText(content), ...content.examples]);
+  const vectors = await embedInSlices(embedder, texts);
+  let next = 0;
+  return entries.flatMap(({ id, content }) => {
+    const [scenario, document, ...examples] = vectors.slice(next, (next += 2 + content.examples.length));
+    const chunks = [
+      { entryId: id, kind: 'scenario' as const, ordinal: 0, vector: vectorLiteral(scenario!) },
+      { entryId: id, kind: 'centroid' as const, ordinal: 0, vector: vectorLiteral(centroidOf([document!, ...examples])) },
+    ];
+    return chunks.flatMap((chunk) => (chunk.vector === null ? [] : [{ ...chunk, vector: chunk.vector }]));
   });
 }
