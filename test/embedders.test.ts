@@ -82,9 +82,9 @@ t.test('with EMBEDDER=openai, a new library uses the server for import and retri
   t.match(got, { embedder: 'openai:fake-embed', embedding_dim: 256 });
 
   const { ids } = await importEntries(app, lib.id, SAMPLE_ENTRIES);
-  // Scenario, guidance, each example, and the document (scenario and guidance as one text) for the centroid.
-  const chunks = SAMPLE_ENTRIES.reduce((n, e) => n + 3 + e.examples.length, 0);
-  const sizes = Array.from({ length: Math.ceil(chunks / 4) }, (_, i) => Math.min(4, chunks - 4 * i));
+  // The scenario, and the document (scenario and guidance as one text) and each example for the centroid.
+  const texts = SAMPLE_ENTRIES.reduce((n, e) => n + 2 + e.examples.length, 0);
+  const sizes = Array.from({ length: Math.ceil(texts / 4) }, (_, i) => Math.min(4, texts - 4 * i));
   t.same(fake.requests.map((r) => r.inputs.length), sizes, 'one import, split by EMBEDDINGS_BATCH_SIZE');
   t.ok(fake.requests.flatMap((r) => r.inputs).includes(SAMPLE_ENTRIES[1]!.scenario));
 
