@@ -34,7 +34,7 @@ export interface SearchRow {
   has_examples: boolean;
 }
 
-const POSTINGS_BUDGET = 2_000;
+const POSTINGS_BUDGET = 1_000;
 
 /**
  * The request's filters on an entry `e`, given the parameters holding statuses, all-of tags, any-of
