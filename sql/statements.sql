@@ -51,7 +51,7 @@ text_candidates AS (
   FROM guidance_entries e
   CROSS JOIN LATERAL (SELECT sum(t.idf * t.weight) AS value FROM query_terms t WHERE e.search_tsv @@ t.match) matched
   WHERE e.library_id = $1 AND e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[])
-    AND e.search_tsv @@ (SELECT coach_tsquery_or(t.match) FROM query_terms t WHERE t.postings_so_far <= 2000)
+    AND e.search_tsv @@ (SELECT coach_tsquery_or(t.match) FROM query_terms t WHERE t.postings_so_far <= 1000)
   ORDER BY matched.value DESC, e.id
   LIMIT $8
 ),
