@@ -86,7 +86,8 @@ t.test('429, 500 and timeouts of the teacher are retried with backoff', async (t
   fake.fault('teacher:turn_verdict', { status: 429, retryAfterMs: 10 }, { status: 500, retryAfterMs: 10 });
   fake.fault('teacher:policy_check', { hang: true });
   const job = await run({ kind: 'scenarios', scenarios: [CANCEL], options: { rollouts: 1 } });
-  t.match(job, { status: 'done', errors: [] });
+  t.same(job.errors, [], 'no step failed');
+  t.equal(job.status, 'done');
   t.equal(job.produced_entry_ids.length, 1);
   t.equal(fake.count('teacher:turn_verdict'), 3, '429, 500, then the answer');
   t.equal(fake.count('teacher:policy_check'), 2, 'the timed-out call was made again');
@@ -118,7 +119,8 @@ t.test('invalid JSON from the teacher is repaired once, or reported', async (t) 
   fake.fault('teacher:turn_verdict', { content: 'Sure! Here is my analysis: {"shortfall": [' });
   fake.fault('teacher:guidance_entry', { json: { ...ENTRIES.cancel, policy_refs: ['Always refund on request.'], tags: [], rationale: 'r' } });
   const job = await run({ kind: 'scenarios', scenarios: [CANCEL], options: { rollouts: 1 } });
-  t.match(job, { status: 'done', errors: [] });
+  t.same(job.errors, [], 'no step failed');
+  t.equal(job.status, 'done');
   t.equal(fake.count('teacher:turn_verdict'), 2);
   const repair = fake.requests.filter((r) => r.schema === 'turn_verdict')[1]!;
   t.match(repair.messages.at(-1)!.content, /not valid JSON/);
