@@ -53,8 +53,8 @@ export const SHOWN_COLUMNS = `'id', e.id, 'external_id', e.external_id, 'version
 
 // One statement, so one round trip: with the entries to show read ahead, a turn whose rules change
 // nothing costs the search and this. The served notes use chat_traces_conversation_idx and the
-// trace guidance's primary key; the core uses guidance_entries_always_on_idx, the steps
-// guidance_entries_procedure_idx.
+// trace guidance's primary key; the core uses guidance_entries_always_on_idx. The steps start
+// from guidance_entries_procedure_idx, so a library without procedures reads no row for them.
 const FACTS = `
   SELECT
     (SELECT coalesce(json_agg(json_build_object('id', e.id, 'always_on', e.always_on, 'priority', e.priority,
@@ -79,8 +79,9 @@ const FACTS = `
                                                 'tool', s.procedure ->> 'tool')), '[]'::json)
      FROM guidance_entries s
      WHERE s.library_id = $1 AND s.procedure IS NOT NULL AND s.status = ANY($3::text[])
-       AND (s.procedure ->> 'name') IN (SELECT c.procedure ->> 'name' FROM guidance_entries c
-                                        WHERE c.id = ANY($2::uuid[]) AND c.library_id = $1 AND c.procedure IS NOT NULL)
+       AND EXISTS (SELECT 1 FROM guidance_entries c
+                   WHERE c.library_id = $1 AND c.procedure IS NOT NULL AND (c.procedure ->> 'name') = (s.procedure ->> 'name')
+                     AND c.id = ANY($2::uuid[]))
     ) AS steps`;
 
 export async function selectionFacts(db: Db, q: FactsQuery): Promise<SelectionFacts> {

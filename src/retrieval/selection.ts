@@ -23,7 +23,7 @@ export type PlacementRules = Omit<SelectionRules, 'procedure'>;
 
 export interface Candidate {
   id: string;
-  /** Fused score plus tool-state bonus; already at least min_score. */
+  /** Fused score plus the tool-state and next-step bonuses; already at least min_score. */
   relevance: number;
   rules: PlacementRules;
 }
