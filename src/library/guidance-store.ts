@@ -20,6 +20,11 @@ const PENDING_REVISION = `(SELECT jsonb_build_object('id', r.id, 'base_version',
 const EXTERNAL_ID_TAKEN = 'guidance_entries_external_id_key';
 // Statements stay a few MB even with large vectors.
 const WRITE_BATCH = 500;
+// Reads of an entry an update without expected_version makes before it gives up on a busy entry.
+const UPDATE_ATTEMPTS = 3;
+
+/** Another write to the entry landed between an update's read and its write. */
+class ChangedConcurrently extends ConflictError {}
 
 export interface CreatedEntry {
   entry: GuidanceEntry;
@@ -319,9 +324,27 @@ export class GuidanceStore {
 
   /**
    * Applies a change as a new version; a change that alters nothing returns the entry as is.
-   * `inTransaction` writes beside the change, in its transaction, given the new version.
+   * `inTransaction` writes beside the change, in its transaction, given the new version. Without
+   * `expectedVersion` the change is meant for whatever version is current, so a write that lands
+   * between this one's read and its write is read again rather than refused.
    */
   async update(
+    library: Library,
+    id: string,
+    patch: GuidancePatch,
+    actor: Actor,
+    inTransaction?: (tx: Queryable, version: number) => Promise<void>,
+  ): Promise<{ entry: GuidanceEntry; near_duplicates: NearDuplicate[] }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.updateOnce(library, id, patch, actor, inTransaction);
+      } catch (err) {
+        if (!(err instanceof ChangedConcurrently) || patch.expectedVersion !== undefined || attempt >= UPDATE_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  private async updateOnce(
     library: Library,
     id: string,
     patch: GuidancePatch,
@@ -359,7 +382,7 @@ export class GuidanceStore {
            content.applies_when.after_tools, content.applies_when.before_tools, provenanceChanged ? JSON.stringify(patch.provenance) : null,
            rules.always_on, rules.priority, rules.excludes, rules.requires, jsonOrNull(rules.procedure)],
         );
-        if (row === undefined) throw new ConflictError(`entry ${id} changed concurrently; retry`);
+        if (row === undefined) throw new ChangedConcurrently(`entry ${id} changed concurrently; retry`);
         await this.recordVersions(tx, [id], actor, contentChanged || externalChanged || rulesChanged ? 'update' : 'status');
         if (contentChanged) await replaceChunks(tx, library.id, embedder, [id], chunks);
         await inTransaction?.(tx, row.version);
