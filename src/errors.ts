@@ -89,6 +89,19 @@ export class ServiceUnavailableError extends AppError {
   }
 }
 
+/**
+ * The database rolled the transaction back to resolve a conflict with a concurrent one (SQLSTATE
+ * class 40: a deadlock, a serialization failure, a standby's conflict with recovery). Nothing of it
+ * was written and the same request is likely to succeed at once, hence 503 with Retry-After.
+ */
+export class TransactionAbortedError extends ServiceUnavailableError {
+  readonly retryAfterSeconds = 1;
+
+  constructor(readonly sqlstate: string, cause: string) {
+    super('the database aborted this request to resolve a conflict with a concurrent one; nothing was written, retry it', { sqlstate, cause });
+  }
+}
+
 export class UpstreamError extends AppError {
   constructor(message: string, details?: unknown) {
     super('upstream_error', message, details);

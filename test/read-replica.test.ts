@@ -2,7 +2,7 @@ import pg from 'pg';
 import t from 'tap';
 import type { Db, Queryable } from '../src/db/db.js';
 import { ReplicaReads } from '../src/db/replica-reads.js';
-import { ServiceUnavailableError } from '../src/errors.js';
+import { ServiceUnavailableError, TransactionAbortedError } from '../src/errors.js';
 import { admin, testApp } from './helpers/app.js';
 import { usingPostgres } from './helpers/db.js';
 import { createLibrary, importEntries, SAMPLE_ENTRIES } from './helpers/library.js';
@@ -66,7 +66,7 @@ t.test('a read the replica cancels to keep replaying (conflict with recovery) is
   const answer = replica.query.bind(replica);
   replica.query = async () => {
     replica.query = answer;
-    throw Object.assign(new Error('canceling statement due to conflict with recovery'), { code: '40001' });
+    throw new TransactionAbortedError('40001', 'canceling statement due to conflict with recovery');
   };
   t.same(await reads.query('SELECT 1'), [{ served_by: 'primary' }]);
   t.equal(primary.seen.length, 1);

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Log } from '../logger.js';
-import { ServiceUnavailableError } from '../errors.js';
+import { ServiceUnavailableError, TransactionAbortedError } from '../errors.js';
 import type { Db, Queryable } from './db.js';
 
 export interface PostgresOptions {
@@ -11,11 +11,17 @@ export interface PostgresOptions {
 
 // SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, restart).
 const UNAVAILABLE_SQLSTATE = /^(08|57P)/;
+// Class 40, transaction rollback: the server gave up this transaction for another's sake.
+const ABORTED_SQLSTATE = /^40/;
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
 
-/** Connection-level failures become a typed 503; query errors (bad SQL, constraints) pass through. */
+/**
+ * Connection-level failures and transactions the server rolled back for a concurrent one become
+ * typed 503s; query errors (bad SQL, constraints) pass through.
+ */
 function asUnavailable(err: unknown): unknown {
   const e = err as { code?: string; message?: string };
+  if (e.code !== undefined && ABORTED_SQLSTATE.test(e.code)) return new TransactionAbortedError(e.code, e.message ?? '');
   const lost =
     (e.code !== undefined && (UNAVAILABLE_SQLSTATE.test(e.code) || UNAVAILABLE_ERRNO.has(e.code))) ||
     /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(

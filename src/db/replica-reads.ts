@@ -1,4 +1,4 @@
-import { ServiceUnavailableError } from '../errors.js';
+import { ServiceUnavailableError, TransactionAbortedError } from '../errors.js';
 import type { Log } from '../logger.js';
 import type { Db, Queryable } from './db.js';
 
@@ -17,8 +17,7 @@ const PROBE_EVERY_MS = 1_000;
  * with recovery: a lock, a pinned page, removed row versions). The replica is fine; this read is not.
  */
 function cancelledByRecovery(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('40');
+  return err instanceof TransactionAbortedError;
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError, FastifyServerOptions } from 'fastify';
-import { AppError, type ErrorCode } from '../errors.js';
+import { AppError, TransactionAbortedError, type ErrorCode } from '../errors.js';
 
 const STATUS: Record<ErrorCode, number> = {
   validation_error: 400,
@@ -131,6 +131,7 @@ function handle(err: FastifyError, request: FastifyRequest, reply: FastifyReply)
   if (payload.status >= 500) request.log.error({ err }, 'request failed');
   else request.log.info({ code: payload.code, message: payload.message }, 'request rejected');
   if (payload.code === 'internal_error') payload.details = undefined;
+  if (err instanceof TransactionAbortedError) reply.header('retry-after', String(err.retryAfterSeconds));
   return sendError(reply, request, payload);
 }
 

@@ -72,6 +72,7 @@ const ERROR_MEANINGS: Record<number, string> = {
   403: "The key's role may not do this",
   404: 'Not found, or outside the libraries this key may use',
   429: "Over the key's rate limit (RATE_LIMIT_<ROLE>): retry after the Retry-After header's seconds",
+  503: "The database cannot be reached, or rolled this request back for a concurrent one (nothing was written; retry after the Retry-After header's seconds)",
 };
 
 /** The errors a route answers, in the one error shape, with what each status means on the route. */
