@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import t from 'tap';
 import { UpstreamError } from '../src/errors.js';
 import { LocalEmbedder } from '../src/retrieval/local-embedder.js';
@@ -110,4 +111,17 @@ t.test('with the embedding server down, a write answers 502 and stores nothing',
   t.equal(res.json().error.code, 'upstream_error');
   const list = await app.inject({ method: 'GET', url: `/v1/libraries/${lib.id}/guidance`, headers: admin });
   t.same(list.json().items, []);
+});
+
+t.test("the local embedder's vectors do not change between versions of Coach: stored libraries stay comparable with new queries", async (t) => {
+  // A text of 3,000 distinct words holds more features than the counting table starts with.
+  const words = Array.from({ length: 3000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36));
+  const texts = ['I want a refund for the jacket I returned last week', "Hi! Can't log in: my e-mail is jo@example.com, see https://shop.example/help", words.join(' ')];
+  const embedder = new LocalEmbedder();
+  t.equal(embedder.id, 'local:hash-v1-512');
+  const vectors = await embedder.embed([...texts, texts[0]!]);
+  t.same(vectors[3], vectors[0], 'a text embeds alike after a long one');
+  const digest = createHash('sha256').update(JSON.stringify(vectors.map((v) => v.map((x) => x.toFixed(12))))).digest('hex');
+  // Computed with the Map-counting implementation of local:hash-v1 that libraries were stored with.
+  t.equal(digest, '89c3f26ddeee0e3e0cf512aed0066518b1ec8c83a8af0980e82b605a5eab6ecf');
 });

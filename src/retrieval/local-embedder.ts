@@ -53,6 +53,7 @@ const STOPWORDS = new Set(
 const MAX_DIGITS_PER_TOKEN = 2;
 /** E-mail addresses and URLs are identifiers too; split into words they would read as "email com". */
 const ADDRESS_PATTERN = /[^\s@]+@[^\s@]+|https?:\/\/\S+|www\.\S+/gi;
+const MAY_HOLD_ADDRESS = /@|:\/\/|www\./i;
 
 /** Lower-cased word tokens; apostrophes are dropped so "can't" and "cant" agree. */
 function tokenize(text: string): string[] {
@@ -67,7 +68,9 @@ function tokenize(text: string): string[] {
 
 /** Tokens that carry topical content: not stopwords, not identifiers, longer than one character. */
 export function contentTokens(text: string): string[] {
-  return tokenize(text.replace(ADDRESS_PATTERN, ' ')).filter(
+  // The address pattern tries every position; most texts hold no address, and this check is linear.
+  const addressFree = !MAY_HOLD_ADDRESS.test(text);
+  return tokenize(addressFree ? text : text.replace(ADDRESS_PATTERN, ' ')).filter(
     (token) => token.length > 1 && !STOPWORDS.has(token) && countDigits(token) <= MAX_DIGITS_PER_TOKEN,
   );
 }
@@ -117,6 +120,7 @@ export class LocalEmbedder implements Embedder {
   readonly dimension: number;
   private readonly weights: FeatureWeights;
   private readonly charNgramRange: readonly [number, number];
+  private readonly counts = { word: new FeatureCounts(), bigram: new FeatureCounts(), char: new FeatureCounts() };
 
   constructor(options: LocalEmbedderOptions = {}) {
     this.dimension = options.dimension ?? DEFAULT_DIMENSION;
@@ -136,20 +140,18 @@ export class LocalEmbedder implements Embedder {
 
   embedOne(text: string): number[] {
     const words = contentTokens(text);
-    const wordCounts = new Map<number, number>();
-    const bigramCounts = new Map<number, number>();
-    const charCounts = new Map<number, number>();
+    const { word: wordCounts, bigram: bigramCounts, char: charCounts } = this.counts;
     const [minN, maxN] = this.charNgramRange;
 
     for (let w = 0; w < words.length; w++) {
       const word = words[w]!;
       const wordHash = fnv1a(word, WORD_SEED);
-      increment(wordCounts, mix(wordHash));
+      wordCounts.add(mix(wordHash));
       if (w > 0) {
         // Stopwords are already removed, so "status of my refund" yields "status refund".
         const previous = words[w - 1]!;
         const bigramHash = fnv1a(word, fnv1aStep(fnv1a(previous, BIGRAM_SEED), BIGRAM_JOINER));
-        increment(bigramCounts, mix(bigramHash));
+        bigramCounts.add(mix(bigramHash));
       }
       addCharNgrams(word, minN, maxN, charCounts);
     }
@@ -158,39 +160,106 @@ export class LocalEmbedder implements Embedder {
     this.addFamily(vector, wordCounts, this.weights.word);
     this.addFamily(vector, bigramCounts, this.weights.bigram);
     this.addFamily(vector, charCounts, this.weights.char);
+    wordCounts.clear();
+    bigramCounts.clear();
+    charCounts.clear();
     return normalise(vector);
   }
 
-  private addFamily(vector: Float64Array, counts: Map<number, number>, familyWeight: number): void {
+  private addFamily(vector: Float64Array, counts: FeatureCounts, familyWeight: number): void {
     if (counts.size === 0 || familyWeight === 0) return;
     let squaredNorm = 0;
-    for (const count of counts.values()) {
-      const weight = 1 + Math.log(count);
+    for (let i = 0; i < counts.size; i++) {
+      const weight = sublinear(counts.countAt(i));
       squaredNorm += weight * weight;
     }
     // Normalising before the collision-prone projection keeps each family's share exact in expectation.
     const scale = familyWeight / Math.sqrt(squaredNorm);
-    for (const [hash, count] of counts) {
+    for (let i = 0; i < counts.size; i++) {
+      const hash = counts.keyAt(i);
       const sign = hash & 0x80000000 ? -1 : 1;
-      const index = hash % this.dimension;
-      vector[index]! += sign * scale * (1 + Math.log(count));
+      vector[hash % this.dimension]! += sign * scale * sublinear(counts.countAt(i));
     }
   }
 }
 
-function increment(counts: Map<number, number>, key: number): void {
-  counts.set(key, (counts.get(key) ?? 0) + 1);
+/** 1 + ln tf; most features occur once. */
+function sublinear(count: number): number {
+  return count === 1 ? 1 : 1 + Math.log(count);
+}
+
+/**
+ * Feature hash → count for the text being embedded, kept by the embedder and cleared after each
+ * text: a Map per family and text was a third of the embedding time, and embedding most of an
+ * import's. Open addressing on the (already mixed) hash; visited in insertion order, as a Map's
+ * entries are, so the vector's sums are added in the same order.
+ */
+class FeatureCounts {
+  private keys = new Uint32Array(1024);
+  private counts = new Uint32Array(1024);
+  /** The occupied slots in insertion order. */
+  private order = new Uint32Array(512);
+  size = 0;
+
+  add(key: number): void {
+    const mask = this.keys.length - 1;
+    for (let slot = key & mask; ; slot = (slot + 1) & mask) {
+      const count = this.counts[slot]!;
+      if (count === 0) {
+        this.keys[slot] = key;
+        this.counts[slot] = 1;
+        this.order[this.size++] = slot;
+        if (this.size === this.order.length) this.grow();
+        return;
+      }
+      if (this.keys[slot] === key) {
+        this.counts[slot] = count + 1;
+        return;
+      }
+    }
+  }
+
+  /** The i-th feature added since the last clear. */
+  keyAt(i: number): number {
+    return this.keys[this.order[i]!]!;
+  }
+
+  countAt(i: number): number {
+    return this.counts[this.order[i]!]!;
+  }
+
+  clear(): void {
+    for (let i = 0; i < this.size; i++) this.counts[this.order[i]!] = 0;
+    this.size = 0;
+  }
+
+  /** Doubles the table at half full, keeping the insertion order. */
+  private grow(): void {
+    const entries = Array.from({ length: this.size }, (_, i) => [this.keyAt(i), this.countAt(i)] as const);
+    this.keys = new Uint32Array(this.keys.length * 2);
+    this.counts = new Uint32Array(this.counts.length * 2);
+    this.order = new Uint32Array(this.order.length * 2);
+    this.size = 0;
+    const mask = this.keys.length - 1;
+    for (const [key, count] of entries) {
+      let slot = key & mask;
+      while (this.counts[slot] !== 0) slot = (slot + 1) & mask;
+      this.keys[slot] = key;
+      this.counts[slot] = count;
+      this.order[this.size++] = slot;
+    }
+  }
 }
 
 /** Adds every n-gram of `#word#` with minN ≤ n ≤ maxN, hashing incrementally from each start. */
-function addCharNgrams(word: string, minN: number, maxN: number, counts: Map<number, number>): void {
+function addCharNgrams(word: string, minN: number, maxN: number, counts: FeatureCounts): void {
   const length = word.length + 2;
   const codeAt = (i: number): number => (i === 0 || i === length - 1 ? WORD_BOUNDARY : word.charCodeAt(i - 1));
   for (let start = 0; start + minN <= length; start++) {
     let hash = CHAR_SEED;
     for (let n = 1; n <= maxN && start + n <= length; n++) {
       hash = fnv1aStep(hash, codeAt(start + n - 1));
-      if (n >= minN) increment(counts, mix(hash));
+      if (n >= minN) counts.add(mix(hash));
     }
   }
 }
