@@ -80,6 +80,37 @@ SELECT 'vector' AS source, entry_id, value, after_tools_met, has_examples FROM v
 UNION ALL
 SELECT 'text', entry_id, value, after_tools_met, has_examples FROM text_hits;
 
+-- retrieval: the selection facts of the candidates and the conversation (src/retrieval/selection-facts.ts)
+
+  SELECT
+    (SELECT coalesce(json_agg(json_build_object('id', e.id, 'always_on', e.always_on, 'priority', e.priority,
+                                                'excludes', e.excludes, 'requires', e.requires)), '[]'::json)
+     FROM guidance_entries e
+     WHERE (e.id = ANY($2::uuid[]) AND (e.always_on OR e.priority <> 0 OR cardinality(e.excludes) > 0 OR cardinality(e.requires) > 0))
+        OR (e.library_id = $1 AND e.always_on AND e.status = ANY($3::text[]) AND e.tags @> $4::text[] AND (cardinality($5::text[]) = 0 OR e.tags && $5::text[]) AND e.after_tools <@ $6::text[] AND NOT (e.before_tools && $6::text[]))
+    ) AS rules,
+    (SELECT coalesce(json_agg(json_build_object('id', e.id, 'external_id', e.external_id, 'version', e.version, 'scenario', e.scenario, 'guidance', e.guidance,
+  'tags', e.tags, 'policy_refs', e.policy_refs, 'status', e.status, 'always_on', e.always_on, 'priority', e.priority,
+  'applies_when', json_build_object('after_tools', e.after_tools, 'before_tools', e.before_tools))), '[]'::json)
+     FROM guidance_entries e WHERE e.id = ANY($8::uuid[]) OR (e.library_id = $1 AND e.always_on AND e.status = ANY($3::text[]) AND e.tags @> $4::text[] AND (cardinality($5::text[]) = 0 OR e.tags && $5::text[]) AND e.after_tools <@ $6::text[] AND NOT (e.before_tools && $6::text[]))
+    ) AS entries,
+    (SELECT coalesce(json_agg(json_build_object('entry_id', g.entry_id, 'trace_id', t.id, 'named_tools', g.named_tools, 'after_tools', e.after_tools,
+      'called_in_turn', (SELECT coalesce(json_agg(c -> 'function' ->> 'name'), '[]'::json) FROM jsonb_array_elements(t.tool_calls) c),
+      'ran_before', (SELECT coalesce(json_agg(r ->> 'name'), '[]'::json) FROM jsonb_array_elements(t.tool_results) r)) ORDER BY t.created_at, t.id), '[]'::json)
+     FROM chat_traces t
+     JOIN chat_trace_guidance g ON g.trace_id = t.id AND t.status = 'ok' AND cardinality(g.named_tools) > 0
+     JOIN guidance_entries e ON e.id = g.entry_id AND e.library_id = t.library_id
+     WHERE $7::text IS NOT NULL AND t.conversation_id = $7 AND t.library_id = $1
+    ) AS served,
+    (SELECT coalesce(json_agg(json_build_object('id', s.id, 'name', s.procedure ->> 'name', 'step', (s.procedure ->> 'step')::int,
+                                                'tool', s.procedure ->> 'tool')), '[]'::json)
+     FROM guidance_entries s
+     WHERE s.library_id = $1 AND s.procedure IS NOT NULL AND s.status = ANY($3::text[])
+       AND EXISTS (SELECT 1 FROM guidance_entries c
+                   WHERE c.library_id = $1 AND c.procedure IS NOT NULL AND (c.procedure ->> 'name') = (s.procedure ->> 'name')
+                     AND c.id = ANY($2::uuid[]))
+    ) AS steps;
+
 -- near-duplicates of a written entry (src/library/near-duplicates.ts)
 WITH mine AS (
   SELECT embedding::vector(512) AS v FROM (

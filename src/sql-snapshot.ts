@@ -3,6 +3,7 @@ import { MOVE_PENDING_BATCH } from './chunk-index/chunk-indexer.js';
 import { nearDuplicatesStatement } from './library/near-duplicates.js';
 import { NEXT_JOB, REEMBED_JOBS } from './library/reembed-worker.js';
 import { searchStatement } from './retrieval/search-sql.js';
+import { SELECTION_FACTS } from './retrieval/selection-facts.js';
 import { TEACHER_STEPS } from './teacher/held-step.js';
 import { similarEntryStatement } from './teacher/similar-entries.js';
 import { NEXT_STEP } from './teacher/worker.js';
@@ -12,6 +13,7 @@ const DIMENSION = 512;
 
 const STATEMENTS: { name: string; sql: string }[] = [
   { name: 'retrieval: nearest chunks and full-text candidates (src/retrieval/search-sql.ts)', sql: searchStatement(DIMENSION) },
+  { name: "retrieval: the selection facts of the candidates and the conversation (src/retrieval/selection-facts.ts)", sql: SELECTION_FACTS },
   { name: 'near-duplicates of a written entry (src/library/near-duplicates.ts)', sql: nearDuplicatesStatement(DIMENSION) },
   { name: "the teacher's nearest entry to a new scenario (src/teacher/similar-entries.ts)", sql: similarEntryStatement(DIMENSION) },
   { name: 'the indexer moving a batch of pending chunks (src/chunk-index/chunk-indexer.ts)', sql: MOVE_PENDING_BATCH },

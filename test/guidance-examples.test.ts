@@ -269,3 +269,16 @@ t.test('eval:retrieval --examples-per-entry takes the steps of the learning curv
   t.throws(() => parseExampleCounts('0,two'), new UsageError('--examples-per-entry takes numbers of conversations per entry and "all", comma-separated (e.g. 0,2,5,10,all), got "two"'));
   t.throws(() => parseExampleCounts('-1'), UsageError);
 });
+
+t.test("an example from a trace holds what the customer said, not the marks of the trace's redaction", async (t) => {
+  const { app } = await testApp(t);
+  const lib = await createLibrary(app);
+  const c = client(app, lib.id);
+  const { ids } = await importEntries(app, lib.id, ENTRIES);
+  const traceId = await c.trace([{ role: 'user', content: 'My parcel never came, write to jo@example.com or call +44 20 7946 0958 about it' }], 'conv-redacted');
+  const stored = (await app.inject({ method: 'GET', url: `/v1/traces/${traceId}`, headers: admin })).json();
+  t.match(stored.messages[0].content, /\[email\].*\[phone\]/, 'the trace keeps the redacted text');
+  const res = await c.add(ids[0]!, { trace_id: traceId });
+  t.equal(res.statusCode, 201, res.body);
+  t.equal(res.json().example.text, 'My parcel never came, write to or call about it');
+});

@@ -3,18 +3,6 @@ import type { Embedder } from '../retrieval/embedder.js';
 import { vectorLiteral } from './vector-literal.js';
 
 /**
- * scenario, guidance, example: each text on its own, as release replay votes among them.
- * centroid: what retrieval searches, the entry as one point (see centroidOf).
- */
-export type ChunkKind = 'scenario' | 'guidance' | 'example' | 'centroid';
-
-interface ChunkText {
-  kind: ChunkKind;
-  ordinal: number;
-  text: string;
-}
-
-/**
  * The chunks stored in the index are the ones read back: the scenario, which near-duplicate checks
  * compare, and the centroid, which retrieval searches. Examples are embedded for the centroid only.
  */
@@ -24,15 +12,6 @@ export interface EmbeddedChunk {
   ordinal: number;
   /** pgvector text form. */
   vector: string;
-}
-
-/** The separately embedded search units of an entry. */
-export function chunkTexts(content: SearchedContent): ChunkText[] {
-  return [
-    { kind: 'scenario', ordinal: 0, text: content.scenario },
-    { kind: 'guidance', ordinal: 0, text: content.guidance },
-    ...content.examples.map((text, ordinal) => ({ kind: 'example' as const, ordinal, text })),
-  ];
 }
 
 /**
@@ -48,7 +27,10 @@ export function centroidOf(vectors: readonly (readonly number[])[]): number[] {
   return norm > 0 ? sum.map((x) => x / norm) : sum;
 }
 
-const documentText = (content: SearchedContent) => `${content.scenario}\n${content.guidance}`;
+/** What the centroid is the mean of: the document (scenario and guidance as one text), then each example. */
+export function centroidTexts(content: SearchedContent): string[] {
+  return [`${content.scenario}\n${content.guidance}`, ...content.examples];
+}
 
 /** Texts embedded between two turns of the event loop (a multiple of EMBEDDINGS_BATCH_SIZE's default). */
 const EMBED_SLICE = 512;
@@ -68,14 +50,14 @@ async function embedInSlices(embedder: Embedder, texts: string[]): Promise<numbe
 
 /** Embeds the stored chunks of the given entries. Runs before the write transaction: it may call a server. */
 export async function embedEntries(embedder: Embedder, entries: { id: string; content: SearchedContent }[]): Promise<EmbeddedChunk[]> {
-  const texts = entries.flatMap(({ content }) => [content.scenario, documentText(content), ...content.examples]);
+  const texts = entries.flatMap(({ content }) => [content.scenario, ...centroidTexts(content)]);
   const vectors = await embedInSlices(embedder, texts);
   let next = 0;
   return entries.flatMap(({ id, content }) => {
-    const [scenario, document, ...examples] = vectors.slice(next, (next += 2 + content.examples.length));
+    const [scenario, ...centred] = vectors.slice(next, (next += 2 + content.examples.length));
     const chunks = [
       { entryId: id, kind: 'scenario' as const, ordinal: 0, vector: vectorLiteral(scenario!) },
-      { entryId: id, kind: 'centroid' as const, ordinal: 0, vector: vectorLiteral(centroidOf([document!, ...examples])) },
+      { entryId: id, kind: 'centroid' as const, ordinal: 0, vector: vectorLiteral(centroidOf(centred)) },
     ];
     return chunks.flatMap((chunk) => (chunk.vector === null ? [] : [{ ...chunk, vector: chunk.vector }]));
   });

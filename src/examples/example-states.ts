@@ -1,3 +1,5 @@
+import { withoutRedactionMarks } from '../chat/redaction.js';
+import type { TraceConfig } from '../config/traces.js';
 import type { Queryable } from '../db/db.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { ChatMessage } from '../messages.js';
@@ -13,10 +15,11 @@ export interface FoundState {
 
 /**
  * The conversation a trace's turn answered, as the trace keeps it (redacted before storage, see
- * TRACE_REDACT). A trace of another library is not found, as the library-scope plugin answers for
+ * TRACE_REDACT), without the redaction's marks: they were no words of the turn. A trace of another library is not found, as the library-scope plugin answers for
  * libraries; one whose messages are gone says why, since retrying cannot bring them back.
  */
-export async function traceState(db: Queryable, libraryId: string, traceId: string, retentionDays: number): Promise<FoundState> {
+export async function traceState(db: Queryable, libraryId: string, traceId: string, traces: Pick<TraceConfig, 'retentionDays' | 'redactions'>): Promise<FoundState> {
+  const { retentionDays } = traces;
   const [row] = await db.query<{ messages: ChatMessage[] | null; conversation_id: string | null; expired: boolean }>(
     `SELECT messages, conversation_id, created_at < now() - make_interval(days => $3) AS expired
      FROM chat_traces WHERE id = $1 AND library_id = $2`,
@@ -34,7 +37,7 @@ export async function traceState(db: Queryable, libraryId: string, traceId: stri
           reason: 'messages_not_kept',
         });
   }
-  return { messages: row.messages, traceId, conversationId: row.conversation_id };
+  return { messages: withoutRedactionMarks(row.messages, traces.redactions), traceId, conversationId: row.conversation_id };
 }
 
 /**

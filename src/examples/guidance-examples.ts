@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { TraceConfig } from '../config/traces.js';
 import type { Db, Queryable } from '../db/db.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { exampleKey, MAX_EXAMPLE_LENGTH, MAX_EXAMPLES } from '../library/content.js';
@@ -60,7 +61,7 @@ export class GuidanceExamples {
   constructor(
     private readonly db: Db,
     private readonly store: GuidanceStore,
-    private readonly traceRetentionDays: number,
+    private readonly traces: Pick<TraceConfig, 'retentionDays' | 'redactions'>,
   ) {}
 
   async add(library: Library, entryId: string, input: ExampleInput, actor: Pick<Actor, 'keyId'>): Promise<AddedExample> {
@@ -130,7 +131,7 @@ export class GuidanceExamples {
   private state(library: Library, input: ExampleInput): Promise<FoundState> {
     switch (input.kind) {
       case 'trace':
-        return traceState(this.db, library.id, input.traceId, this.traceRetentionDays);
+        return traceState(this.db, library.id, input.traceId, this.traces);
       case 'teacher':
         return teacherState(this.db, library.id, input.jobId, input.decisionPoint);
       case 'messages':

@@ -41,7 +41,7 @@ export default fp(
     await app.register(libraryScope, { routes: revisionRoutes(app.revisions) });
     await app.register(libraryScope, { routes: reviewQueueRoutes(new ReviewQueue(app.db), app.policyFlags) });
     const releases = new Releases(app.db, app.guidance);
-    await app.register(libraryScope, { routes: releaseRoutes(releases, new Replay(app.db, app.embedders, releases, app.config.retrieval.candidates)) });
+    await app.register(libraryScope, { routes: releaseRoutes(releases, new Replay(app.db, app.embedders, releases, app.config.retrieval.candidates, app.config.traces.redactions)) });
     app.addHook('onReady', async () => worker.start());
     app.addHook('onClose', () => worker.stop());
   },

@@ -1,4 +1,6 @@
-import { chunkTexts, type ChunkKind } from '../chunk-index/entry-chunks.js';
+import { withoutRedactionMarks } from '../chat/redaction.js';
+import { centroidOf, centroidTexts } from '../chunk-index/entry-chunks.js';
+import type { TraceConfig } from '../config/traces.js';
 import type { Db } from '../db/db.js';
 import type { ChatMessage } from '../messages.js';
 import { buildConversationQuery } from '../retrieval/conversation-query.js';
@@ -6,10 +8,12 @@ import { bm25Term } from '../retrieval/search-sql.js';
 import type { Embedder } from '../retrieval/embedder.js';
 import type { Embedders } from '../retrieval/embedders.js';
 import { fuseHits, type TextHit, type VectorHit } from '../retrieval/fusion.js';
-import { TOOL_STATE_BONUS } from '../retrieval/retriever.js';
+import { placeEntries, withToolState } from '../retrieval/placement.js';
+import { followedNotes, SERVED_NOTES_FROM, SERVED_NOTE_OBJECT, type ServedNote } from '../retrieval/selection-facts.js';
 import { toolsRun } from '../retrieval/tool-state.js';
 import type { Releases } from './releases.js';
-import type { Library } from './types.js';
+import { retrievalFor } from './retrieval-settings.js';
+import type { Library, ProcedureStep } from './types.js';
 
 /** A set of entry versions to retrieve from: a release, the approved entries now, or those and the drafts. */
 export type ReplaySide = string | 'current' | 'drafts';
@@ -71,6 +75,11 @@ interface Doc {
   examples: string[];
   after_tools: string[];
   before_tools: string[];
+  always_on: boolean;
+  priority: number;
+  excludes: string[];
+  requires: string[];
+  procedure: ProcedureStep | null;
   lexemes: string[];
   /** How often each of `lexemes` occurs in the entry. */
   counts: number[];
@@ -78,12 +87,14 @@ interface Doc {
 
 interface Side {
   docs: Doc[];
-  chunks: { entryId: string; kind: ChunkKind; vector: number[] }[];
+  /** Each doc's centroid, as the index holds it for live retrieval. */
+  centroids: Map<string, number[]>;
   /** IDF of each lexeme in the side, as the search computes it (BM25's, lexemes in over half the docs left out). */
   idf: Map<string, number>;
 }
 
 const docColumns = (t: string) => `${t}.scenario, ${t}.guidance, ${t}.examples, ${t}.after_tools, ${t}.before_tools,
+  ${t}.always_on, ${t}.priority, ${t}.excludes, ${t}.requires, ${t}.procedure,
   array(SELECT lexeme FROM unnest(coach_guidance_tsv(${t}.scenario, ${t}.examples, ${t}.guidance)) ORDER BY lexeme) AS lexemes,
   array(SELECT cardinality(positions) FROM unnest(coach_guidance_tsv(${t}.scenario, ${t}.examples, ${t}.guidance)) ORDER BY lexeme) AS counts`;
 
@@ -109,9 +120,10 @@ const key = (e: EntryVersion) => `${e.entry_id}:${e.version}`;
 /**
  * Replays stored conversations against two sets of entry versions and reports which guidance each
  * turn would have been given under either; no model is called. Both sides are retrieved the same
- * way, in process, from the versions' own texts: exact vector scan of their chunks (embedded with
- * the library's embedder, so an OpenAI-compatible one is called for versions' chunks), IDF text
- * rank over the side's entries, the same fusion and tool-state rules as live retrieval. A
+ * way, in process, from the versions' own texts: exact vector scan of their centroids (embedded
+ * with the library's embedder, so an OpenAI-compatible one is called for versions' texts), BM25
+ * over the side's entries, then the same fusion, bonuses, min_score and selection rules as live
+ * retrieval (placement.ts), with the notes the conversation had been given before the turn. A
  * difference is therefore the library change's, not the index's.
  */
 export class Replay {
@@ -120,20 +132,23 @@ export class Replay {
     private readonly embedders: Embedders,
     private readonly releases: Releases,
     private readonly candidates: number,
+    /** The marks stored traces' redaction left, taken out before a turn is searched again. */
+    private readonly redactions: TraceConfig['redactions'],
   ) {}
 
   async run(library: Library, request: ReplayRequest): Promise<ReplayReport> {
     const embedder = this.embedders.get(library.embedder);
-    const vectors = new Map<string, number[][]>();
+    const vectors = new Map<string, number[]>();
     const [a, b] = [await this.side(library, request.a, embedder, vectors), await this.side(library, request.b, embedder, vectors)];
     const range = [library.id, request.from ?? null, request.to ?? null];
     const IN_RANGE = 'library_id = $1 AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)';
-    const stored = await this.db.query<{ id: string; conversation_id: string | null; created_at: Date; messages: ChatMessage[] }>(
-      `SELECT id, conversation_id, created_at, messages FROM chat_traces WHERE ${IN_RANGE} AND messages IS NOT NULL
+    const stored = await this.db.query<{ id: string; conversation_id: string | null; created_at: Date; model: string | null; messages: ChatMessage[] }>(
+      `SELECT id, conversation_id, created_at, model, messages FROM chat_traces WHERE ${IN_RANGE} AND messages IS NOT NULL
        ORDER BY created_at DESC, id DESC LIMIT $4`,
       [...range, request.limit],
     );
     const [withoutMessages] = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM chat_traces WHERE ${IN_RANGE} AND messages IS NULL`, range);
+    const servedBefore = await this.servedNotes(library.id, stored);
     const replayable = stored.reverse();
     const conversations = new Map<string, ReplayConversation>();
     const byEntry = new Map<string, { entry_id: string; added: number; removed: number; changed_version: number }>();
@@ -143,16 +158,24 @@ export class Replay {
       byEntry.set(entryId, row);
     };
     for (const trace of replayable) {
-      const { messages } = trace;
+      const messages = withoutRedactionMarks(trace.messages, this.redactions);
       const query = await buildConversationQuery(messages, embedder);
       const lexemes = await this.db.query<WeightedLexeme>(
         `SELECT lx.lexeme, sum(w.weight)::float8 AS weight
          FROM unnest($1::text[], $2::float8[]) w(word, weight), unnest(to_tsvector('english', w.word)) lx GROUP BY lx.lexeme`,
         [query.terms.map((q) => q.term), query.terms.map((q) => q.weight)],
       );
-      const ran = toolsRun(messages);
-      const underA = this.retrieve(a, query.vector, lexemes, ran, request.k);
-      const underB = this.retrieve(b, query.vector, lexemes, ran, request.k);
+      const turnQuery: TurnQuery = {
+        vector: query.vector,
+        lexemes,
+        messages,
+        ran: toolsRun(messages),
+        followed: followedNotes(servedBefore.get(trace.id) ?? [], toolsRun(messages)),
+        k: request.k,
+        minScore: retrievalFor(library.retrieval, trace.model, { k: request.k }).minScore,
+      };
+      const underA = this.retrieve(a, turnQuery);
+      const underB = this.retrieve(b, turnQuery);
       const versionInA = new Map(underA.map((e) => [e.entry_id, e.version]));
       const versionInB = new Map(underB.map((e) => [e.entry_id, e.version]));
       const turn: ReplayTurn = {
@@ -191,7 +214,7 @@ export class Replay {
     };
   }
 
-  private async side(library: Library, side: ReplaySide, embedder: Embedder, vectors: Map<string, number[][]>): Promise<Side> {
+  private async side(library: Library, side: ReplaySide, embedder: Embedder, vectors: Map<string, number[]>): Promise<Side> {
     let docs: Doc[];
     if (side === 'current' || side === 'drafts') {
       docs = await this.db.query<Doc>(
@@ -208,35 +231,53 @@ export class Replay {
       );
     }
     const missing = docs.filter((d) => !vectors.has(key({ entry_id: d.id, version: d.version })));
-    const texts = missing.map((d) => chunkTexts(d));
-    const embedded = await embedder.embed(texts.flat().map((c) => c.text));
+    const texts = missing.map((d) => centroidTexts(d));
+    const embedded = await embedder.embed(texts.flat());
     let next = 0;
     missing.forEach((d, i) => {
-      vectors.set(key({ entry_id: d.id, version: d.version }), texts[i]!.map(() => embedded[next++]!));
+      vectors.set(key({ entry_id: d.id, version: d.version }), centroidOf(texts[i]!.map(() => embedded[next++]!)));
     });
-    const chunks = docs.flatMap((d) => {
-      const texts = chunkTexts(d);
-      return vectors.get(key({ entry_id: d.id, version: d.version }))!.map((vector, i) => ({ entryId: d.id, kind: texts[i]!.kind, vector }));
-    });
+    const centroids = new Map(docs.map((d) => [d.id, vectors.get(key({ entry_id: d.id, version: d.version }))!]));
     const df = new Map<string, number>();
     for (const d of docs) for (const lexeme of d.lexemes) df.set(lexeme, (df.get(lexeme) ?? 0) + 1);
     const idf = new Map<string, number>();
     for (const [lexeme, n] of df) if (n * 2 <= docs.length) idf.set(lexeme, Math.log(1 + (docs.length - n + 0.5) / (n + 0.5)));
-    return { docs, chunks, idf };
+    return { docs, centroids, idf };
   }
 
-  private retrieve(side: Side, vector: number[], lexemes: WeightedLexeme[], ran: string[], k: number): EntryVersion[] {
-    const done = new Set(ran);
+  /**
+   * The notes each replayed turn's conversation had been given before it, as live retrieval read
+   * them for that turn (see selectionFacts): a note given and followed takes no slot.
+   */
+  private async servedNotes(libraryId: string, traces: { id: string; conversation_id: string | null }[]): Promise<Map<string, ServedNote[]>> {
+    const inConversations = traces.filter((t) => t.conversation_id !== null).map((t) => t.id);
+    const rows =
+      inConversations.length === 0
+        ? []
+        : await this.db.query<{ replayed: string; note: ServedNote }>(
+            `SELECT r.id AS replayed, ${SERVED_NOTE_OBJECT} AS note
+             FROM chat_traces r
+             JOIN (${SERVED_NOTES_FROM}) ON t.library_id = r.library_id AND t.conversation_id = r.conversation_id AND (t.created_at, t.id) < (r.created_at, r.id)
+             WHERE r.library_id = $1 AND r.id = ANY($2::uuid[])
+             ORDER BY r.id, t.created_at, t.id`,
+            [libraryId, inConversations],
+          );
+    const notes = new Map<string, ServedNote[]>();
+    for (const { replayed, note } of rows) notes.set(replayed, [...(notes.get(replayed) ?? []), note]);
+    return notes;
+  }
+
+  private retrieve(side: Side, turn: TurnQuery): EntryVersion[] {
+    const done = new Set(turn.ran);
     const fits = new Map(
       side.docs
         .filter((d) => d.after_tools.every((t) => done.has(t)) && !d.before_tools.some((t) => done.has(t)))
         .map((d) => [d.id, d]),
     );
-    const hasVector = vector.some((x) => x !== 0);
+    const hasVector = turn.vector.some((x) => x !== 0);
     const vectorHits: VectorHit[] = hasVector
-      ? side.chunks
-          .filter((c) => fits.has(c.entryId))
-          .map((c) => ({ entryId: c.entryId, chunkKind: c.kind, similarity: cosine(vector, c.vector) }))
+      ? [...fits.keys()]
+          .map((entryId) => ({ entryId, similarity: cosine(turn.vector, side.centroids.get(entryId)!) }))
           .sort((x, y) => y.similarity - x.similarity)
           .slice(0, this.candidates)
       : [];
@@ -245,7 +286,7 @@ export class Replay {
     const textHits: TextHit[] = candidates
       .map((d) => {
         const own = new Map(d.lexemes.map((lexeme, i) => [lexeme, d.counts[i]!]));
-        const rank = lexemes.reduce((sum, q) => {
+        const rank = turn.lexemes.reduce((sum, q) => {
           const count = own.get(q.lexeme);
           return count === undefined ? sum : sum + bm25Term(side.idf.get(q.lexeme) ?? 0, q.weight, count, d.lexemes.length / averageLength);
         }, 0);
@@ -254,10 +295,27 @@ export class Replay {
       .filter((hit) => hit.textRank > 0)
       .sort((x, y) => y.textRank - x.textRank)
       .slice(0, this.candidates);
-    return fuseHits(vectorHits, textHits, new Set(candidates.filter((d) => d.examples.length > 0).map((d) => d.id)))
-      .map((fused) => ({ id: fused.entryId, score: fused.score + (fits.get(fused.entryId)!.after_tools.length > 0 ? TOOL_STATE_BONUS : 0) }))
-      .sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : 1))
-      .slice(0, k)
-      .map((r) => ({ entry_id: r.id, version: fits.get(r.id)!.version }));
+    const fused = fuseHits(vectorHits, textHits, new Set(candidates.filter((d) => d.examples.length > 0).map((d) => d.id)));
+    const { selected } = placeEntries({
+      scored: withToolState(fused, new Set(candidates.filter((d) => d.after_tools.length > 0).map((d) => d.id))),
+      steps: side.docs.flatMap((d) => (d.procedure === null ? [] : [{ id: d.id, ...d.procedure }])),
+      messages: turn.messages,
+      rules: candidates.map(({ id, always_on, priority, excludes, requires }) => ({ id, always_on, priority, excludes, requires })),
+      followed: turn.followed,
+      minScore: turn.minScore,
+      k: turn.k,
+    });
+    return selected.map((s) => ({ entry_id: s.id, version: fits.get(s.id)!.version }));
   }
+}
+
+/** What one replayed turn is retrieved by, the same under either side. */
+interface TurnQuery {
+  vector: number[];
+  lexemes: WeightedLexeme[];
+  messages: ChatMessage[];
+  ran: string[];
+  followed: Map<string, string>;
+  k: number;
+  minScore: number;
 }

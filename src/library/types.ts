@@ -75,7 +75,7 @@ export type RulesInput = Partial<Omit<SelectionRules, 'procedure'>> & { procedur
 
 export const NO_RULES: SelectionRules = { always_on: false, priority: 0, excludes: [], requires: [], procedure: null };
 
-/** The texts an entry is searched by (see chunkTexts). */
+/** The texts an entry is searched by (see chunk-index/entry-chunks.ts). */
 export type SearchedContent = Pick<GuidanceContent, 'scenario' | 'guidance' | 'examples'>;
 
 export interface GuidanceEntry extends GuidanceContent, SelectionRules {

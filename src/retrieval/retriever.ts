@@ -1,13 +1,13 @@
 import { vectorLiteral } from '../chunk-index/vector-literal.js';
 import type { Db } from '../db/db.js';
-import { NO_RULES, type GuidanceEntry, type Library } from '../library/types.js';
+import type { GuidanceEntry, Library } from '../library/types.js';
 import { buildConversationQuery } from './conversation-query.js';
 import type { Embedders } from './embedders.js';
 import { DEFAULT_FUSION, fuseHits, type FusedEntry, type TextHit, type VectorHit } from './fusion.js';
 import { runSearch, type SearchInput } from './search-sql.js';
 import { followedNotes, selectionFacts, SHOWN_COLUMNS, type ShownEntry } from './selection-facts.js';
-import { NEXT_STEP_BONUS, nextSteps, type ProcedureStepRow } from './procedures.js';
-import { PRIORITY_STEP, selectEntries, type PlacementRules, type SetAside } from './selection.js';
+import { byRelevance, placeEntries, withToolState, TOOL_STATE_BONUS, type ProcedureStanding } from './placement.js';
+import { PRIORITY_STEP, type SetAside } from './selection.js';
 import { toolsRun } from './tool-state.js';
 import type { ChatMessage } from '../messages.js';
 import { recordRetrieval } from '../ops/instruments.js';
@@ -40,25 +40,6 @@ interface ToolStateExplanation {
   bonus: number;
 }
 
-/**
- * Added to the score of an entry whose after_tools have all run. A note written for the state
- * after a call fits it better than one that ignores tools, and the text alone, mostly the
- * customer's words, cannot tell the two apart. A tenth of the score range: enough to lift such a
- * note over an otherwise close match, not over a clearly better one.
- */
-export const TOOL_STATE_BONUS = 0.1;
-
-/** Where the entry stands in its procedure, for an entry that is a procedure step. */
-interface ProcedureExplanation {
-  name: string;
-  step: number;
-  tool: string | null;
-  /** The procedure's first step with a tool not done yet. */
-  next: boolean;
-  /** NEXT_STEP_BONUS for the next step, else 0. */
-  bonus: number;
-}
-
 /** How the selection rules placed the entry (see selection.ts). */
 interface SelectionExplanation {
   alwaysOn: boolean;
@@ -77,7 +58,7 @@ export interface RetrievedGuidance
   extends Pick<GuidanceEntry, 'id' | 'external_id' | 'version' | 'scenario' | 'guidance' | 'tags' | 'policy_refs' | 'applies_when' | 'status' | 'always_on'> {
   /** What the entry is ranked by: relevance plus the priority bonus (an always-on entry's: 0 when the search did not find it). */
   score: number;
-  explanation: FusedEntry['explanation'] & { toolState: ToolStateExplanation; procedure: ProcedureExplanation | null; selection: SelectionExplanation };
+  explanation: FusedEntry['explanation'] & { toolState: ToolStateExplanation; procedure: ProcedureStanding | null; selection: SelectionExplanation };
 }
 
 export interface RetrieveResult {
@@ -145,10 +126,7 @@ export class Retriever {
       toolsRun: ran,
     });
     const minScore = request.minScore ?? 0;
-    const bonusOf = (entryId: string) => (afterToolsMet.has(entryId) ? TOOL_STATE_BONUS : 0);
-    const scored = fuseHits(vectorHits, textHits, withExamples).map((hit) => ({ hit, relevance: hit.score + bonusOf(hit.entryId) }));
-    const byRelevance = (a: { hit: FusedEntry; relevance: number }, b: { hit: FusedEntry; relevance: number }) =>
-      b.relevance - a.relevance || (a.hit.entryId < b.hit.entryId ? -1 : 1);
+    const scored = withToolState(fuseHits(vectorHits, textHits, withExamples), afterToolsMet);
     const facts = await selectionFacts(this.db, {
       libraryId: library.id,
       candidateIds: scored.map((entry) => entry.hit.entryId),
@@ -159,16 +137,13 @@ export class Retriever {
       conversationId: request.conversationId ?? null,
       prefetch: scored.filter((entry) => entry.relevance >= minScore).sort(byRelevance).slice(0, request.k).map((entry) => entry.hit.entryId),
     });
-    const procedures = procedureStanding(facts.steps, request.messages);
-    for (const entry of scored) entry.relevance += procedures.get(entry.hit.entryId)?.bonus ?? 0;
-    const fused = new Map(scored.map((entry) => [entry.hit.entryId, entry]));
-    const qualified = scored.filter((entry) => entry.relevance >= minScore).sort(byRelevance);
-    const rulesOf = new Map<string, PlacementRules>(facts.rules.map(({ id, ...rules }) => [id, rules]));
-    const candidate = (id: string, relevance: number) => ({ id, relevance, rules: rulesOf.get(id) ?? NO_RULES });
-    const { selected, setAside } = selectEntries({
-      candidates: qualified.map((entry) => candidate(entry.hit.entryId, entry.relevance)),
-      alwaysOn: facts.rules.filter((r) => r.always_on).map((r) => candidate(r.id, fused.get(r.id)?.relevance ?? 0)),
+    const { selected, setAside, scored: fused, procedures } = placeEntries({
+      scored,
+      steps: facts.steps,
+      messages: request.messages,
+      rules: facts.rules,
       followed: followedNotes(facts.served, ran),
+      minScore,
       k: request.k,
     });
     const entries = new Map(facts.entries.map((entry) => [entry.id, entry]));
@@ -179,7 +154,7 @@ export class Retriever {
       const entry = entries.get(id);
       if (entry === undefined) return [];
       const { external_id, version, scenario, guidance, tags, policy_refs, applies_when, status, always_on, priority } = entry;
-      const toolState = { afterToolsMet: met(applies_when.after_tools), beforeToolsMet: met(applies_when.before_tools), bonus: bonusOf(id) };
+      const toolState = { afterToolsMet: met(applies_when.after_tools), beforeToolsMet: met(applies_when.before_tools), bonus: afterToolsMet.has(id) ? TOOL_STATE_BONUS : 0 };
       const found = fused.get(id);
       const selection = { alwaysOn: always_on, priority, relevance: found?.relevance ?? 0, priorityBonus: PRIORITY_STEP * priority, requiredBy, needs };
       const explanation = { ...(found?.hit.explanation ?? NOT_FOUND), toolState, procedure: procedures.get(id) ?? null, selection };
@@ -217,12 +192,4 @@ export class Retriever {
     );
     return row!.entries;
   }
-}
-
-/** Each procedure step's standing in the conversation, by entry id; the next steps carry NEXT_STEP_BONUS. */
-function procedureStanding(steps: ProcedureStepRow[], messages: ChatMessage[]): Map<string, ProcedureExplanation> {
-  const next = new Set([...nextSteps(steps, messages).values()].map((step) => step.id));
-  return new Map(
-    steps.map(({ id, name, step, tool }) => [id, { name, step, tool, next: next.has(id), bonus: next.has(id) ? NEXT_STEP_BONUS : 0 }]),
-  );
 }

@@ -51,11 +51,21 @@ export const SHOWN_COLUMNS = `'id', e.id, 'external_id', e.external_id, 'version
   'tags', e.tags, 'policy_refs', e.policy_refs, 'status', e.status, 'always_on', e.always_on, 'priority', e.priority,
   'applies_when', json_build_object('after_tools', e.after_tools, 'before_tools', e.before_tools)`;
 
+/** A ServedNote as a JSON object, from the rows of SERVED_NOTES_FROM. */
+export const SERVED_NOTE_OBJECT = `json_build_object('entry_id', g.entry_id, 'trace_id', t.id, 'named_tools', g.named_tools, 'after_tools', e.after_tools,
+      'called_in_turn', (SELECT coalesce(json_agg(c -> 'function' ->> 'name'), '[]'::json) FROM jsonb_array_elements(t.tool_calls) c),
+      'ran_before', (SELECT coalesce(json_agg(r ->> 'name'), '[]'::json) FROM jsonb_array_elements(t.tool_results) r))`;
+
+/** The notes answered turns were given that named an offered tool: only those can be seen followed. */
+export const SERVED_NOTES_FROM = `chat_traces t
+     JOIN chat_trace_guidance g ON g.trace_id = t.id AND t.status = 'ok' AND cardinality(g.named_tools) > 0
+     JOIN guidance_entries e ON e.id = g.entry_id AND e.library_id = t.library_id`;
+
 // One statement, so one round trip: with the entries to show read ahead, a turn whose rules change
 // nothing costs the search and this. The served notes use chat_traces_conversation_idx and the
 // trace guidance's primary key; the core uses guidance_entries_always_on_idx. The steps start
 // from guidance_entries_procedure_idx, so a library without procedures reads no row for them.
-const FACTS = `
+export const SELECTION_FACTS = `
   SELECT
     (SELECT coalesce(json_agg(json_build_object('id', e.id, 'always_on', e.always_on, 'priority', e.priority,
                                                 'excludes', e.excludes, 'requires', e.requires)), '[]'::json)
@@ -66,14 +76,9 @@ const FACTS = `
     (SELECT coalesce(json_agg(json_build_object(${SHOWN_COLUMNS})), '[]'::json)
      FROM guidance_entries e WHERE e.id = ANY($8::uuid[]) OR ${ALWAYS_ON}
     ) AS entries,
-    (SELECT coalesce(json_agg(json_build_object('entry_id', g.entry_id, 'trace_id', t.id, 'named_tools', g.named_tools, 'after_tools', e.after_tools,
-              'called_in_turn', (SELECT coalesce(json_agg(c -> 'function' ->> 'name'), '[]'::json) FROM jsonb_array_elements(t.tool_calls) c),
-              'ran_before', (SELECT coalesce(json_agg(r ->> 'name'), '[]'::json) FROM jsonb_array_elements(t.tool_results) r))
-            ORDER BY t.created_at, t.id), '[]'::json)
-     FROM chat_traces t
-     JOIN chat_trace_guidance g ON g.trace_id = t.id
-     JOIN guidance_entries e ON e.id = g.entry_id AND e.library_id = t.library_id
-     WHERE $7::text IS NOT NULL AND t.conversation_id = $7 AND t.library_id = $1 AND t.status = 'ok' AND cardinality(g.named_tools) > 0
+    (SELECT coalesce(json_agg(${SERVED_NOTE_OBJECT} ORDER BY t.created_at, t.id), '[]'::json)
+     FROM ${SERVED_NOTES_FROM}
+     WHERE $7::text IS NOT NULL AND t.conversation_id = $7 AND t.library_id = $1
     ) AS served,
     (SELECT coalesce(json_agg(json_build_object('id', s.id, 'name', s.procedure ->> 'name', 'step', (s.procedure ->> 'step')::int,
                                                 'tool', s.procedure ->> 'tool')), '[]'::json)
@@ -85,7 +90,7 @@ const FACTS = `
     ) AS steps`;
 
 export async function selectionFacts(db: Db, q: FactsQuery): Promise<SelectionFacts> {
-  const [row] = await db.query<SelectionFacts>(FACTS, [q.libraryId, q.candidateIds, q.statuses, q.tags, q.anyTags, q.toolsRun, q.conversationId, q.prefetch]);
+  const [row] = await db.query<SelectionFacts>(SELECTION_FACTS, [q.libraryId, q.candidateIds, q.statuses, q.tags, q.anyTags, q.toolsRun, q.conversationId, q.prefetch]);
   return row!;
 }
 

@@ -1,0 +1,83 @@
+import type { ChatMessage } from '../messages.js';
+import { NO_RULES } from '../library/types.js';
+import type { FusedEntry } from './fusion.js';
+import { NEXT_STEP_BONUS, nextSteps, type ProcedureStepRow } from './procedures.js';
+import { selectEntries, type PlacementRules, type Selection } from './selection.js';
+
+/**
+ * From fused hits to the entries a turn gets: the tool-state and next-step bonuses, min_score and
+ * the selection rules. Live retrieval runs it on what the search and the selection facts found;
+ * release replay on a side's versions, so a replay ranks as a live turn would.
+ */
+
+/**
+ * Added to the score of an entry whose after_tools have all run. A note written for the state
+ * after a call fits it better than one that ignores tools, and the text alone, mostly the
+ * customer's words, cannot tell the two apart. A tenth of the score range: enough to lift such a
+ * note over an otherwise close match, not over a clearly better one.
+ */
+export const TOOL_STATE_BONUS = 0.1;
+
+export interface Scored {
+  hit: FusedEntry;
+  /** The fused score plus the tool-state bonus, and the next-step bonus once placed. */
+  relevance: number;
+}
+
+/** Where the entry stands in its procedure, for an entry that is a procedure step. */
+export interface ProcedureStanding {
+  name: string;
+  step: number;
+  tool: string | null;
+  /** The procedure's first step with a tool not done yet. */
+  next: boolean;
+  /** NEXT_STEP_BONUS for the next step, else 0. */
+  bonus: number;
+}
+
+export const byRelevance = (a: Scored, b: Scored) => b.relevance - a.relevance || (a.hit.entryId < b.hit.entryId ? -1 : 1);
+
+/** The fused hits with the tool-state bonus for the entries whose after_tools have all run. */
+export function withToolState(fused: FusedEntry[], afterToolsMet: ReadonlySet<string>): Scored[] {
+  return fused.map((hit) => ({ hit, relevance: hit.score + (afterToolsMet.has(hit.entryId) ? TOOL_STATE_BONUS : 0) }));
+}
+
+export interface PlacementInput {
+  scored: Scored[];
+  /** Every step of the procedures the candidates are steps of. */
+  steps: ProcedureStepRow[];
+  messages: ChatMessage[];
+  /** The rules of the candidates that have any, and of the always-on entries that fit the turn. */
+  rules: (PlacementRules & { id: string })[];
+  /** Notes already given and followed in the conversation, with why (see followedNotes). */
+  followed: Map<string, string>;
+  minScore: number;
+  k: number;
+}
+
+export interface Placement extends Selection {
+  /** Every scored entry by id, its relevance with the next-step bonus. */
+  scored: Map<string, Scored>;
+  procedures: Map<string, ProcedureStanding>;
+}
+
+export function placeEntries(input: PlacementInput): Placement {
+  const procedures = procedureStanding(input.steps, input.messages);
+  const scored = input.scored.map(({ hit, relevance }) => ({ hit, relevance: relevance + (procedures.get(hit.entryId)?.bonus ?? 0) }));
+  const byId = new Map(scored.map((entry) => [entry.hit.entryId, entry]));
+  const rulesOf = new Map<string, PlacementRules>(input.rules.map(({ id, ...rules }) => [id, rules]));
+  const candidate = (id: string, relevance: number) => ({ id, relevance, rules: rulesOf.get(id) ?? NO_RULES });
+  const selection = selectEntries({
+    candidates: scored.filter((entry) => entry.relevance >= input.minScore).sort(byRelevance).map((entry) => candidate(entry.hit.entryId, entry.relevance)),
+    alwaysOn: input.rules.filter((r) => r.always_on).map((r) => candidate(r.id, byId.get(r.id)?.relevance ?? 0)),
+    followed: input.followed,
+    k: input.k,
+  });
+  return { ...selection, scored: byId, procedures };
+}
+
+/** Each procedure step's standing in the conversation, by entry id; the next steps carry NEXT_STEP_BONUS. */
+function procedureStanding(steps: ProcedureStepRow[], messages: ChatMessage[]): Map<string, ProcedureStanding> {
+  const next = new Set([...nextSteps(steps, messages).values()].map((step) => step.id));
+  return new Map(steps.map(({ id, name, step, tool }) => [id, { name, step, tool, next: next.has(id), bonus: next.has(id) ? NEXT_STEP_BONUS : 0 }]));
+}
