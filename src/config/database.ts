@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, integer, text, type Env } from './env.js';
+import { ConfigError, integer, onOff, text, type Env } from './env.js';
 
 export interface DatabaseConfig {
   /** Real PostgreSQL with pgvector; when absent the service runs on embedded PGlite in `dataDir`. */
@@ -10,6 +10,12 @@ export interface DatabaseConfig {
   readMaxLagMs: number;
   dataDir: string;
   poolMax: number;
+  /**
+   * Statements run on every retrieval are prepared once per connection (parsed once, the selection
+   * facts planned once). Off for a pooler that cannot keep them (PgBouncer in transaction mode
+   * before 1.21, or without max_prepared_statements).
+   */
+  preparedStatements: boolean;
 }
 
 function postgresUrl(env: Env, name: string): string | undefined {
@@ -32,5 +38,6 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
     readMaxLagMs: integer(env, 'DATABASE_READ_MAX_LAG_MS', 5_000, 0, 3_600_000),
     dataDir: path.resolve(text(env, 'COACH_DATA_DIR') ?? './data'),
     poolMax: integer(env, 'DB_POOL_MAX', 10, 1, 500),
+    preparedStatements: onOff(env, 'DB_PREPARED_STATEMENTS', true),
   };
 }

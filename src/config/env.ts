@@ -47,3 +47,11 @@ export function url(name: string, value: string): string {
   }
   return value;
 }
+
+export function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new ConfigError(name, `must be "on" or "off", got "${raw}"`);
+}

@@ -1,4 +1,4 @@
-import { ConfigError, integer, text, type Env } from './env.js';
+import { ConfigError, integer, onOff, text, type Env } from './env.js';
 
 /** What traces keep of the conversations they answered, and for how long. */
 export interface TraceConfig {
@@ -20,14 +20,6 @@ const DEFAULT_REDACTIONS: Record<string, string> = {
   card: '\\b(?:\\d[ -]?){12,18}\\d\\b',
   phone: '(?:\\+\\d{1,3}[ .-]?)?(?:\\(\\d{1,4}\\)[ .-]?)?\\d{2,4}(?:[ .-]?\\d{2,4}){2,4}\\b',
 };
-
-function onOff(env: Env, name: string, fallback: boolean): boolean {
-  const raw = text(env, name);
-  if (raw === undefined) return fallback;
-  if (raw === 'on') return true;
-  if (raw === 'off') return false;
-  throw new ConfigError(name, `must be "on" or "off", got "${raw}"`);
-}
 
 function redactions(env: Env): TraceConfig['redactions'] {
   if (!onOff(env, 'TRACE_REDACT', true)) return [];

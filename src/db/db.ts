@@ -4,9 +4,18 @@
  */
 export type Row = Record<string, unknown>;
 
+/**
+ * `prepared`: a statement every retrieval runs, kept prepared per connection where the database
+ * allows (PostgreSQL, unless DB_PREPARED_STATEMENTS=off), so it is parsed once, and with a generic
+ * plan planned once.
+ */
+export interface QueryOptions {
+  prepared?: boolean;
+}
+
 export interface Queryable {
   /** One parameterised statement; returns its rows. */
-  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]>;
   /** Several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { ReplicaReads } from './replica-reads.js';
 /** Real Postgres when DATABASE_URL is set, otherwise embedded PGlite persisted in COACH_DATA_DIR. */
 export async function openDb(config: DatabaseConfig, logger: Log): Promise<Db> {
   if (config.url !== undefined) {
-    return openPostgres({ url: config.url, poolMax: config.poolMax, logger });
+    return openPostgres({ url: config.url, poolMax: config.poolMax, logger, preparedStatements: config.preparedStatements });
   }
   noteEmbedded(config, logger);
   return openPglite(config.dataDir);
@@ -21,6 +21,6 @@ export function noteEmbedded(config: DatabaseConfig, logger: Log): void {
 /** The replica named by DATABASE_READ_URL, falling back to `primary`; undefined without one. */
 export function openReadDb(config: DatabaseConfig, primary: Db, logger: Log): ReplicaReads | undefined {
   if (config.readUrl === undefined) return undefined;
-  const replica = openPostgres({ url: config.readUrl, poolMax: config.poolMax, logger });
+  const replica = openPostgres({ url: config.readUrl, poolMax: config.poolMax, logger, preparedStatements: config.preparedStatements });
   return new ReplicaReads(replica, primary, config.readMaxLagMs, logger);
 }

@@ -1,12 +1,15 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Log } from '../logger.js';
 import { ServiceUnavailableError, TransactionAbortedError } from '../errors.js';
-import type { Db, Queryable } from './db.js';
+import type { Db, Queryable, QueryOptions } from './db.js';
 
 export interface PostgresOptions {
   url: string;
   poolMax: number;
   logger: Log;
+  /** Whether statements asked for `prepared` are named (see QueryOptions); default true. */
+  preparedStatements?: boolean;
 }
 
 // SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, restart).
@@ -30,11 +33,25 @@ function asUnavailable(err: unknown): unknown {
   return lost ? new ServiceUnavailableError('database unavailable', { cause: e.message }) : err;
 }
 
-function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+const statementNames = new Map<string, string>();
+
+/** A name per statement text, so that two texts never share one (pg refuses that on a connection). */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `coach_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+function queryable(client: pg.Pool | pg.PoolClient, prepare: boolean): Queryable {
   return {
-    async query<T>(sql: string, params?: readonly unknown[]) {
+    async query<T>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
       try {
-        const result = await client.query(sql, params as unknown[] | undefined);
+        const values = params as unknown[] | undefined;
+        const named = prepare && options?.prepared === true;
+        const result = await (named ? client.query({ name: statementName(sql), text: sql, values }) : client.query(sql, values));
         return result.rows as T[];
       } catch (err) {
         throw asUnavailable(err);
@@ -50,7 +67,7 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   };
 }
 
-export function openPostgres({ url, poolMax, logger }: PostgresOptions): Db {
+export function openPostgres({ url, poolMax, logger, preparedStatements = true }: PostgresOptions): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolMax,
@@ -63,7 +80,7 @@ export function openPostgres({ url, poolMax, logger }: PostgresOptions): Db {
   });
   // An idle client whose server goes away emits 'error'; unhandled, it would crash the process.
   pool.on('error', (err) => logger.warn({ err }, 'idle database connection failed'));
-  const outside = queryable(pool);
+  const outside = queryable(pool, preparedStatements);
   return {
     kind: 'postgres',
     query: outside.query,
@@ -84,7 +101,7 @@ export function openPostgres({ url, poolMax, logger }: PostgresOptions): Db {
       client.on('error', onError);
       try {
         await client.query('BEGIN');
-        const result = await fn(queryable(client));
+        const result = await fn(queryable(client, preparedStatements));
         await client.query('COMMIT');
         return result;
       } catch (err) {

@@ -1,6 +1,6 @@
 import { ServiceUnavailableError, TransactionAbortedError } from '../errors.js';
 import type { Log } from '../logger.js';
-import type { Db, Queryable } from './db.js';
+import type { Db, Queryable, QueryOptions } from './db.js';
 
 /** Where reads are served from right now, and why; what /metrics reports. */
 export interface ReplicaState {
@@ -52,8 +52,8 @@ export class ReplicaReads implements Db {
     return { ...this.state };
   }
 
-  query<T>(sql: string, params?: readonly unknown[]): Promise<T[]> {
-    return this.routed((db) => db.query<T>(sql, params));
+  query<T>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]> {
+    return this.routed((db) => db.query<T>(sql, params, options));
   }
 
   exec(sql: string): Promise<void> {

@@ -64,8 +64,16 @@ export function bm25Term(idf: number, weight: number, count: number, relativeLen
   return (idf * weight * count * (BM25_K1 + 1)) / (count + BM25_K1 * (1 - BM25_B + BM25_B * relativeLength));
 }
 
+const statements = new Map<number, string>();
+
 /** Vector and full-text candidates in one statement (one round trip). */
 export function searchStatement(dim: number): string {
+  let statement = statements.get(dim);
+  if (statement === undefined) statements.set(dim, (statement = composeSearch(dim)));
+  return statement;
+}
+
+function composeSearch(dim: number): string {
   const vectorHits = nearestChunksSql({
     dim,
     vector: `$2::vector(${dim})`,
@@ -138,14 +146,16 @@ export function runSearch(db: Db, scope: SearchScope, input: SearchInput): Promi
   return db.transaction(async (tx) => {
     // Transaction-local, so the settings never leak to other users of a pooled connection. JIT
     // compiling costs more (up to seconds) than this statement runs, whatever the planner estimates
-    // for a large pending table.
+    // for a large pending table. Prepared, but planned for each query's own values: a generic plan
+    // cannot see that the vector is there and ran 2× slower.
     await tx.query(
-      "SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('jit', 'off', true)",
+      "SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)",
       [String(Math.max(scope.efSearch, scope.candidates))],
     );
-    return tx.query<SearchRow>(searchStatement(scope.dim), [
+    const params = [
       scope.libraryId, input.vector, scope.embedderId, input.textTerms.map((q) => q.term), input.statuses, input.tags, input.anyTags, scope.candidates, input.toolsRun,
       input.textTerms.map((q) => q.weight),
-    ]);
+    ];
+    return tx.query<SearchRow>(searchStatement(scope.dim), params, { prepared: true });
   });
 }

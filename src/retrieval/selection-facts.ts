@@ -90,7 +90,8 @@ export const SELECTION_FACTS = `
     ) AS steps`;
 
 export async function selectionFacts(db: Db, q: FactsQuery): Promise<SelectionFacts> {
-  const [row] = await db.query<SelectionFacts>(SELECTION_FACTS, [q.libraryId, q.candidateIds, q.statuses, q.tags, q.anyTags, q.toolsRun, q.conversationId, q.prefetch]);
+  const params = [q.libraryId, q.candidateIds, q.statuses, q.tags, q.anyTags, q.toolsRun, q.conversationId, q.prefetch];
+  const [row] = await db.query<SelectionFacts>(SELECTION_FACTS, params, { prepared: true });
   return row!;
 }
 
