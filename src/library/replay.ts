@@ -165,12 +165,13 @@ export class Replay {
          FROM unnest($1::text[], $2::float8[]) w(word, weight), unnest(to_tsvector('english', w.word)) lx GROUP BY lx.lexeme`,
         [query.terms.map((q) => q.term), query.terms.map((q) => q.weight)],
       );
+      const ran = toolsRun(messages);
       const turnQuery: TurnQuery = {
         vector: query.vector,
         lexemes,
         messages,
-        ran: toolsRun(messages),
-        followed: followedNotes(servedBefore.get(trace.id) ?? [], toolsRun(messages)),
+        ran,
+        followed: followedNotes(servedBefore.get(trace.id) ?? [], ran),
         k: request.k,
         minScore: retrievalFor(library.retrieval, trace.model, { k: request.k }).minScore,
       };
