@@ -56,7 +56,7 @@ export function replicaOf(t: Teardown, primary: Db, database: string): Db {
   };
   const caughtUpReplica: Db = {
     kind: 'postgres',
-    query: (sql, params) => after(() => replica.query(sql, params)),
+    query: (sql, params, options) => after(() => replica.query(sql, params, options)),
     exec: (sql) => after(() => replica.exec(sql)),
     transaction: (fn) => after(() => replica.transaction(fn)),
     close: () => replica.close(),
