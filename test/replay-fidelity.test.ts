@@ -48,7 +48,8 @@ const ENTRIES = [
 
 t.test('replaying the current entries gives every stored turn exactly the guidance it was given live, selection rules, procedures and followed notes included', async (t) => {
   const { app } = await testApp(t);
-  const lib = await createLibrary(app);
+  // The library's own k, which chat and compose use when a turn asks for none, and so does replay.
+  const lib = await createLibrary(app, { retrieval: { k: 3 } });
   const { ids } = await importEntries(app, lib.id, ENTRIES);
   const byExternal = new Map(ENTRIES.map((e, i) => [e.external_id, ids[i]!]));
   const refundCredit = byExternal.get('refund-credit')!;
@@ -63,7 +64,7 @@ t.test('replaying the current entries gives every stored turn exactly the guidan
   ];
   const served: string[][] = [];
   for (const [conversation_id, messages] of turns) {
-    const res = await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/compose`, headers: admin, payload: { messages, conversation_id, tools: ORDER_TOOLS, k: 3 } });
+    const res = await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/compose`, headers: admin, payload: { messages, conversation_id, tools: ORDER_TOOLS } });
     t.equal(res.statusCode, 200, res.body);
     const { guidance, dropped_guidance } = res.json();
     served.push([...guidance, ...dropped_guidance].map((g: { id: string }) => g.id).sort());
@@ -74,11 +75,12 @@ t.test('replaying the current entries gives every stored turn exactly the guidan
   t.ok(cancelTurn.includes(byExternal.get('cancel-2')!), 'live: the next step once the order is looked up');
   t.notOk(served[3]!.includes(byExternal.get('refund-late')!) && served[3]!.includes(refundCredit), 'live: of an excluding pair, one');
 
-  const replay = await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/replay`, headers: admin, payload: { a: 'current', b: 'current', k: 3 } });
+  const replay = await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/replay`, headers: admin, payload: { a: 'current', b: 'current' } });
   t.equal(replay.statusCode, 200, replay.body);
   const report = replay.json();
-  t.equal(report.turns, turns.length);
+  t.match(report, { turns: turns.length, changed_turns: 0, k: null });
   const replayed = (conversation: string) => report.conversations.find((c: { conversation_id: string }) => c.conversation_id === conversation).turns;
   const asServed = [...replayed('cancel'), ...replayed('refund'), ...replayed('password')].map((turn: { a: { entry_id: string }[] }) => turn.a.map((e) => e.entry_id).sort());
   t.same(asServed, served, 'each turn replays to the entries it was given');
+  t.ok(served.every((entries) => entries.length === 4), "each turn: the core and the library's k of 3");
 });

@@ -25,7 +25,8 @@ export interface ReplayRequest {
   to?: Date;
   /** Most recent stored turns replayed. */
   limit: number;
-  k: number;
+  /** Entries per turn and side; undefined: each turn's own, as chat chooses it. */
+  k?: number;
 }
 
 export interface EntryVersion {
@@ -56,7 +57,7 @@ export interface ReplayConversation {
 export interface ReplayReport {
   a: ReplaySide;
   b: ReplaySide;
-  k: number;
+  k: number | null;
   turns: number;
   changed_turns: number;
   conversations: ReplayConversation[];
@@ -172,8 +173,7 @@ export class Replay {
         messages,
         ran,
         followed: followedNotes(servedBefore.get(trace.id) ?? [], ran),
-        k: request.k,
-        minScore: retrievalFor(library.retrieval, trace.model, { k: request.k }).minScore,
+        ...retrievalFor(library.retrieval, trace.model, { k: request.k }),
       };
       const underA = this.retrieve(a, turnQuery);
       const underB = this.retrieve(b, turnQuery);
@@ -205,7 +205,7 @@ export class Replay {
     return {
       a: request.a,
       b: request.b,
-      k: request.k,
+      k: request.k ?? null,
       turns: turns.length,
       changed_turns: turns.filter((t) => t.changed).length,
       conversations: [...conversations.values()],

@@ -60,7 +60,13 @@ export const ReplayBody = Type.Object(
     from: Type.Optional(Type.String({ format: 'date-time', description: 'Stored turns created at or after this time' })),
     to: Type.Optional(Type.String({ format: 'date-time', description: 'Stored turns created before this time' })),
     limit: Type.Integer({ minimum: 1, maximum: 5_000, default: 500, description: 'The most recent stored turns in the range' }),
-    k: Type.Integer({ minimum: 1, maximum: 50, default: 5, description: 'Entries retrieved per turn and side' }),
+    k: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 50,
+        description: "Entries retrieved per turn and side; unset: each turn's own, as chat chooses it (the library's retrieval.k for the trace's model, else 5)",
+      }),
+    ),
   },
   { additionalProperties: false, examples: [{ a: '0b7e3f7c-4a55-4f5e-9a0e-8f1f5d3c2b10', b: 'drafts', k: 5 }] },
 );
@@ -80,7 +86,7 @@ const Turn = Type.Object({
 export const ReplayReportView = Type.Object({
   a: Type.String(),
   b: Type.String(),
-  k: Type.Integer(),
+  k: Nullable(Type.Integer({ description: "The k asked for; null: each turn's own" })),
   turns: Type.Integer({ description: 'Stored turns replayed' }),
   changed_turns: Type.Integer(),
   conversations: Type.Array(Type.Object({ conversation_id: Type.String(), changed: Type.Boolean(), turns: Type.Array(Turn) }), { description: 'Oldest turn first' }),
