@@ -15,8 +15,9 @@ export interface FoundState {
 
 /**
  * The conversation a trace's turn answered, as the trace keeps it (redacted before storage, see
- * TRACE_REDACT), without the redaction's marks: they were no words of the turn. A trace of another library is not found, as the library-scope plugin answers for
- * libraries; one whose messages are gone says why, since retrying cannot bring them back.
+ * TRACE_REDACT), without the redaction's marks: they were no words of the turn. A trace of another
+ * library is not found, as the library-scope plugin answers for libraries; one whose messages are
+ * gone says why, since retrying cannot bring them back.
  */
 export async function traceState(db: Queryable, libraryId: string, traceId: string, traces: Pick<TraceConfig, 'retentionDays' | 'redactions'>): Promise<FoundState> {
   const { retentionDays } = traces;
