@@ -56,6 +56,9 @@ t.test('state level: one entry per step; a button used by one step only marks th
   t.same(entries.map((e) => e.beforeTools), [['pull-up-account'], [], [], []], 'validate-purchase has two steps, N/A none');
   t.same(entries[0]!.examples, ['Where is my refund?']);
   t.match(entries[1]!.examples[0], /pull-up-account\(\) → Account has been pulled up for Ann Lee\./, "the step's example carries the tools already called");
+  const withOpenings = stepEntries([doc], actionPoints(conversation, doc), new Map([['refund_status', ['Hi, my refund']]]));
+  t.same(withOpenings.map((e) => e.examples.at(-1)), ['Hi, my refund', 'Hi, my refund', 'Hi, my refund', 'Hi, my refund'], "every step of the intent gets its openings, after the step's own examples");
+  t.same(withOpenings[0]!.examples.slice(0, -1), entries[0]!.examples);
   t.equal(docButtonTool('Select Answer'), 'select-faq');
   t.equal(docButtonTool('End Conversation'), null);
 });

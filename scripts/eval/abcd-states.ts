@@ -122,8 +122,16 @@ export function actionPoints(conversation: AbcdConversation, doc: StateDoc): Act
   return points;
 }
 
-/** The step entries of every document; with training points, each step's points become its examples. */
-export function stepEntries(docs: StateDoc[], training: ActionPoint[] = []): StepEntry[] {
+/**
+ * The step entries of every document; with training points, each step's points become its
+ * examples. `openings` (by intent, e.g. exemplarsByIntent of the training conversations) are added
+ * to every step of the intent's document: how customers open the conversation the procedure is for.
+ * A step's own points are few and split its procedure's evidence; which step comes next is what
+ * the tools called tell (the procedure and before_tools). On dev 5-fold CV (3,107 action points)
+ * this moved acc@1 from .741 to .771 and intent acc@1 from .813 to .857; the customers' first turns
+ * alone gave .755.
+ */
+export function stepEntries(docs: StateDoc[], training: ActionPoint[] = [], openings: ReadonlyMap<string, string[]> = new Map()): StepEntry[] {
   const examples = new Map<string, string[]>();
   for (const point of training) {
     const text = exampleText(point.messages);
@@ -137,13 +145,13 @@ export function stepEntries(docs: StateDoc[], training: ActionPoint[] = []): Ste
       const id = stepId(doc.intent, index);
       const unique = tool !== null && steps.filter((s) => s.tool === tool).length === 1;
       return {
-          id,
-          intent: doc.intent,
-          scenario: `${doc.title} (${doc.flow_description}), step ${index + 1}: ${step.text}`,
-          guidance: [step.text, ...step.subtext.map((line) => `- ${line}`)].join('\n'),
-          examples: examples.get(id) ?? [],
-          beforeTools: unique ? [tool] : [],
-          procedure: { name: doc.intent, step: index + 1, tool },
+        id,
+        intent: doc.intent,
+        scenario: `${doc.title} (${doc.flow_description}), step ${index + 1}: ${step.text}`,
+        guidance: [step.text, ...step.subtext.map((line) => `- ${line}`)].join('\n'),
+        examples: [...(examples.get(id) ?? []), ...(openings.get(doc.intent) ?? [])],
+        beforeTools: unique ? [tool] : [],
+        procedure: { name: doc.intent, step: index + 1, tool },
       };
     });
   });
