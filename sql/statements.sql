@@ -103,7 +103,8 @@ SELECT 'text', entry_id, value, after_tools_met, has_examples FROM text_hits;
      WHERE $7::text IS NOT NULL AND t.conversation_id = $7 AND t.library_id = $1
     ) AS served,
     (SELECT coalesce(json_agg(json_build_object('id', s.id, 'name', s.procedure ->> 'name', 'step', (s.procedure ->> 'step')::int,
-                                                'tool', s.procedure ->> 'tool')), '[]'::json)
+                                                'tool', s.procedure ->> 'tool',
+                                                'state_examples', cardinality(array_positions(s.example_states, $9::text)))), '[]'::json)
      FROM guidance_entries s
      WHERE s.library_id = $1 AND s.procedure IS NOT NULL AND s.status = ANY($3::text[])
        AND EXISTS (SELECT 1 FROM guidance_entries c

@@ -9,7 +9,7 @@ interface Result {
   external_id: string;
   score: number;
   explanation: {
-    procedure: { name: string; step: number; tool: string | null; next: boolean; bonus: number } | null;
+    procedure: { name: string; step: number; tool: string | null; next: boolean; next_by: string | null; state_examples: number; bonus: number } | null;
     selection: { relevance: number };
   };
 }
@@ -70,28 +70,65 @@ t.test("the procedure's first step not yet done ranks first, and moves on as the
       'one next step, which the explanation names',
     );
     const [first, second] = results;
-    t.equal(first!.explanation.procedure!.bonus, 0.05);
+    t.equal(first!.explanation.procedure!.bonus, 0.1);
     t.equal(second!.explanation.procedure!.bonus, 0);
-    t.ok(first!.explanation.selection.relevance - second!.explanation.selection.relevance <= 0.05 + 1e-9, 'the bonus is all that separates alike steps');
+    t.ok(first!.explanation.selection.relevance - second!.explanation.selection.relevance <= 0.1 + 1e-9, 'the bonus is all that separates alike steps');
   }
   const done = await retrieve(lib.id, after('verify', 'verify', 'get_charges', 'refund'));
   t.notOk(done.some((r) => r.explanation.procedure!.next), 'every step with a tool done: no next step');
   t.same(
     (await retrieve(lib.id, after('verify'))).find((r) => r.external_id === 'say-sorry')!.explanation.procedure,
-    { name: 'double-charge', step: 3, tool: null, next: false, bonus: 0 },
+    { name: 'double-charge', step: 3, tool: null, next: false, next_by: null, state_examples: 0, bonus: 0 },
     'a step without a tool is never next',
   );
 });
 
 t.test('the next step is judged over all the steps of its procedure, found by the search or not, and procedures are apart', async (t) => {
-  const steps = (name: string, tools: (string | null)[]) => tools.map((tool, i) => ({ id: `${name}-${i + 1}`, name, step: i + 1, tool }));
+  const steps = (name: string, tools: (string | null)[]) => tools.map((tool, i) => ({ id: `${name}-${i + 1}`, name, step: i + 1, tool, state_examples: 0 }));
   const library = [...steps('returns', ['lookup', null, 'label']), ...steps('exchange', ['lookup', 'lookup', 'ship'])];
-  const next = (...tools: string[]) => Object.fromEntries([...nextSteps(library, after(...tools))].map(([name, step]) => [name, step.id]));
+  const next = (...tools: string[]) => Object.fromEntries([...nextSteps(library, after(...tools))].map(([name, { step }]) => [name, step.id]));
   t.same(next(), { returns: 'returns-1', exchange: 'exchange-1' });
   t.same(next('lookup'), { returns: 'returns-3', exchange: 'exchange-2' }, 'one lookup does the first lookup step of each');
   t.same(next('lookup', 'lookup'), { returns: 'returns-3', exchange: 'exchange-3' });
   t.same(next('ship', 'label'), { returns: 'returns-1', exchange: 'exchange-1' }, 'later steps done out of order do not skip an earlier one');
   t.same(next('lookup', 'label'), { exchange: 'exchange-2' });
+});
+
+t.test("where a procedure's examples were taken in the conversation's tool state, the step they took most often there is next", async (t) => {
+  const step = (id: string, n: number, tool: string | null, state_examples: number) => ({ id, name: 'returns', step: n, tool, state_examples });
+  const next = (library: ReturnType<typeof step>[]) => {
+    const found = nextSteps(library, after('lookup')).get('returns');
+    return found === undefined ? null : [found.step.id, found.by];
+  };
+  t.same(next([step('lookup', 1, 'lookup', 0), step('label', 2, 'label', 0), step('refund', 3, 'refund', 0)]), ['label', 'order'], 'no example in this state: the documented order');
+  t.same(next([step('lookup', 1, 'lookup', 0), step('label', 2, 'label', 1), step('refund', 3, 'refund', 3)]), ['refund', 'examples'], 'agents refunded before the label');
+  t.same(next([step('lookup', 1, 'lookup', 0), step('label', 2, 'label', 2), step('refund', 3, 'refund', 2)]), ['label', 'examples'], 'a tie goes to the earlier step');
+  t.same(next([step('lookup', 1, 'lookup', 0), step('apologise', 2, null, 1), step('refund', 3, 'refund', 0)]), ['apologise', 'examples'], 'a step without a tool can be next by its examples');
+});
+
+t.test("examples written from conversations teach retrieval where agents leave the documented order, live and in the explanation", async (t) => {
+  const lib = await createLibrary(app);
+  // Agents look the charge up right after the identity check, before verifying the card. The
+  // examples are what POST …/examples {trace_id} writes: the customer's words, then a line per call.
+  const taught = REFUND_STEPS.map((entry) =>
+    entry.external_id === 'find-charge'
+      ? { ...entry, examples: ['I was charged twice\nverify() → verified: true', 'Charged twice for one order\nverify({"name": "Ann"})', 'refund(now) is what I want'] }
+      : entry,
+  );
+  await importEntries(app, lib.id, taught);
+  const afterIdentity = await retrieve(lib.id, after('verify'));
+  t.equal(afterIdentity[0]!.external_id, 'find-charge', 'the examples outrank the documented order');
+  t.match(afterIdentity[0]!.explanation.procedure, { next: true, next_by: 'examples', state_examples: 2, bonus: 0.1 }, "two examples in this state; a customer's line is no call");
+  t.match(afterIdentity.find((r) => r.external_id === 'verify-card')!.explanation.procedure, { next: false, next_by: null, state_examples: 0 });
+  const atStart = await retrieve(lib.id, after());
+  t.match(
+    atStart.find((r) => r.external_id === 'verify-identity')!.explanation.procedure,
+    { next: true, next_by: 'order', state_examples: 0 },
+    'no example was taken before any call: the documented order',
+  );
+  const afterTwo = await retrieve(lib.id, after('verify', 'verify'));
+  t.equal(afterTwo[0]!.external_id, 'find-charge', 'after two checks: the documented order again, which is the same step');
+  t.equal(afterTwo[0]!.explanation.procedure!.next_by, 'order', 'the examples were taken after one check, not two');
 });
 
 t.test('a procedure step is written, versioned, exported and cleared like the other selection rules', async (t) => {

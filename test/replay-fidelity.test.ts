@@ -5,8 +5,8 @@ import { afterLookup, call, cancelRequest, ORDER_TOOLS } from './helpers/tools.j
 
 /**
  * A library using every rule live retrieval applies: examples, an always-on core, a priority, an
- * exclusion, a procedure whose next step depends on the calls made, a note for after a tool, and a
- * note given in one turn whose tool is called by the next.
+ * exclusion, a procedure whose next step depends on the calls made and on its examples' tool
+ * states, a note for after a tool, and a note given in one turn whose tool is called by the next.
  */
 const ENTRIES = [
   ...SAMPLE_ENTRIES,
@@ -36,6 +36,8 @@ const ENTRIES = [
     external_id: 'cancel-3',
     scenario: 'Customer asks to cancel an order: confirm the cancellation',
     guidance: 'Tell the customer the order is cancelled and when the refund arrives.',
+    // Taken once right after the lookup: next by its examples in that state, not by the order.
+    examples: ['please cancel it\nget_order_details({"order_id": "W2378156"}) → status: pending'],
     procedure: { name: 'cancel-order', step: 3, tool: null },
   },
   {
@@ -67,7 +69,7 @@ t.test('replaying the current entries gives every stored turn exactly the guidan
     const res = await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/compose`, headers: admin, payload: { messages, conversation_id, tools: ORDER_TOOLS } });
     t.equal(res.statusCode, 200, res.body);
     const { guidance, dropped_guidance } = res.json();
-    served.push([...guidance, ...dropped_guidance].map((g: { id: string }) => g.id).sort());
+    served.push([...guidance, ...dropped_guidance].map((g: { id: string }) => g.id));
   }
   const [lookupTurn, cancelTurn] = [served[0]!, served[1]!];
   t.ok(lookupTurn.includes(byExternal.get('cancel-1')!) && lookupTurn.includes(byExternal.get('core')!), 'live: the first step and the core');
@@ -80,7 +82,7 @@ t.test('replaying the current entries gives every stored turn exactly the guidan
   const report = replay.json();
   t.match(report, { turns: turns.length, changed_turns: 0, k: null });
   const replayed = (conversation: string) => report.conversations.find((c: { conversation_id: string }) => c.conversation_id === conversation).turns;
-  const asServed = [...replayed('cancel'), ...replayed('refund'), ...replayed('password')].map((turn: { a: { entry_id: string }[] }) => turn.a.map((e) => e.entry_id).sort());
-  t.same(asServed, served, 'each turn replays to the entries it was given');
+  const asServed = [...replayed('cancel'), ...replayed('refund'), ...replayed('password')].map((turn: { a: { entry_id: string }[] }) => turn.a.map((e) => e.entry_id));
+  t.same(asServed, served, 'each turn replays to the entries it was given, in the order it was given them');
   t.ok(served.every((entries) => entries.length === 4), "each turn: the core and the library's k of 3");
 });

@@ -9,6 +9,7 @@ import type { Embedder } from '../retrieval/embedder.js';
 import type { Embedders } from '../retrieval/embedders.js';
 import { fuseHits, type TextHit, type VectorHit } from '../retrieval/fusion.js';
 import { placeEntries, withToolState } from '../retrieval/placement.js';
+import { toolCallState } from '../retrieval/procedures.js';
 import { followedNotes, SERVED_NOTES_FROM, SERVED_NOTE_OBJECT, type ServedNote } from '../retrieval/selection-facts.js';
 import { toolsRun } from '../retrieval/tool-state.js';
 import type { Releases } from './releases.js';
@@ -81,6 +82,8 @@ interface Doc {
   excludes: string[];
   requires: string[];
   procedure: ProcedureStep | null;
+  /** Each example's tool state (migrations/019_example_states.sql). */
+  example_states: string[];
   lexemes: string[];
   /** How often each of `lexemes` occurs in the entry. */
   counts: number[];
@@ -95,7 +98,7 @@ interface Side {
 }
 
 const docColumns = (t: string) => `${t}.scenario, ${t}.guidance, ${t}.examples, ${t}.after_tools, ${t}.before_tools,
-  ${t}.always_on, ${t}.priority, ${t}.excludes, ${t}.requires, ${t}.procedure,
+  ${t}.always_on, ${t}.priority, ${t}.excludes, ${t}.requires, ${t}.procedure, coach_example_states(${t}.examples) AS example_states,
   array(SELECT lexeme FROM unnest(coach_guidance_tsv(${t}.scenario, ${t}.examples, ${t}.guidance)) ORDER BY lexeme) AS lexemes,
   array(SELECT cardinality(positions) FROM unnest(coach_guidance_tsv(${t}.scenario, ${t}.examples, ${t}.guidance)) ORDER BY lexeme) AS counts`;
 
@@ -297,9 +300,10 @@ export class Replay {
       .sort((x, y) => y.textRank - x.textRank)
       .slice(0, this.candidates);
     const fused = fuseHits(vectorHits, textHits, new Set(candidates.filter((d) => d.examples.length > 0).map((d) => d.id)));
+    const state = toolCallState(turn.messages);
     const { selected } = placeEntries({
       scored: withToolState(fused, new Set(candidates.filter((d) => d.after_tools.length > 0).map((d) => d.id))),
-      steps: side.docs.flatMap((d) => (d.procedure === null ? [] : [{ id: d.id, ...d.procedure }])),
+      steps: side.docs.flatMap((d) => (d.procedure === null ? [] : [{ id: d.id, ...d.procedure, state_examples: d.example_states.filter((s) => s === state).length }])),
       messages: turn.messages,
       rules: candidates.map(({ id, always_on, priority, excludes, requires }) => ({ id, always_on, priority, excludes, requires })),
       followed: turn.followed,

@@ -29,8 +29,12 @@ export interface ProcedureStanding {
   name: string;
   step: number;
   tool: string | null;
-  /** The procedure's first step with a tool not done yet. */
+  /** The procedure's next step (see nextSteps). */
   next: boolean;
+  /** Why it is next: its examples in this tool state, or the documented order; null when not next. */
+  next_by: 'examples' | 'order' | null;
+  /** How many of its examples were taken in the conversation's tool state. */
+  state_examples: number;
   /** NEXT_STEP_BONUS for the next step, else 0. */
   bonus: number;
 }
@@ -78,6 +82,11 @@ export function placeEntries(input: PlacementInput): Placement {
 
 /** Each procedure step's standing in the conversation, by entry id; the next steps carry NEXT_STEP_BONUS. */
 function procedureStanding(steps: ProcedureStepRow[], messages: ChatMessage[]): Map<string, ProcedureStanding> {
-  const next = new Set([...nextSteps(steps, messages).values()].map((step) => step.id));
-  return new Map(steps.map(({ id, name, step, tool }) => [id, { name, step, tool, next: next.has(id), bonus: next.has(id) ? NEXT_STEP_BONUS : 0 }]));
+  const next = new Map([...nextSteps(steps, messages).values()].map(({ step, by }) => [step.id, by]));
+  return new Map(
+    steps.map(({ id, name, step, tool, state_examples }) => {
+      const by = next.get(id) ?? null;
+      return [id, { name, step, tool, next: by !== null, next_by: by, state_examples, bonus: by !== null ? NEXT_STEP_BONUS : 0 }];
+    }),
+  );
 }

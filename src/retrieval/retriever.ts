@@ -9,6 +9,7 @@ import { followedNotes, selectionFacts, SHOWN_COLUMNS, type ShownEntry } from '.
 import { byRelevance, placeEntries, withToolState, TOOL_STATE_BONUS, type ProcedureStanding } from './placement.js';
 import { PRIORITY_STEP, type SetAside } from './selection.js';
 import { toolsRun } from './tool-state.js';
+import { toolCallState } from './procedures.js';
 import type { ChatMessage } from '../messages.js';
 import { recordRetrieval } from '../ops/instruments.js';
 import { withSpan } from '../ops/tracing.js';
@@ -134,6 +135,7 @@ export class Retriever {
       tags: request.filters?.tags ?? [],
       anyTags: request.filters?.anyTags ?? [],
       toolsRun: ran,
+      toolCallState: toolCallState(request.messages),
       conversationId: request.conversationId ?? null,
       prefetch: scored.filter((entry) => entry.relevance >= minScore).sort(byRelevance).slice(0, request.k).map((entry) => entry.hit.entryId),
     });

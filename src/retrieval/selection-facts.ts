@@ -39,6 +39,8 @@ export interface FactsQuery {
   tags: string[];
   anyTags: string[];
   toolsRun: string[];
+  /** The conversation's tool state (toolCallState), which procedure steps' examples are counted in. */
+  toolCallState: string | null;
   conversationId: string | null;
   /** Entries to read for showing right away: the best by relevance, which are selected unless a rule says otherwise. */
   prefetch: string[];
@@ -81,7 +83,8 @@ export const SELECTION_FACTS = `
      WHERE $7::text IS NOT NULL AND t.conversation_id = $7 AND t.library_id = $1
     ) AS served,
     (SELECT coalesce(json_agg(json_build_object('id', s.id, 'name', s.procedure ->> 'name', 'step', (s.procedure ->> 'step')::int,
-                                                'tool', s.procedure ->> 'tool')), '[]'::json)
+                                                'tool', s.procedure ->> 'tool',
+                                                'state_examples', cardinality(array_positions(s.example_states, $9::text)))), '[]'::json)
      FROM guidance_entries s
      WHERE s.library_id = $1 AND s.procedure IS NOT NULL AND s.status = ANY($3::text[])
        AND EXISTS (SELECT 1 FROM guidance_entries c
@@ -90,7 +93,7 @@ export const SELECTION_FACTS = `
     ) AS steps`;
 
 export async function selectionFacts(db: Db, q: FactsQuery): Promise<SelectionFacts> {
-  const params = [q.libraryId, q.candidateIds, q.statuses, q.tags, q.anyTags, q.toolsRun, q.conversationId, q.prefetch];
+  const params = [q.libraryId, q.candidateIds, q.statuses, q.tags, q.anyTags, q.toolsRun, q.conversationId, q.prefetch, q.toolCallState];
   const [row] = await db.query<SelectionFacts>(SELECTION_FACTS, params, { prepared: true });
   return row!;
 }

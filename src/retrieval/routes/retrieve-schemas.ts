@@ -73,8 +73,13 @@ export const Explanation = Type.Object({
         name: Type.String(),
         step: Type.Integer(),
         tool: Nullable(Type.String()),
-        next: Type.Boolean({ description: "The procedure's first step with a tool that the conversation's calls have not done yet" }),
-        bonus: Type.Number({ description: '0.05 for the next step, else 0' }),
+        next: Type.Boolean({
+          description:
+            "The procedure's next step: the step its examples took most often in the conversation's tool state, or, when none was taken in it, the first step with a tool that the conversation's calls have not done yet",
+        }),
+        next_by: Type.Union([Type.Literal('examples'), Type.Literal('order'), Type.Null()], { description: 'Why the step is next; null when it is not' }),
+        state_examples: Type.Integer({ description: "How many of the step's examples were taken in the conversation's tool state (the same calls made)" }),
+        bonus: Type.Number({ description: '0.1 for the next step, else 0' }),
       },
       { description: 'Where the entry stands in its procedure (README, "Procedures"); null for an entry that is no procedure step' },
     ),
