@@ -31,7 +31,8 @@ import {
   type EvalEntry,
 } from './eval/abcd.js';
 import { Bm25Index } from './eval/bm25.js';
-import { rankingMetrics, type RankingMetrics } from './eval/metrics.js';
+import { formatDifference, pairedDifference, rankingMetrics, type RankingMetrics } from './eval/metrics.js';
+import { wilson } from '../src/teacher/lift-interval.js';
 import { parseExampleCounts, runLearningCurve } from './eval/learning-curve.js';
 import { runStateLevel } from './eval/state-level.js';
 import { selectionSweep, type ScoredHit } from './eval/selection-sweep.js';
@@ -70,7 +71,10 @@ const spec = defineCommand({
 
 type Ranked = Map<Checkpoint, { goldId: string; rankedIds: string[] }[]>;
 const entryText = (entry: EvalEntry) => [entry.scenario, ...entry.examples, entry.guidance].join(' ');
-const fmt = (m: RankingMetrics) => `${m.accAt1.toFixed(3)} | ${m.recallAt5.toFixed(3)} | ${m.mrr.toFixed(3)}`;
+const fmt = (m: RankingMetrics) => {
+  const [low, high] = wilson(Math.round(m.accAt1 * m.count), m.count);
+  return `${m.accAt1.toFixed(3)} | ${low.toFixed(3)}–${high.toFixed(3)} | ${m.recallAt5.toFixed(3)} | ${m.mrr.toFixed(3)}`;
+};
 
 await runCommand(spec, async (args) => {
   const folds = integerOption('folds', args.folds, 2, 100);
@@ -164,13 +168,21 @@ await runCommand(spec, async (args) => {
 
   const mode = exemplarSource === undefined ? 'docs only' : crossValidate ? `docs + exemplars, ${foldCount}-fold cross-validation` : `docs + exemplars from ${args.exemplars}`;
   console.log(`ABCD dev: ${queries.length} conversations, ${docs.length} guidance entries, ${mode}; ${retrievals} retrievals in ${seconds.toFixed(1)} s`);
-  console.log('| checkpoint | ranker | acc@1 | recall@5 | MRR |');
-  console.log('|---|---|---|---|---|');
+  console.log('| checkpoint | ranker | acc@1 | 95% CI | recall@5 | MRR |');
+  console.log('|---|---|---|---|---|---|');
+  const label = (checkpoint: Checkpoint) => (checkpoint === 'whole' ? 'whole dialogue' : `after customer turn ${checkpoint}`);
   for (const checkpoint of CHECKPOINTS) {
-    const label = checkpoint === 'whole' ? 'whole dialogue' : `after customer turn ${checkpoint}`;
-    console.log(`| ${label} | Coach /retrieve | ${fmt(rankingMetrics(coach.get(checkpoint)!))} |`);
-    console.log(`| ${label} | BM25 baseline | ${fmt(rankingMetrics(bm25.get(checkpoint)!))} |`);
-    console.log(`| ${label} | TF-IDF centroid baseline | ${fmt(rankingMetrics(tfidf.get(checkpoint)!))} |`);
+    console.log(`| ${label(checkpoint)} | Coach /retrieve | ${fmt(rankingMetrics(coach.get(checkpoint)!))} |`);
+    console.log(`| ${label(checkpoint)} | BM25 baseline | ${fmt(rankingMetrics(bm25.get(checkpoint)!))} |`);
+    console.log(`| ${label(checkpoint)} | TF-IDF centroid baseline | ${fmt(rankingMetrics(tfidf.get(checkpoint)!))} |`);
+  }
+  console.log('');
+  // The checkpoints are the same conversations, so these differences are not independent of each other.
+  const hits = (ranked: Ranked, checkpoint: Checkpoint) => ranked.get(checkpoint)!.map((r) => r.rankedIds[0] === r.goldId);
+  console.log('acc@1 of Coach minus each baseline, paired on the same conversations (95% CI; queries only Coach vs only the baseline got right):');
+  for (const checkpoint of CHECKPOINTS) {
+    const [mine, plain, centroid] = [coach, bm25, tfidf].map((ranked) => hits(ranked, checkpoint));
+    console.log(`- ${label(checkpoint)}: BM25 ${formatDifference(pairedDifference(mine!, plain!))}; TF-IDF centroid ${formatDifference(pairedDifference(mine!, centroid!))}`);
   }
   console.log('');
   console.log(selectionSweep(coachScored.get(3)!, 'after customer turn 3').join('\n'));

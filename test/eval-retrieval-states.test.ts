@@ -2,6 +2,7 @@ import t from 'tap';
 import { actionPoints, docButtonTool, stepEntries, type StateDoc } from '../scripts/eval/abcd-states.js';
 import type { AbcdConversation } from '../scripts/eval/abcd.js';
 import { selectionSweep } from '../scripts/eval/selection-sweep.js';
+import { formatDifference, pairedDifference } from '../scripts/eval/metrics.js';
 import { exampleText } from '../src/retrieval/example-text.js';
 
 const doc: StateDoc = {
@@ -85,4 +86,14 @@ t.test('the selection sweep counts a query as found only when its entry is withi
   );
   t.match(lines[3], /^\| 0 \| 0\.500 \| 1\.0 \| 1\.000 \| 2\.0 \|/, 'min_score 0: k=1 finds one of two, k=3 both');
   t.match(lines[6], /^\| 0\.3 \| 0\.500 \| 1\.0 \| 0\.500 \| 1\.0 \|/, 'min_score 0.3 leaves one note for each query');
+});
+
+t.test('two rankers are compared pair by pair: only the queries one got right and the other wrong move the difference', async (t) => {
+  const d = pairedDifference([true, true, true, false], [true, false, false, true]);
+  t.match(d, { n: 4, difference: 0.25, onlyFirst: 2, onlySecond: 1 });
+  const half = 1.96 * (Math.sqrt(3 - 1 / 4) / 4);
+  t.ok(Math.abs(d.interval[0] - (0.25 - half)) < 1e-12 && Math.abs(d.interval[1] - (0.25 + half)) < 1e-12, 'Wald interval from the discordant pairs');
+  t.same(pairedDifference([true, false], [true, false]).interval, [0, 0], 'no discordant pair: no spread');
+  t.equal(formatDifference(pairedDifference([false, false], [true, false])), '−0.500 (−1.193 to +0.193; 0 vs 1 discordant)');
+  t.throws(() => pairedDifference([true], [true, false]), /same queries/);
 });

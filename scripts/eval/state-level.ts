@@ -10,6 +10,8 @@ import { exemplarsByIntent, foldOf, type AbcdConversation, type GuidanceDoc } fr
 import { actionPoints, stepEntries, type ActionPoint, type StateDoc, type StepEntry } from './abcd-states.js';
 import { Bm25Index } from './bm25.js';
 import { TfidfCentroids } from './tfidf-centroid.js';
+import { wilson } from '../../src/teacher/lift-interval.js';
+import { formatDifference, pairedDifference } from './metrics.js';
 
 interface Scored {
   id: string;
@@ -40,16 +42,6 @@ function intentCorrect(intent: string, scored: Scored[]): boolean {
 
 function outcome(point: ActionPoint, scored: Scored[]): Outcome {
   return { point, rank: rankWithTies(point.goldId, scored), intentCorrect: intentCorrect(point.intent, scored) };
-}
-
-/** 95% Wilson interval of a proportion. */
-function wilson(successes: number, n: number): [number, number] {
-  if (n === 0) return [0, 0];
-  const z = 1.96;
-  const p = successes / n;
-  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
-  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
-  return [centre - half, centre + half];
 }
 
 function row(label: string, ranker: string, outcomes: Outcome[]): string {
@@ -139,4 +131,7 @@ export async function runStateLevel(run: StateLevelRun): Promise<void> {
     console.log(row(label, 'BM25 baseline', bm25.filter(keep)));
     console.log(row(label, 'TF-IDF centroid baseline', tfidf.filter(keep)));
   }
+  const hits = (outcomes: Outcome[]) => outcomes.map((o) => o.rank === 0);
+  console.log(`acc@1 of Coach minus BM25, paired on the same action points (95% CI): ${formatDifference(pairedDifference(hits(coach), hits(bm25)))}`);
+  console.log(`acc@1 of Coach minus the TF-IDF centroid, paired: ${formatDifference(pairedDifference(hits(coach), hits(tfidf)))}`);
 }
