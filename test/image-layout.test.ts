@@ -84,5 +84,6 @@ t.test('the runtime image layout runs the service code and every command-line to
   const evaluated = await coach('eval:retrieval', '--data', data);
   t.equal(evaluated.code, 0, evaluated.stderr);
   t.match(evaluated.stdout, /^ABCD dev: 2 conversations, 2 guidance entries, docs only; 8 retrievals/);
-  t.match(evaluated.stdout, /\| whole dialogue \| Coach \/retrieve \| \d\.\d{3} \| \d\.\d{3} \| \d\.\d{3} \|/);
+  t.match(evaluated.stdout, /\| whole dialogue \| Coach \/retrieve \| \d\.\d{3} \| \d\.\d{3}–\d\.\d{3} \| \d\.\d{3} \| \d\.\d{3} \|/);
+  t.match(evaluated.stdout, /- whole dialogue: BM25 [+−]\d\.\d{3} \([+−]\d\.\d{3} to [+−]\d\.\d{3}; \d+ vs \d+ discordant\)/, 'the paired difference with its interval');
 });
