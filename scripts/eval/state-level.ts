@@ -1,7 +1,7 @@
 /**
  * `eval:retrieval --level state`: the step-level ABCD benchmark through POST /retrieve (see
- * abcd-states.ts), with plain BM25 and a TF-IDF centroid over the same steps beside it. Ties count against the method:
- * an entry scoring the same as the gold one ranks before it.
+ * abcd-states.ts), with plain BM25 and a TF-IDF centroid over the same steps beside it. Ties count
+ * against the method: an entry scoring the same as the gold one ranks before it.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ChatMessage } from '../../src/messages.js';
@@ -84,7 +84,8 @@ export async function runStateLevel(run: StateLevelRun): Promise<void> {
   for (let fold = 0; fold < foldCount; fold++) {
     const heldOut = crossValidate ? queries.filter((c) => foldOf(c.uid, foldCount) === fold) : queries;
     const training = exemplarSource === undefined ? [] : crossValidate ? queries.filter((c) => foldOf(c.uid, foldCount) !== fold) : exemplarSource;
-    const entries = stepEntries(docs, pointsOf(training), exemplarsByIntent(training));
+    const trainingPoints = pointsOf(training);
+    const entries = stepEntries(docs, trainingPoints, exemplarsByIntent(training));
     const library = (await app.inject({ method: 'POST', url: '/v1/libraries', headers, payload: { name: `abcd-states-${fold}-${Date.now()}` } })).json();
     const imported = await app.inject({
       method: 'POST',
@@ -102,7 +103,7 @@ export async function runStateLevel(run: StateLevelRun): Promise<void> {
     if (imported.statusCode !== 200) throw new Error(`import failed: ${imported.body}`);
     // The baselines know nothing of tool state, so the openings every step shares would only blur
     // their steps (BM25 .514 → .457, TF-IDF .643 → .565 acc@1): they rank the steps' own examples.
-    const ownExamples = stepEntries(docs, pointsOf(training));
+    const ownExamples = stepEntries(docs, trainingPoints);
     const index = new Bm25Index(ownExamples.map((e) => ({ id: e.id, tokens: contentTokens([e.scenario, ...e.examples, e.guidance].join(' ')) })));
     const centroids = new TfidfCentroids(ownExamples.map((e) => ({ id: e.id, texts: [`${e.scenario}\n${e.guidance}`, ...e.examples] })));
     for (const point of pointsOf(heldOut)) {
