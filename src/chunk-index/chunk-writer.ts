@@ -17,7 +17,7 @@ export async function replaceChunks(
   await tx.query(
     `INSERT INTO ${PENDING_CHUNKS} (entry_id, library_id, embedder, kind, ordinal, dim, embedding)
      SELECT c.entry_id, $1, $2, c.kind, c.ordinal, $3, c.embedding::vector
-     FROM unnest($4::uuid[], $5::text[], $6::int[], $7::text[]) AS c(entry_id, kind, ordinal, embedding)`,
+     FROM unnest($4::uuid[], $5::text[], $6::int[], string_to_array($7::text, E'\n')) AS c(entry_id, kind, ordinal, embedding)`,
     [
       libraryId,
       embedder.id,
@@ -25,7 +25,9 @@ export async function replaceChunks(
       chunks.map((c) => c.entryId),
       chunks.map((c) => c.kind),
       chunks.map((c) => c.ordinal),
-      chunks.map((c) => c.vector),
+      // One text, a vector per line: as a text[] parameter, pg escapes each element with two
+      // regular expressions over its ~5 kB, which was a third of an import's time in the service.
+      chunks.map((c) => c.vector).join('\n'),
     ],
   );
 }
