@@ -113,13 +113,20 @@ t.test("examples written from conversations teach retrieval where agents leave t
   const taught = REFUND_STEPS.map((entry) =>
     entry.external_id === 'find-charge'
       ? { ...entry, examples: ['I was charged twice\nverify() → verified: true', 'Charged twice for one order\nverify({"name": "Ann"})', 'refund(now) is what I want'] }
-      : entry,
+      : entry.external_id === 'refund-charge'
+        ? { ...entry, examples: ['Just refund the second charge\nverify() → verified: true'] }
+        : entry,
   );
   await importEntries(app, lib.id, taught);
   const afterIdentity = await retrieve(lib.id, after('verify'));
   t.equal(afterIdentity[0]!.external_id, 'find-charge', 'the examples outrank the documented order');
   t.match(afterIdentity[0]!.explanation.procedure, { next: true, next_by: 'examples', state_examples: 2, bonus: 0.1 }, "two examples in this state; a customer's line is no call");
-  t.match(afterIdentity.find((r) => r.external_id === 'verify-card')!.explanation.procedure, { next: false, next_by: null, state_examples: 0 });
+  t.match(afterIdentity.find((r) => r.external_id === 'verify-card')!.explanation.procedure, { next: false, next_by: null, state_examples: 0, bonus: 0 });
+  t.match(
+    afterIdentity.find((r) => r.external_id === 'refund-charge')!.explanation.procedure,
+    { next: false, next_by: null, state_examples: 1, bonus: 0.05 },
+    'one agent refunded right after the check: half as many examples, half the bonus',
+  );
   const atStart = await retrieve(lib.id, after());
   t.match(
     atStart.find((r) => r.external_id === 'verify-identity')!.explanation.procedure,

@@ -1,7 +1,7 @@
 import type { ChatMessage } from '../messages.js';
 import { NO_RULES } from '../library/types.js';
 import type { FusedEntry } from './fusion.js';
-import { NEXT_STEP_BONUS, nextSteps, type ProcedureStepRow } from './procedures.js';
+import { NEXT_STEP_BONUS, nextSteps, type NextStep, type ProcedureStepRow } from './procedures.js';
 import { selectEntries, type PlacementRules, type Selection } from './selection.js';
 
 /**
@@ -35,7 +35,7 @@ export interface ProcedureStanding {
   next_by: 'examples' | 'order' | null;
   /** How many of its examples were taken in the conversation's tool state. */
   state_examples: number;
-  /** NEXT_STEP_BONUS for the next step, else 0. */
+  /** NEXT_STEP_BONUS for the next step; for another step its examples took in this tool state, its share (see stepBonus); else 0. */
   bonus: number;
 }
 
@@ -80,13 +80,29 @@ export function placeEntries(input: PlacementInput): Placement {
   return { ...selection, scored: byId, procedures };
 }
 
-/** Each procedure step's standing in the conversation, by entry id; the next steps carry NEXT_STEP_BONUS. */
+/** Each procedure step's standing in the conversation, by entry id, with its next-step bonus. */
 function procedureStanding(steps: ProcedureStepRow[], messages: ChatMessage[]): Map<string, ProcedureStanding> {
-  const next = new Map([...nextSteps(steps, messages).values()].map(({ step, by }) => [step.id, by]));
+  const next = nextSteps(steps, messages);
   return new Map(
-    steps.map(({ id, name, step, tool, state_examples }) => {
-      const by = next.get(id) ?? null;
-      return [id, { name, step, tool, next: by !== null, next_by: by, state_examples, bonus: by !== null ? NEXT_STEP_BONUS : 0 }];
+    steps.map((row) => {
+      const { id, name, step, tool, state_examples } = row;
+      const procedureNext = next.get(name);
+      const by = procedureNext?.step.id === id ? procedureNext.by : null;
+      return [id, { name, step, tool, next: by !== null, next_by: by, state_examples, bonus: stepBonus(row, procedureNext) }];
     }),
   );
+}
+
+/**
+ * NEXT_STEP_BONUS for the procedure's next step. Where the next step was learned from examples,
+ * another step its examples took in the same tool state gets the bonus in proportion (half as
+ * many examples, half the bonus): agents in that state did both, and the conversation's words
+ * decide between them rather than the count alone. On ABCD's state-level benchmark (dev 5-fold
+ * CV, n = 3,107) acc@1 .781 → .785 and MRR .860 → .863 against the whole bonus to the most
+ * frequent step alone.
+ */
+function stepBonus(step: ProcedureStepRow, next: NextStep | undefined): number {
+  if (next === undefined) return 0;
+  if (next.step.id === step.id) return NEXT_STEP_BONUS;
+  return next.by === 'examples' ? (NEXT_STEP_BONUS * step.state_examples) / next.step.state_examples : 0;
 }

@@ -79,7 +79,9 @@ export const Explanation = Type.Object({
         }),
         next_by: Type.Union([Type.Literal('examples'), Type.Literal('order'), Type.Null()], { description: 'Why the step is next; null when it is not' }),
         state_examples: Type.Integer({ description: "How many of the step's examples were taken in the conversation's tool state (the same calls made)" }),
-        bonus: Type.Number({ description: '0.1 for the next step, else 0' }),
+        bonus: Type.Number({
+          description: "0.1 for the next step; where its examples chose it, another step they took in this tool state gets 0.1 × its state_examples / the next step's; else 0",
+        }),
       },
       { description: 'Where the entry stands in its procedure (README, "Procedures"); null for an entry that is no procedure step' },
     ),
