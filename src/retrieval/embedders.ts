@@ -1,10 +1,10 @@
 import type { EmbedderConfig } from '../config.js';
 import { ValidationError } from '../errors.js';
 import type { Embedder } from './embedder.js';
-import { LocalEmbedder } from './local-embedder.js';
+import { LOCAL_EMBEDDER_VERSIONS, LocalEmbedder, type LocalEmbedderVersion } from './local-embedder.js';
 import { OpenAIEmbedder } from './openai-embedder.js';
 
-const LOCAL_ID = /^local:hash-v1-(\d+)$/;
+const LOCAL_ID = new RegExp(`^local:hash-v(${LOCAL_EMBEDDER_VERSIONS.join('|')})-(\\d+)$`);
 
 /**
  * The embedders this service can run, by the id a library records. Every local dimension is
@@ -26,13 +26,14 @@ export class Embedders {
     const local = LOCAL_ID.exec(id);
     let embedder: Embedder | undefined;
     if (local !== null) {
-      const dimension = Number(local[1]);
-      if (dimension >= 16 && dimension <= 2000) embedder = new LocalEmbedder({ dimension });
+      const version = Number(local[1]) as LocalEmbedderVersion;
+      const dimension = Number(local[2]);
+      if (dimension >= 16 && dimension <= 2000) embedder = new LocalEmbedder({ version, dimension });
     } else if (this.config.kind === 'openai' && id === `openai:${this.config.model}`) {
       embedder = this.openai();
     }
     if (embedder === undefined) {
-      throw new ValidationError(`embedder: "${id}" is not available; use local:hash-v1-<16..2000> or the configured EMBEDDINGS_MODEL`, {
+      throw new ValidationError(`embedder: "${id}" is not available; use local:hash-v2-<16..2000> (or v1, the earlier local recipe) or the configured EMBEDDINGS_MODEL`, {
         field: 'embedder',
       });
     }
