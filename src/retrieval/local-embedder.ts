@@ -27,14 +27,14 @@ export interface FeatureWeights {
 }
 
 /**
- * 1: content words only. 2: question words count as content too: "when is my bill due?" asks for
- * a date and "why is my bill due?" for a reason, and in version 1 both read "bill due". On ABCD (dev 5-fold
- * CV, npm run eval:retrieval) acc@1 after customer turns 1/2/3 .630/.802/.826 → .636/.805/.834, and
- * at the state level (n = 3,107) .785 → .789.
+ * 1: content words only. 2: question words count as content too: "when is my bill due?" asks for a
+ * date and "why is my bill due?" for a reason, and in version 1 both read "bill due". On ABCD (dev
+ * 5-fold CV, npm run eval:retrieval) acc@1 after customer turns 1/2/3 .630/.802/.826 →
+ * .636/.805/.834, and at the state level (n = 3,107) .785 → .789.
  */
 export const LOCAL_EMBEDDER_VERSIONS = [1, 2] as const;
 export type LocalEmbedderVersion = (typeof LOCAL_EMBEDDER_VERSIONS)[number];
-export const LATEST_LOCAL_VERSION: LocalEmbedderVersion = 2;
+const LATEST_LOCAL_VERSION: LocalEmbedderVersion = 2;
 
 export const DEFAULT_DIMENSION = 512;
 const DEFAULT_WEIGHTS: FeatureWeights = { word: 1, bigram: 0.5, char: 1 };
