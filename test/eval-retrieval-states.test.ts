@@ -55,7 +55,7 @@ t.test('state level: one entry per step; a button used by one step only marks th
   const entries = stepEntries([doc], actionPoints(conversation, doc));
   t.same(entries.map((e) => e.id), ['refund_status#1', 'refund_status#2', 'refund_status#3', 'refund_status#4']);
   t.same(entries.map((e) => e.beforeTools), [['pull-up-account'], [], [], []], 'validate-purchase has two steps, N/A none');
-  t.same(entries[0]!.examples, ['Where is my refund?']);
+  t.same(entries[0]!.examples, ['Where is my refund?\n∅'], 'the first action was taken before any call');
   t.match(entries[1]!.examples[0], /pull-up-account\(\) → Account has been pulled up for Ann Lee\./, "the step's example carries the tools already called");
   const withOpenings = stepEntries([doc], actionPoints(conversation, doc), new Map([['refund_status', ['Hi, my refund']]]));
   t.same(withOpenings.map((e) => e.examples.at(-1)), ['Hi, my refund', 'Hi, my refund', 'Hi, my refund', 'Hi, my refund'], "every step of the intent gets its openings, after the step's own examples");
@@ -74,6 +74,8 @@ t.test("a conversation as an example is the customer's turns and the tool calls,
     ]),
     'My refund never arrived\nget_order() → status: refund pending',
   );
+  t.equal(exampleText([{ role: 'user', content: 'My refund never arrived' }]), 'My refund never arrived\n∅', 'before any call, a line says so');
+  t.equal(exampleText([{ role: 'assistant', content: 'Hi, how can I help?' }, { role: 'user', content: 'hi' }]), '', 'no customer words, no call: nothing to make an example of');
 });
 
 t.test('the selection sweep counts a query as found only when its entry is within k and above min_score', async (t) => {

@@ -68,7 +68,8 @@ t.test("a trace's conversation becomes an example: a similar conversation now fi
   const res = await c.add(target, { trace_id: traceId });
   t.equal(res.statusCode, 201, res.body);
   const body = res.json();
-  const text = 'The courier handed my parcel to a neighbour who has since moved away\nOrder 4411, the neighbour moved out last week and the parcel went with them';
+  // No tool was called yet: the last line says so, which step agents take first is learned from it.
+  const text = 'The courier handed my parcel to a neighbour who has since moved away\nOrder 4411, the neighbour moved out last week and the parcel went with them\n∅';
   t.match(body, { added: true, example: { text, source: { kind: 'trace', trace_id: traceId, conversation_id: 'conv-4411', job_id: null, entry_version: 2 } }, entry: { id: target, version: 2 } });
   t.same(body.entry.examples, [text], "the customer's turns, not the agent's");
   await firstBecomes(() => c.ranking(SIMILAR), target);
@@ -100,7 +101,8 @@ t.test('the same example twice is added once, whatever its source, case or spaci
   const again = await c.add(gid, { trace_id: traceId });
   t.equal(again.statusCode, 200);
   t.match(again.json(), { added: false, example: { id: first.json().example.id, source: { kind: 'trace', trace_id: traceId } }, entry: { version: 2 } });
-  const asText = await c.add(gid, { text: '  my parcel NEVER arrived and   the tracking stopped ' });
+  // Taken before any tool call: the text that says so is the same example.
+  const asText = await c.add(gid, { text: '  my parcel NEVER arrived and   the tracking stopped \n ∅' });
   t.equal(asText.statusCode, 200);
   t.equal(asText.json().added, false);
   const asMessages = await c.add(gid, { messages: [{ role: 'assistant', content: 'Hello!' }, { role: 'user', content: 'My parcel never arrived and the tracking stopped' }] });
@@ -133,9 +135,9 @@ t.test("a state a teacher job measured becomes an example, with the job and deci
   t.equal(res.statusCode, 201, res.body);
   t.match(res.json(), {
     added: true,
-    example: { text: 'Change the delivery address of order 77 to 5 Main St.', source: { kind: 'teacher', job_id: job.id, decision_point: point, trace_id: null } },
+    example: { text: 'Change the delivery address of order 77 to 5 Main St.\n∅', source: { kind: 'teacher', job_id: job.id, decision_point: point, trace_id: null } },
   });
-  t.ok((await c.entry(target)).examples.includes('Change the delivery address of order 77 to 5 Main St.'));
+  t.ok((await c.entry(target)).examples.includes('Change the delivery address of order 77 to 5 Main St.\n∅'));
   t.match((await c.history(target))[0].reason, `teacher job ${job.id} decision point ${point}`);
 
   const unknown = await c.add(target, { job_id: job.id, decision_point: 'conv-77#9' });
@@ -193,7 +195,7 @@ t.test('a bad body is a 400 naming the field; limits on length and count', async
     [{ messages: [] }, 'body.messages'],
     [{ messages: [{ role: 'tool', content: 'ok' }] }, 'body.messages.0'],
     [{ messages: [{ role: 'user', content: 'hello, thanks!' }] }, 'body.messages has no customer words or tool calls to make an example of'],
-    [{ messages: [{ role: 'user', content: 'parcel '.repeat(700) }] }, 'body.messages makes an example of 4899 characters, more than 4000'],
+    [{ messages: [{ role: 'user', content: 'parcel '.repeat(700) }] }, 'body.messages makes an example of 4901 characters, more than 4000'],
     [{ text: 'hi', colour: 'red' }, 'body'],
   ];
   for (const [payload, message] of cases) {
@@ -280,5 +282,5 @@ t.test("an example from a trace holds what the customer said, not the marks of t
   t.match(stored.messages[0].content, /\[email\].*\[phone\]/, 'the trace keeps the redacted text');
   const res = await c.add(ids[0]!, { trace_id: traceId });
   t.equal(res.statusCode, 201, res.body);
-  t.equal(res.json().example.text, 'My parcel never came, write to or call about it');
+  t.equal(res.json().example.text, 'My parcel never came, write to or call about it\n∅');
 });

@@ -138,6 +138,44 @@ t.test("examples written from conversations teach retrieval where agents leave t
   t.equal(afterTwo[0]!.explanation.procedure!.next_by, 'order', 'the examples were taken after one check, not two');
 });
 
+t.test('examples taken before any call teach which step agents take first; examples written by hand say nothing of when', async (t) => {
+  const lib = await createLibrary(app);
+  // Agents look the charge up before verifying anyone. POST …/examples ends such an example with ∅.
+  const taught = REFUND_STEPS.map((entry) =>
+    entry.external_id === 'find-charge'
+      ? { ...entry, examples: ['I was charged twice\n∅', 'Two charges for one order\n∅'] }
+      : entry.external_id === 'verify-identity'
+        ? { ...entry, examples: ['I was charged twice', 'Two charges for one order', 'charged twice, refund one'] }
+        : entry,
+  );
+  await importEntries(app, lib.id, taught);
+  const atStart = await retrieve(lib.id, after());
+  t.equal(atStart[0]!.external_id, 'find-charge', 'the examples outrank the documented order');
+  t.match(atStart[0]!.explanation.procedure, { next: true, next_by: 'examples', state_examples: 2, bonus: 0.1 });
+  t.match(atStart.find((r) => r.external_id === 'verify-identity')!.explanation.procedure, { next: false, state_examples: 0, bonus: 0 }, 'its examples hold no ∅');
+  const afterIdentity = await retrieve(lib.id, after('verify'));
+  const standing = (id: string) => afterIdentity.find((r) => r.external_id === id)!.explanation.procedure;
+  t.match(standing('verify-card'), { next: true, next_by: 'order', bonus: 0.1 }, 'once a call is made, examples taken before any say nothing');
+  t.match(standing('find-charge'), { next: false, state_examples: 0, bonus: 0 });
+});
+
+t.test('the line saying no tool was called yet moves neither the vector nor the text rank', async (t) => {
+  const lib = await createLibrary(app);
+  const entry = { scenario: 'A duplicate charge', guidance: 'Refund the duplicate.' };
+  await importEntries(app, lib.id, [
+    { ...entry, external_id: 'plain', examples: ['I was charged twice for my order'] },
+    { ...entry, external_id: 'marked', examples: ['I was charged twice for my order\n∅'] },
+    ...['A parcel went missing', 'A jacket arrived torn', 'The password reset mail never came', 'A promo code is rejected'].map((scenario, i) => ({
+      scenario,
+      guidance: 'Help.',
+      external_id: `other-${i}`,
+    })),
+  ]);
+  const [a, b] = (await retrieve(lib.id, [customer])).filter((r) => !r.external_id.startsWith('other')) as unknown as { external_id: string; explanation: { vector_score: number; text_rank: number } }[];
+  t.same([a!.explanation.vector_score, a!.explanation.text_rank], [b!.explanation.vector_score, b!.explanation.text_rank]);
+  t.ok(a!.explanation.text_rank > 0, 'both matched the words');
+});
+
 t.test('a procedure step is written, versioned, exported and cleared like the other selection rules', async (t) => {
   const lib = await createLibrary(app);
   const { ids } = await importEntries(app, lib.id, REFUND_STEPS.slice(0, 2));

@@ -10,13 +10,16 @@ export interface ProcedureStepRow extends ProcedureStep {
 }
 
 /**
- * The conversation's tool state as examples record it (migrations/019_example_states.sql): the
- * names of the calls made so far, sorted, joined by commas, a name once per call; null before any.
+ * The conversation's tool state as examples record it (migrations/019_example_states.sql and
+ * 021_state_before_any_call.sql): the names of the calls made so far, sorted, joined by commas, a
+ * name once per call; '' before any.
  */
-export function toolCallState(messages: readonly ChatMessage[]): string | null {
-  const names = toolEvents(messages).map((event) => event.name);
+export function toolCallState(messages: readonly ChatMessage[]): string {
   // Code-unit order, as the migration's COLLATE "C" sorts (tool names are ASCII).
-  return names.length === 0 ? null : names.sort().join(',');
+  return toolEvents(messages)
+    .map((event) => event.name)
+    .sort()
+    .join(',');
 }
 
 /**

@@ -40,7 +40,7 @@ export interface FactsQuery {
   anyTags: string[];
   toolsRun: string[];
   /** The conversation's tool state (toolCallState), which procedure steps' examples are counted in. */
-  toolCallState: string | null;
+  toolCallState: string;
   conversationId: string | null;
   /** Entries to read for showing right away: the best by relevance, which are selected unless a rule says otherwise. */
   prefetch: string[];

@@ -55,7 +55,7 @@ const ExampleSourceView = Type.Object(
 
 const ExampleView = Type.Object({
   id: Type.String({ description: 'Stable across edits: a hash of the text, case and spacing ignored' }),
-  text: Type.String({ description: 'As embedded: for a conversation, its customer turns and tool calls, one per line (the agent turns left out)' }),
+  text: Type.String({ description: 'As embedded: for a conversation, its customer turns and tool calls, one per line (the agent turns left out), and a last line ∅ when no tool had been called yet' }),
   source: Nullable(ExampleSourceView),
 });
 
