@@ -117,7 +117,7 @@ t.test("the local embedder's vectors do not change between versions of Coach: st
   // A text of 3,000 distinct words holds more features than the counting table starts with.
   const words = Array.from({ length: 3000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36));
   const texts = ['I want a refund for the jacket I returned last week', "Hi! Can't log in: my e-mail is jo@example.com, see https://shop.example/help", words.join(' ')];
-  const embedder = new LocalEmbedder({ version: 1 });
+  const embedder = new LocalEmbedder({ version: 1, dimension: 512 });
   t.equal(embedder.id, 'local:hash-v1-512');
   const vectors = await embedder.embed([...texts, texts[0]!]);
   t.same(vectors[3], vectors[0], 'a text embeds alike after a long one');
@@ -128,14 +128,14 @@ t.test("the local embedder's vectors do not change between versions of Coach: st
 
 t.test('the local embedder of new libraries counts question words, and libraries stored with the earlier recipe keep it', async (t) => {
   const [v1, v2] = [new LocalEmbedder({ version: 1 }), new LocalEmbedder()];
-  t.equal(v2.id, 'local:hash-v2-512');
+  t.equal(v2.id, 'local:hash-v2-1024');
   t.same(v1.embedOne('When is my bill due?'), v1.embedOne('Why is my bill due?'), 'version 1 reads both as "bill due"');
   t.notSame(v2.embedOne('When is my bill due?'), v2.embedOne('Why is my bill due?'), 'version 2 tells a date from a reason');
   t.same(v2.embedOne('my bill is due'), v1.embedOne('my bill is due'), 'a text without question words embeds as before');
 
   const { app } = await testApp(t);
   const create = (body: Record<string, unknown>) => app.inject({ method: 'POST', url: '/v1/libraries', headers: admin, payload: { name: `lib-${Math.random()}`, ...body } });
-  t.equal((await create({})).json().embedder, 'local:hash-v2-512', 'a new library gets the latest recipe');
+  t.match((await create({})).json(), { embedder: 'local:hash-v2-1024', embedding_dim: 1024 }, 'a new library gets the latest recipe at 1,024 dimensions');
   const stored = (await create({ embedder: 'local:hash-v1-512' })).json();
   t.equal(stored.embedder, 'local:hash-v1-512');
   await importEntries(app, stored.id, SAMPLE_ENTRIES);

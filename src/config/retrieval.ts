@@ -1,3 +1,4 @@
+import { DEFAULT_DIMENSION } from '../retrieval/local-embedder.js';
 import { ConfigError, fraction, integer, required, text, url, type Env } from './env.js';
 
 export type EmbedderConfig =
@@ -20,7 +21,7 @@ export interface ReembedConfig {
 
 export function loadEmbedderConfig(env: Env): EmbedderConfig {
   const kind = text(env, 'EMBEDDER') ?? 'local';
-  if (kind === 'local') return { kind, dimension: integer(env, 'EMBEDDINGS_DIMENSIONS', 512, 16, 2000) };
+  if (kind === 'local') return { kind, dimension: integer(env, 'EMBEDDINGS_DIMENSIONS', DEFAULT_DIMENSION, 16, 2000) };
   if (kind !== 'openai') throw new ConfigError('EMBEDDER', `must be "local" or "openai", got "${kind}"`);
   const because = 'when EMBEDDER=openai';
   required(env, 'EMBEDDINGS_DIMENSIONS', because);

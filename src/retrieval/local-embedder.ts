@@ -12,14 +12,7 @@ import type { Embedder } from './embedder.js';
 export interface LocalEmbedderOptions {
   /** Which feature recipe (see LOCAL_EMBEDDER_VERSIONS); libraries stored with an earlier one keep it. */
   version?: LocalEmbedderVersion;
-  /**
-   * Vector length. More dimensions mean fewer features sharing a bucket: on ABCD (dev 5-fold CV)
-   * 1,024 gained over 512 about half a point of intent acc@1 at each checkpoint (.636/.805/.834/.870
-   * → .642/.814/.839/.873) and .007 at the state level (.792 → .799, n = 3,107), 1,536 no more; but at
-   * 10k entries (npm run bench, the two run one after the other) /retrieve ran 58 against 117 req/s
-   * and imported 1,075 against 1,414 entries/s. 512 keeps the speed; EMBEDDINGS_DIMENSIONS=1024 buys
-   * the points.
-   */
+  /** Vector length (DEFAULT_DIMENSION when not given). */
   dimension?: number;
   /** Relative weights of the feature families in the final vector. */
   weights?: Partial<FeatureWeights>;
@@ -43,7 +36,17 @@ export const LOCAL_EMBEDDER_VERSIONS = [1, 2] as const;
 export type LocalEmbedderVersion = (typeof LOCAL_EMBEDDER_VERSIONS)[number];
 const LATEST_LOCAL_VERSION: LocalEmbedderVersion = 2;
 
-export const DEFAULT_DIMENSION = 512;
+/**
+ * More dimensions mean fewer features sharing a bucket, and a collision blurs two words into one.
+ * On ABCD (dev 5-fold CV, npm run eval:retrieval with EMBEDDINGS_DIMENSIONS) 512 → 1024 moved intent
+ * acc@1 after customer turns 1/2/3/whole from .636/.805/.834/.870 to .642/.814/.839/.873, and the
+ * state level (n = 3,107) from .792 to .799 (MRR .869 → .872); 1536 gave no more. At 10k entries
+ * (npm run bench, two pairs of runs in either order) /retrieve ran as fast (58 vs 117 and 123 vs
+ * 100 req/s: the first run of each pair was the faster) and import a quarter slower (1,075 vs
+ * 1,414 and 1,630 vs 2,349 entries/s): twice the bytes to write and index per chunk. Libraries
+ * stored at 512 keep it: the dimension is part of the embedder id.
+ */
+export const DEFAULT_DIMENSION = 1024;
 const DEFAULT_WEIGHTS: FeatureWeights = { word: 1, bigram: 0.5, char: 1 };
 const DEFAULT_CHAR_NGRAM_RANGE: readonly [number, number] = [3, 5];
 
