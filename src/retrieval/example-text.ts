@@ -9,7 +9,7 @@ import { toolEvents } from './tool-state.js';
  * taken. Neither the local embedder nor Postgres's text parser reads a word in it, so it moves no
  * vector and no text rank (migrations/021_state_before_any_call.sql reads it).
  */
-export const BEFORE_ANY_CALL = '∅';
+const BEFORE_ANY_CALL = '∅';
 
 /**
  * A conversation as an example of the state it ends in: the customer's turns and the tool calls
