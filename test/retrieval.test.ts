@@ -81,6 +81,28 @@ t.test('min_score, k, status and tag filters shape the results', async (t) => {
   t.notOk(afterRetire.results.some((r: { id: string }) => r.id === ids[0]), 'retired entries are never retrieved');
 });
 
+t.test('entries the query is unlike all score 0, and still come back in the same order in every library holding them: by similarity', async (t) => {
+  const { app } = await testApp(t);
+  const unrelated = ['gift wrapping', 'loyalty points', 'store opening hours', 'newsletter subscription', 'warranty claims', 'price matching'].map((topic, i) => ({
+    external_id: `unrelated-${i}`,
+    scenario: `Customer asks about ${topic}`,
+    guidance: `Answer the question about ${topic} from the help centre.`,
+  }));
+  const orderIn = async () => {
+    const lib = await createLibrary(app);
+    await importEntries(app, lib.id, [...SAMPLE_ENTRIES, ...unrelated]);
+    const res = await app.inject({ method: 'POST', url: `/v1/libraries/${lib.id}/retrieve`, headers: admin, payload: { messages: conversation('I want my money back for a jacket I bought 45 days ago'), k: 9 } });
+    return res.json().results as { external_id: string; score: number; explanation: { best_similarity: number | null } }[];
+  };
+  const first = await orderIn();
+  t.equal(first[0]!.external_id, 'refund-late');
+  const zeros = first.filter((r) => r.score === 0);
+  t.ok(zeros.length >= 2, 'several entries tie at 0');
+  const similarities = zeros.map((r) => r.explanation.best_similarity ?? -Infinity);
+  t.same(similarities, [...similarities].sort((a, b) => b - a), 'ties at 0 are ordered by their similarity');
+  for (let i = 0; i < 3; i++) t.same((await orderIn()).map((r) => r.external_id), first.map((r) => r.external_id), 'the same order in another library');
+});
+
 t.test('retrieval never crosses libraries, and a scoped key cannot reach another library', async (t) => {
   const { app } = await testApp(t);
   const a = await createLibrary(app);

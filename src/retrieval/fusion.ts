@@ -77,8 +77,14 @@ export function fuseHits(vectorHits: VectorHit[], textHits: TextHit[], withExamp
       explanation: { vector, text, fused: { vectorWeight, textWeight } },
     });
   }
-  // Ties (e.g. no hits at all) fall back to id order so results are reproducible.
-  return fused.sort((a, b) => b.score - a.score || (a.entryId < b.entryId ? -1 : a.entryId > b.entryId ? 1 : 0));
+  // Scores tie at 0 for every entry the query is unlike (the similarity is clamped); the raw
+  // similarity still orders those, so the same library content gives the same order wherever it
+  // lives. Ids, random per import, decide only exact ties.
+  return fused.sort((a, b) => b.score - a.score || similarityOf(b) - similarityOf(a) || (a.entryId < b.entryId ? -1 : a.entryId > b.entryId ? 1 : 0));
+}
+
+function similarityOf(entry: FusedEntry): number {
+  return entry.explanation.vector.similarity ?? -Infinity;
 }
 
 function clamp01(value: number): number {

@@ -39,7 +39,8 @@ export interface ProcedureStanding {
   bonus: number;
 }
 
-export const byRelevance = (a: Scored, b: Scored) => b.relevance - a.relevance || (a.hit.entryId < b.hit.entryId ? -1 : 1);
+/** Ties keep the fused order (sorting is stable), which fuseHits made reproducible. */
+export const byRelevance = (a: Scored, b: Scored) => b.relevance - a.relevance;
 
 /** The fused hits with the tool-state bonus for the entries whose after_tools have all run. */
 export function withToolState(fused: FusedEntry[], afterToolsMet: ReadonlySet<string>): Scored[] {

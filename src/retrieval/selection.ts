@@ -70,7 +70,8 @@ export function selectEntries(input: { candidates: Candidate[]; alwaysOn: Candid
   const coreIds = new Set(taken.map((c) => c.id));
   const ranked = input.candidates
     .filter((c) => !coreIds.has(c.id))
-    .sort((a, b) => rankScore(b) - rankScore(a) || (a.id < b.id ? -1 : 1));
+    // Ties keep the candidates' order (sorting is stable): placement passes them ranked.
+    .sort((a, b) => rankScore(b) - rankScore(a));
   const pool = new Map<string, Candidate>();
   for (const c of ranked) {
     const followed = input.followed.get(c.id);
