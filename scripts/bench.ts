@@ -156,6 +156,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Statement = (db: Db, input: SearchInput) => Promise<unknown>;
 
+/** The order of the centroids' HNSW index (migrations/022_halfvec_indexes.sql), to a vector parameter. */
+const halfvecOrder = (dim: number, parameter: string) => `embedding::halfvec(${dim}) <=> ${parameter}::halfvec(${dim})`;
+
 /** The retrieval statement alone. */
 const searchStatementRun = (scope: SearchScope): Statement => (db, input) => runSearch(db, scope, input);
 
@@ -173,7 +176,7 @@ const rawVectorRun =
       await tx.query("SELECT set_config('hnsw.ef_search', $1, true), set_config('enable_seqscan', 'off', true)", [String(scope.efSearch)]);
       return tx.query(
         `SELECT entry_id FROM guidance_chunks WHERE dim = ${scope.dim} AND kind = 'centroid'
-         ORDER BY embedding::vector(${scope.dim}) <=> $1::vector(${scope.dim}) LIMIT ${k}`,
+         ORDER BY ${halfvecOrder(scope.dim, '$1')} LIMIT ${k}`,
         [input.vector],
       );
     });
@@ -212,7 +215,7 @@ async function hnswRecall(databaseUrl: string, scope: SearchScope, inputs: Searc
       if (exact) await tx.query("SELECT set_config('enable_indexscan', 'off', true), set_config('enable_bitmapscan', 'off', true)");
       const rows = await tx.query<{ distance: number }>(
         `SELECT embedding::vector(${dim}) <=> $2::vector(${dim}) AS distance FROM guidance_chunks WHERE library_id = $1 AND dim = ${dim} AND kind = 'centroid'
-         ORDER BY embedding::vector(${dim}) <=> $2::vector(${dim}) LIMIT 10`,
+         ORDER BY ${exact ? `embedding::vector(${dim}) <=> $2::vector(${dim})` : halfvecOrder(dim, '$2')} LIMIT 10`,
         [scope.libraryId, vector],
       );
       return rows.map((r) => Number(r.distance));

@@ -10,7 +10,7 @@ WITH vector_hits AS MATERIALIZED (
       WHERE c.library_id = $1 AND c.embedder = $3 AND c.dim = 512
         AND $2::text IS NOT NULL AND c.kind = 'centroid'
         AND coalesce((SELECT e.status = ANY($5::text[]) AND e.tags @> $6::text[] AND (cardinality($7::text[]) = 0 OR e.tags && $7::text[]) AND e.after_tools <@ $9::text[] AND NOT (e.before_tools && $9::text[]) FROM guidance_entries e WHERE e.id = c.entry_id), false)
-      ORDER BY c.embedding::vector(512) <=> $2::vector(512)
+      ORDER BY c.embedding::halfvec(512) <=> ($2::vector(512))::halfvec(512)
       LIMIT $8)
     UNION ALL
     (SELECT sorted.entry_id, sorted.distance
@@ -128,7 +128,7 @@ FROM (
     WHERE c.library_id = $1 AND c.embedder = $3 AND c.dim = 512
       AND c.kind = 'scenario' AND c.entry_id <> $2
       AND coalesce((SELECT e.status <> 'retired' FROM guidance_entries e WHERE e.id = c.entry_id), false)
-    ORDER BY c.embedding::vector(512) <=> mine.v
+    ORDER BY c.embedding::halfvec(512) <=> (mine.v)::halfvec(512)
     LIMIT 5)
   UNION ALL
   (SELECT sorted.entry_id, sorted.distance
@@ -153,7 +153,7 @@ FROM (
     WHERE c.library_id = $1 AND c.embedder = $2 AND c.dim = 512
       AND c.kind = 'scenario'
       AND coalesce((SELECT e.status <> 'retired' FROM guidance_entries e WHERE e.id = c.entry_id), false)
-    ORDER BY c.embedding::vector(512) <=> $3::vector(512)
+    ORDER BY c.embedding::halfvec(512) <=> ($3::vector(512))::halfvec(512)
     LIMIT 1)
   UNION ALL
   (SELECT sorted.entry_id, sorted.distance
