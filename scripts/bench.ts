@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { hnswOrder } from '../src/chunk-index/nearest-chunks.js';
 import { vectorLiteral } from '../src/chunk-index/vector-literal.js';
 import { loadRetrievalConfig } from '../src/config/retrieval.js';
 import { coachRequest, connectionProblem, defineCommand, integerOption, runCommand, UnreachableError, UsageError } from '../src/cli.js';
@@ -156,9 +157,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Statement = (db: Db, input: SearchInput) => Promise<unknown>;
 
-/** The order of the centroids' HNSW index (migrations/022_halfvec_indexes.sql), to a vector parameter. */
-const halfvecOrder = (dim: number, parameter: string) => `embedding::halfvec(${dim}) <=> ${parameter}::halfvec(${dim})`;
-
 /** The retrieval statement alone. */
 const searchStatementRun = (scope: SearchScope): Statement => (db, input) => runSearch(db, scope, input);
 
@@ -176,7 +174,7 @@ const rawVectorRun =
       await tx.query("SELECT set_config('hnsw.ef_search', $1, true), set_config('enable_seqscan', 'off', true)", [String(scope.efSearch)]);
       return tx.query(
         `SELECT entry_id FROM guidance_chunks WHERE dim = ${scope.dim} AND kind = 'centroid'
-         ORDER BY ${halfvecOrder(scope.dim, '$1')} LIMIT ${k}`,
+         ORDER BY ${hnswOrder(scope.dim, 'embedding', '$1')} LIMIT ${k}`,
         [input.vector],
       );
     });
@@ -215,7 +213,7 @@ async function hnswRecall(databaseUrl: string, scope: SearchScope, inputs: Searc
       if (exact) await tx.query("SELECT set_config('enable_indexscan', 'off', true), set_config('enable_bitmapscan', 'off', true)");
       const rows = await tx.query<{ distance: number }>(
         `SELECT embedding::vector(${dim}) <=> $2::vector(${dim}) AS distance FROM guidance_chunks WHERE library_id = $1 AND dim = ${dim} AND kind = 'centroid'
-         ORDER BY ${exact ? `embedding::vector(${dim}) <=> $2::vector(${dim})` : halfvecOrder(dim, '$2')} LIMIT 10`,
+         ORDER BY ${exact ? `embedding::vector(${dim}) <=> $2::vector(${dim})` : hnswOrder(dim, 'embedding', '$2')} LIMIT 10`,
         [scope.libraryId, vector],
       );
       return rows.map((r) => Number(r.distance));

@@ -29,18 +29,24 @@ export interface NearestChunks {
 }
 
 /**
+ * The order the chunks' HNSW indexes keep, of `column` to the vector expression `vector`: they are
+ * over half-precision vectors (migrations/022_halfvec_indexes.sql), so their order finds the
+ * nearest while the full vectors give the distances.
+ */
+export function hnswOrder(dim: number, column: string, vector: string): string {
+  return `${column}::halfvec(${dim}) <=> (${vector})::halfvec(${dim})`;
+}
+
+/**
  * The chunks nearest a vector (cosine) in both chunk tables, nearest first: one scan per table, merged.
  * The indexed table is scanned by its HNSW index, which yields chunks nearest first (by their
  * half-precision vectors) and checks each one's entry as it goes. The pending table has no such
- * index: all its chunks of the library are sorted by distance (OFFSET 0 keeps the entry check from being pushed below the sort), then entries
- * are checked nearest first until the LIMIT is met, so a large backlog costs one check per chunk
- * returned rather than one per chunk pending.
+ * index: all its chunks of the library are sorted by distance (OFFSET 0 keeps the entry check from
+ * being pushed below the sort), then entries are checked nearest first until the LIMIT is met, so
+ * a large backlog costs one check per chunk returned rather than one per chunk pending.
  */
 export function nearestChunksSql(q: NearestChunks): string {
   const distance = `c.embedding::vector(${q.dim}) <=> ${q.vector}`;
-  // The HNSW indexes are over half-precision vectors (migrations/022_halfvec_indexes.sql): their
-  // order finds the nearest, the full vectors give the distances.
-  const indexOrder = `c.embedding::halfvec(${q.dim}) <=> (${q.vector})::halfvec(${q.dim})`;
   const from = q.from === undefined ? '' : `${q.from}, `;
   const chunksOf = (table: string) => `FROM ${from}${table} c
 WHERE c.library_id = ${q.library} AND c.embedder = ${q.embedder} AND c.dim = ${q.dim}
@@ -49,7 +55,7 @@ WHERE c.library_id = ${q.library} AND c.embedder = ${q.embedder} AND c.dim = ${q
   const indexed = `(SELECT c.entry_id, ${distance} AS distance
 ${indent(chunksOf(INDEXED_CHUNKS))}
     AND ${entryMatches('c')}
-  ORDER BY ${indexOrder}
+  ORDER BY ${hnswOrder(q.dim, 'c.embedding', q.vector)}
   LIMIT ${q.limit})`;
   const pending = `(SELECT sorted.entry_id, sorted.distance
   FROM (SELECT c.entry_id, ${distance} AS distance
