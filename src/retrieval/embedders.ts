@@ -33,7 +33,7 @@ export class Embedders {
       embedder = this.openai();
     }
     if (embedder === undefined) {
-      throw new ValidationError(`embedder: "${id}" is not available; use local:hash-v2-<16..2000> (or v1, the earlier local recipe) or the configured EMBEDDINGS_MODEL`, {
+      throw new ValidationError(`embedder: "${id}" is not available; use local:hash-v3-<16..2000> (or v1, v2, the earlier local recipes) or the configured EMBEDDINGS_MODEL`, {
         field: 'embedder',
       });
     }
