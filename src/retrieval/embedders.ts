@@ -1,9 +1,10 @@
 import type { EmbedderConfig } from '../config.js';
 import { ValidationError } from '../errors.js';
 import type { Embedder } from './embedder.js';
-import { LOCAL_EMBEDDER_VERSIONS, LocalEmbedder, type LocalEmbedderVersion } from './local-embedder.js';
+import { LATEST_LOCAL_VERSION, LOCAL_EMBEDDER_VERSIONS, LocalEmbedder, type LocalEmbedderVersion } from './local-embedder.js';
 import { OpenAIEmbedder } from './openai-embedder.js';
 
+const EARLIER = LOCAL_EMBEDDER_VERSIONS.slice(0, -1).map((version) => `v${version}`).join(', ');
 const LOCAL_ID = new RegExp(`^local:hash-v(${LOCAL_EMBEDDER_VERSIONS.join('|')})-(\\d+)$`);
 
 /**
@@ -33,7 +34,7 @@ export class Embedders {
       embedder = this.openai();
     }
     if (embedder === undefined) {
-      throw new ValidationError(`embedder: "${id}" is not available; use local:hash-v3-<16..2000> (or v1, v2, the earlier local recipes) or the configured EMBEDDINGS_MODEL`, {
+      throw new ValidationError(`embedder: "${id}" is not available; use local:hash-v${LATEST_LOCAL_VERSION}-<16..2000> (or ${EARLIER}, the earlier local recipes) or the configured EMBEDDINGS_MODEL`, {
         field: 'embedder',
       });
     }

@@ -36,7 +36,7 @@ export interface FeatureWeights {
  */
 export const LOCAL_EMBEDDER_VERSIONS = [1, 2, 3] as const;
 export type LocalEmbedderVersion = (typeof LOCAL_EMBEDDER_VERSIONS)[number];
-const LATEST_LOCAL_VERSION: LocalEmbedderVersion = 3;
+export const LATEST_LOCAL_VERSION: LocalEmbedderVersion = LOCAL_EMBEDDER_VERSIONS.at(-1)!;
 
 /**
  * More dimensions mean fewer features sharing a bucket, and a collision blurs two words into one.
@@ -114,7 +114,7 @@ function countDigits(token: string): number {
 
 /** Counts written as words, as customers write them ("a week ago", "two days"). */
 const NUMBER_WORDS: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12 };
-const DURATION_PATTERN = /\b(\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(minute|hour|day|week|month|year)s?\b/g;
+const DURATION_PATTERN = new RegExp(`\\b(\\d{1,2}|${Object.keys(NUMBER_WORDS).join('|')})\\s+(minute|hour|day|week|month|year)s?\\b`, 'g');
 
 /**
  * "9 days", "a week", "two months" as `9 day`, `1 week`, `2 month`. A number alone is usually an
