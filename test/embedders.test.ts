@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import t from 'tap';
 import { UpstreamError } from '../src/errors.js';
-import { durationFeatures, LocalEmbedder } from '../src/retrieval/local-embedder.js';
+import { durationFeatures, durationSpans, LocalEmbedder } from '../src/retrieval/local-embedder.js';
 import { OpenAIEmbedder, type OpenAIEmbedderOptions } from '../src/retrieval/openai-embedder.js';
 import { admin, testApp } from './helpers/app.js';
 import { FakeEmbeddings } from './helpers/fake-embeddings.js';
@@ -126,9 +126,9 @@ t.test("the local embedder's vectors do not change between versions of Coach: st
   t.equal(digest, '89c3f26ddeee0e3e0cf512aed0066518b1ec8c83a8af0980e82b605a5eab6ecf');
 });
 
-t.test('the local embedder of new libraries counts question words and durations, and libraries stored with an earlier recipe keep theirs', async (t) => {
-  const [v1, v2, v3] = [new LocalEmbedder({ version: 1 }), new LocalEmbedder({ version: 2 }), new LocalEmbedder()];
-  t.equal(v3.id, 'local:hash-v3-1024');
+t.test('the local embedder of new libraries counts question words, durations and their spans, and libraries stored with an earlier recipe keep theirs', async (t) => {
+  const [v1, v2, v3, v4] = [new LocalEmbedder({ version: 1 }), new LocalEmbedder({ version: 2 }), new LocalEmbedder({ version: 3 }), new LocalEmbedder()];
+  t.equal(v4.id, 'local:hash-v4-1024');
   t.same(v1.embedOne('When is my bill due?'), v1.embedOne('Why is my bill due?'), 'version 1 reads both as "bill due"');
   t.notSame(v2.embedOne('When is my bill due?'), v2.embedOne('Why is my bill due?'), 'version 2 tells a date from a reason');
   t.same(v2.embedOne('my bill is due'), v1.embedOne('my bill is due'), 'a text without question words embeds as version 1 did');
@@ -140,9 +140,20 @@ t.test('the local embedder of new libraries counts question words and durations,
   t.same(v3.embedOne('order 9 of 12, id 42'), v2.embedOne('order 9 of 12, id 42'), 'numbers that are not durations embed as before');
   t.same(durationFeatures('Two weeks ago, then 3 days, then an hour; order 123 days'), ['2 week', '3 day', '1 hour']);
 
+  const cosine = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+  const [twoDays, fiveDays, nineDays] = [invalid('2 days'), invalid('5 days'), invalid('9 days')];
+  // In version 3 each number is a feature of its own, so the two gaps differ only by hash collisions.
+  const gap = (embedder: LocalEmbedder) => cosine(embedder.embedOne(twoDays), embedder.embedOne(fiveDays)) - cosine(embedder.embedOne(twoDays), embedder.embedOne(nineDays));
+  t.ok(gap(v4) > gap(v3) + 0.01, 'version 4: 2 and 5 days are both within a week, 9 days is not');
+  t.same(v4.embedOne('order 9 of 12, id 42'), v3.embedOne('order 9 of 12, id 42'), 'a text without durations embeds as in version 3');
+  t.same(
+    durationSpans('within 24 hours, 1 day, two days, a week, 8 days, a month, 31 days, 12 months, 2 years'),
+    ['within day', 'within day', 'within week', 'within week', 'within month', 'within month', 'within month', 'within year', 'over year'],
+  );
+
   const { app } = await testApp(t);
   const create = (body: Record<string, unknown>) => app.inject({ method: 'POST', url: '/v1/libraries', headers: admin, payload: { name: `lib-${Math.random()}`, ...body } });
-  t.match((await create({})).json(), { embedder: 'local:hash-v3-1024', embedding_dim: 1024 }, 'a new library gets the latest recipe at 1,024 dimensions');
+  t.match((await create({})).json(), { embedder: 'local:hash-v4-1024', embedding_dim: 1024 }, 'a new library gets the latest recipe at 1,024 dimensions');
   const stored = (await create({ embedder: 'local:hash-v1-512' })).json();
   t.equal(stored.embedder, 'local:hash-v1-512');
   await importEntries(app, stored.id, SAMPLE_ENTRIES);
@@ -153,7 +164,7 @@ t.test('the local embedder of new libraries counts question words and durations,
     payload: { messages: [{ role: 'user', content: SAMPLE_ENTRIES[0]!.examples![0]! }], k: 1 },
   });
   t.equal(res.json().results[0].external_id, SAMPLE_ENTRIES[0]!.external_id, 'searched with the recipe its vectors were made with');
-  const unknown = await create({ embedder: 'local:hash-v4-512' });
+  const unknown = await create({ embedder: 'local:hash-v5-512' });
   t.equal(unknown.statusCode, 400);
-  t.match(unknown.json().error, { details: { field: 'embedder' }, message: /local:hash-v4-512" is not available/ });
+  t.match(unknown.json().error, { details: { field: 'embedder' }, message: /local:hash-v5-512" is not available/ });
 });

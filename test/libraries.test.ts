@@ -13,7 +13,7 @@ t.test('libraries: create, list, get, patch, delete', async (t) => {
   t.equal(created.statusCode, 201);
   const lib = created.json();
   t.equal(lib.policy, 'Refunds within 30 days.');
-  t.match(lib.embedder, /^local:hash-v3-\d+$/);
+  t.match(lib.embedder, /^local:hash-v4-\d+$/);
   t.equal(lib.embedding_dim, Number(lib.embedder.split('-').pop()));
 
   const duplicate = await app.inject({ method: 'POST', url: '/v1/libraries', headers: admin, payload: { name: 'acme' } });

@@ -39,7 +39,7 @@ export const LibraryView = Type.Object(
     name: Type.String(),
     description: Type.String(),
     policy: Type.String({ description: "The firm's policy; authoritative over any guidance" }),
-    embedder: Type.String({ description: 'Embedder of the searchable vectors, e.g. local:hash-v3-1024' }),
+    embedder: Type.String({ description: 'Embedder of the searchable vectors, e.g. local:hash-v4-1024' }),
     embedding_dim: Type.Integer(),
     holdout_rate: Type.Number({ description: HOLDOUT_DOC }),
     serve_needs_review: Type.Boolean({ description: SERVE_NEEDS_REVIEW_DOC }),

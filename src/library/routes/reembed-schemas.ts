@@ -27,7 +27,7 @@ export const ReembedBody = Type.Object(
     embedder: Type.String({
       minLength: 1,
       maxLength: 200,
-      description: 'local:hash-v3-<16..2000> (local:hash-v1-… and v2-… are the earlier local recipes), or openai:<EMBEDDINGS_MODEL> when EMBEDDER=openai is configured',
+      description: 'local:hash-v4-<16..2000> (local:hash-v1-…, v2-… and v3-… are the earlier local recipes), or openai:<EMBEDDINGS_MODEL> when EMBEDDER=openai is configured',
     }),
   },
   { additionalProperties: false },
